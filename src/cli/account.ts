@@ -1,0 +1,77 @@
+import type { Command } from 'commander';
+import { hearthHome, listAccounts, loadAccount, saveAccount, type StoredAccount } from '../auth/credentials.js';
+import { openSession } from '../auth/session.js';
+import { createAccount, loginAccount } from '../server/provision.js';
+import { checkManagerAccess } from '../server/whoami.js';
+import { print, type GlobalOptions } from './output.js';
+import { readPassword } from './secrets.js';
+
+const defaultServer = process.env.HEARTH_SERVER || 'http://localhost:3000/';
+
+/** `hearth account create`, `hearth login`, `hearth whoami`. */
+export function registerAccount(program: Command): void {
+  const account = program.command('account').description('create and manage your Hearth account');
+  account.command('create')
+    .description('create an account, its pod and Hearth\'s manager credential; lock the pod to that manager')
+    .requiredOption('--name <name>', 'account and pod name (letters, digits, - and _)')
+    .requiredOption('--email <email>', 'email of the password login')
+    .option('--server <url>', 'pod server (env HEARTH_SERVER)', defaultServer)
+    .option('--password-stdin', 'read the password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)')
+    .action(async (options: { name: string; email: string; server: string; passwordStdin?: boolean }, command: Command) => {
+      const password = await readPassword(options);
+      const created = await createAccount({ server: options.server, name: options.name, email: options.email, password });
+      const file = await saveAccount(home(), created);
+      report(command, created, file, 'Created');
+    });
+
+  program.command('login')
+    .description('log in to an existing account on this machine')
+    .requiredOption('--email <email>', 'email of the password login')
+    .option('--server <url>', 'pod server (env HEARTH_SERVER)', defaultServer)
+    .option('--password-stdin', 'read the password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)')
+    .action(async (options: { email: string; server: string; passwordStdin?: boolean }, command: Command) => {
+      const password = await readPassword(options);
+      const known = await listAccounts(home());
+      const account = await loginAccount({ server: options.server, email: options.email, password, known });
+      const file = await saveAccount(home(), account);
+      report(command, account, file, 'Logged in to');
+    });
+
+  program.command('whoami')
+    .description('show the current account and check that its manager credential still works')
+    .action(async (_options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const stored = await loadAccount(home(), global.account);
+      const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+      try {
+        await checkManagerAccess(session.fetch, stored.podUrl);
+      } finally {
+        await session.logout();
+      }
+      print(global, publicView(stored), [
+        `${stored.name} on ${stored.server}`,
+        `WebID:   ${stored.webId}`,
+        `Pod:     ${stored.podUrl}`,
+        `Manager: ${stored.manager.id} (working)`,
+      ]);
+    });
+}
+
+function home(): string {
+  return hearthHome(process.env);
+}
+
+/** What may be shown of a stored account: everything but the secret. */
+function publicView(account: StoredAccount) {
+  return { name: account.name, server: account.server, email: account.email, webId: account.webId,
+    podUrl: account.podUrl, managerClientId: account.manager.id };
+}
+
+function report(command: Command, account: StoredAccount, file: string, verb: string): void {
+  print(command.optsWithGlobals<GlobalOptions>(), { ...publicView(account), credentialsFile: file }, [
+    `${verb} ${account.name} on ${account.server}`,
+    `Pod:   ${account.podUrl}`,
+    `WebID: ${account.webId}`,
+    `Manager credential saved in ${file} (only you can read it).`,
+  ]);
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerAccount } from './account.js';
+import { fail } from './output.js';
+import { registerServe } from './serve.js';
+
+/** Builds the `hearth` command line program. */
+export function buildProgram(): Command {
+  const program = new Command('hearth')
+    .description('Hearth: your own Solid pod for your social life; apps only see what you grant.')
+    .option('--json', 'machine-readable output')
+    .option('--account <name>', 'act as this stored account (default: the last one created or logged in)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerServe(program);
+  registerAccount(program);
+  return program;
+}
+
+try {
+  await buildProgram().parseAsync(process.argv);
+} catch (error: unknown) {
+  const code = (error as { code?: string }).code;
+  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
+    process.exitCode = 0;
+  } else if (typeof code === 'string' && code.startsWith('commander.')) {
+    process.exitCode = (error as { exitCode?: number }).exitCode || 1;
+  } else {
+    fail(error);
+  }
+}

@@ -1,0 +1,12 @@
+// Hearth's public API. Every export is documented where it is defined.
+export * from './errors.js';
+export { normalizeBaseUrl } from './url.js';
+export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions } from './server/start.js';
+export { podConfigFiles, podConfigFolder, podTemplateFolder } from './server/config.js';
+export { AccountApi, AccountApiError, type ClientCredential } from './server/account-api.js';
+export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './server/provision.js';
+export { checkManagerAccess } from './server/whoami.js';
+export { openSession, type ClientLogin, type HearthSession } from './auth/session.js';
+export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type StoredAccount } from './auth/credentials.js';
+export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, toTurtle, type AccessMode } from './access/acr.js';
+export { lockPodToManager } from './access/lockdown.js';

@@ -1,0 +1,142 @@
+import { HearthError, NetworkError, describe } from '../errors.js';
+
+/** The `controls` tree CSS's account API answers with; only the parts Hearth uses are typed. */
+export interface AccountControls {
+  account?: { create?: string; pod?: string; clientCredentials?: string; webId?: string; logout?: string };
+  password?: { create?: string; login?: string };
+  [key: string]: unknown;
+}
+
+/** A client credential as CSS hands it out (the secret is shown only once). */
+export interface ClientCredential {
+  /** The `client_id` its tokens carry, `<name>_<uuid>`. */
+  id: string;
+  /** The client secret. */
+  secret: string;
+  /** URL of the credential in the account API (DELETE it to remove the credential). */
+  resource: string;
+}
+
+/** Raised when CSS's account API refuses a call; the message is CSS's own explanation. */
+export class AccountApiError extends HearthError {
+  /** HTTP status of the refusal. */
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super('ACCOUNT_API', message);
+    this.status = status;
+  }
+}
+
+/** A small client for Community Solid Server's JSON account API (`/.account/`, API version 0.5). */
+export class AccountApi {
+  private token?: string;
+  private controlsCache?: AccountControls;
+
+  /** `server` is the server's base URL; `fetchFn` the (unauthenticated) fetch to use. */
+  constructor(readonly server: string, private readonly fetchFn: typeof fetch = fetch) {}
+
+  /** Creates a new, empty account and keeps its token for the next calls. */
+  async createAccount(): Promise<void> {
+    const controls = await this.controls();
+    const { authorization } = await this.post<{ authorization: string }>(need(controls.account?.create, 'account.create'), {});
+    this.useToken(authorization);
+  }
+
+  /** Logs in with email and password and keeps the account token. */
+  async login(email: string, password: string): Promise<void> {
+    const controls = await this.controls();
+    const { authorization } = await this.post<{ authorization: string }>(
+      need(controls.password?.login, 'password.login'), { email, password });
+    this.useToken(authorization);
+  }
+
+  /** Adds an email/password login to the logged-in account; answers the login's resource URL. */
+  async createPasswordLogin(email: string, password: string): Promise<string> {
+    const { resource } = await this.post<{ resource: string }>(
+      need((await this.controls()).password?.create, 'password.create'), { email, password });
+    return resource;
+  }
+
+  /** Creates a pod called `name`; answers its URL and the WebID CSS made for it. */
+  async createPod(name: string): Promise<{ pod: string; webId: string }> {
+    return this.post(need((await this.controls()).account?.pod, 'account.pod'), { name });
+  }
+
+  /** Lists the pods of the logged-in account as `{ podUrl: resourceUrl }`. */
+  async listPods(): Promise<Record<string, string>> {
+    const { pods } = await this.get<{ pods: Record<string, string> }>(need((await this.controls()).account?.pod, 'account.pod'));
+    return pods;
+  }
+
+  /** Lists the WebIDs linked to the logged-in account as `{ webId: resourceUrl }`. */
+  async listWebIds(): Promise<Record<string, string>> {
+    const { webIdLinks } = await this.get<{ webIdLinks: Record<string, string> }>(
+      need((await this.controls()).account?.webId, 'account.webId'));
+    return webIdLinks;
+  }
+
+  /** Creates a client credential acting for `webId`. */
+  async createClientCredential(name: string, webId: string): Promise<ClientCredential> {
+    return this.post(need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'), { name, webId });
+  }
+
+  /** Lists the client credentials of the account as `{ id: resourceUrl }`. */
+  async listClientCredentials(): Promise<Record<string, string>> {
+    const { clientCredentials } = await this.get<{ clientCredentials: Record<string, string> }>(
+      need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'));
+    return clientCredentials;
+  }
+
+  /** Deletes a login or client credential by its resource URL (a credential's tokens stay valid until they expire). */
+  async deleteResource(resource: string): Promise<void> {
+    await this.request(resource, { method: 'DELETE' });
+  }
+
+  /** The controls of the API, with the account-specific ones once logged in. */
+  async controls(): Promise<AccountControls> {
+    this.controlsCache ??= (await this.get<{ controls: AccountControls }>(new URL('.account/', this.server).href)).controls;
+    return this.controlsCache;
+  }
+
+  private useToken(token: string): void {
+    this.token = token;
+    this.controlsCache = undefined;
+  }
+
+  private async get<T>(url: string): Promise<T> {
+    return this.request<T>(url, { method: 'GET' });
+  }
+
+  private async post<T>(url: string, body: unknown): Promise<T> {
+    return this.request<T>(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  }
+
+  private async request<T>(url: string, init: RequestInit): Promise<T> {
+    const headers = new Headers(init.headers);
+    headers.set('accept', 'application/json');
+    if (this.token) headers.set('authorization', `CSS-Account-Token ${this.token}`);
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { ...init, headers });
+    } catch (error: unknown) {
+      throw new NetworkError(this.server, error);
+    }
+    const text = await response.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = text ? JSON.parse(text) as Record<string, unknown> : {};
+    } catch (error: unknown) {
+      throw new AccountApiError(response.status, `${this.server} did not answer like a Solid account API (${describe(error)}).`);
+    }
+    if (!response.ok) {
+      const reason = typeof json.message === 'string' ? json.message : `${response.status} ${response.statusText}`;
+      throw new AccountApiError(response.status, reason);
+    }
+    return json as T;
+  }
+}
+
+function need(url: string | undefined, name: string): string {
+  if (!url) throw new AccountApiError(0, `The server's account API offers no ${name}: is it a Community Solid Server 7?`);
+  return url;
+}

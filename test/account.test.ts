@@ -1,0 +1,173 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Parser } from 'n3';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AccountApi, openSession, type HearthSession } from '../src/index.js';
+import { runCli } from './support/cli.js';
+import { uniqueName } from './support/users.js';
+
+interface Created {
+  name: string;
+  webId: string;
+  podUrl: string;
+  managerClientId: string;
+  credentialsFile: string;
+}
+
+describe('hearth account create', () => {
+  const server = inject('baseUrl');
+  const name = uniqueName('alice');
+  const email = `${name}@example.org`;
+  const password = 'correct horse battery';
+  let home: string;
+  let created: Created;
+  let manager: HearthSession;
+  let otherApp: HearthSession;
+
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'hearth-home-'));
+    const result = await runCli(['account', 'create', '--name', name, '--email', email, '--server', server, '--password-stdin', '--json'],
+      { env: { HEARTH_HOME: home }, input: `${password}\n` });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    created = JSON.parse(result.stdout) as Created;
+    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as
+      { manager: { id: string; secret: string } };
+    manager = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+    // A second app of the same person: a client credential made through the account API with the password.
+    const api = new AccountApi(server);
+    await api.login(email, password);
+    const credential = await api.createClientCredential('other-app', created.webId);
+    otherApp = await openSession({ server, clientId: credential.id, clientSecret: credential.secret });
+  });
+  afterAll(async () => {
+    await manager?.logout();
+    await otherApp?.logout();
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('prints the pod URL and WebID', () => {
+    expect(created.podUrl).toBe(`${server}${name}/`);
+    expect(created.webId).toBe(`${server}${name}/profile/card#me`);
+    expect(created.managerClientId).toMatch(/^hearth-manager_/u);
+    expect(JSON.stringify(created)).not.toContain(password);
+  });
+
+  it('stores the manager credential in a file only its owner can read', async () => {
+    expect(created.credentialsFile.startsWith(home)).toBe(true);
+    expect((await stat(created.credentialsFile)).mode & 0o777).toBe(0o600);
+    expect((await stat(join(home, 'accounts'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('lets the manager read and write in the pod', async () => {
+    const doc = `${created.podUrl}social/hello.ttl`;
+    const put = await manager.fetch(doc, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <http://schema.org/name> "hi" .' });
+    expect(put.status).toBe(201);
+    const read = await manager.fetch(doc, { headers: { accept: 'text/turtle' } });
+    expect(read.status).toBe(200);
+    expect(await read.text()).toContain('"hi"');
+    expect((await manager.fetch(created.podUrl)).status).toBe(200);
+    expect((await manager.fetch(`${created.podUrl}.acr`)).status).toBe(200);
+  });
+
+  it('gives another app of the same person nothing: 403 on the pod root, containers, documents and every ACR', async () => {
+    await manager.fetch(`${created.podUrl}social/kept.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' });
+    for (const url of [created.podUrl, `${created.podUrl}social/`, `${created.podUrl}social/kept.ttl`, `${created.podUrl}profile/`]) {
+      expect((await otherApp.fetch(url)).status, `GET ${url}`).toBe(403);
+    }
+    const write = await otherApp.fetch(`${created.podUrl}social/intruder.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' });
+    expect(write.status).toBe(403);
+    for (const acr of [`${created.podUrl}.acr`, `${created.podUrl}social/.acr`, `${created.podUrl}profile/card.acr`]) {
+      expect((await otherApp.fetch(acr)).status, `GET ${acr}`).toBe(403);
+      const rewrite = await otherApp.fetch(acr, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#x> <#y> <#z> .' });
+      expect(rewrite.status, `PUT ${acr}`).toBe(403);
+    }
+    // The manager's view of the root ACR is untouched.
+    expect(await (await manager.fetch(`${created.podUrl}.acr`)).text()).toContain(created.managerClientId);
+  });
+
+  it('keeps the WebID profile readable without authentication, and the pod root closed', async () => {
+    const profile = await fetch(created.webId, { headers: { accept: 'text/turtle' } });
+    expect(profile.status).toBe(200);
+    const quads = new Parser({ baseIRI: created.webId }).parse(await profile.text());
+    const issuers = quads.filter((q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer');
+    expect(issuers.map((q) => q.object.value)).toEqual([server]);
+    const storage = quads.filter((q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/pim/space#storage');
+    expect(storage.map((q) => q.object.value)).toEqual([created.podUrl]);
+    expect((await fetch(created.podUrl)).status).toBe(401);
+  });
+
+  it('`hearth whoami` shows the account without its secret', async () => {
+    const result = await runCli(['whoami'], { env: { HEARTH_HOME: home } });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(created.webId);
+    expect(result.stdout).toContain('(working)');
+    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as { manager: { secret: string } };
+    expect(result.stdout).not.toContain(stored.manager.secret);
+  });
+
+  it('`hearth login` on a new machine is refused with a way out, and works where the credential is', async () => {
+    const emptyHome = await mkdtemp(join(tmpdir(), 'hearth-home2-'));
+    try {
+      const elsewhere = await runCli(['login', '--email', email, '--server', server], { env: { HEARTH_HOME: emptyHome, HEARTH_PASSWORD: password } });
+      expect(elsewhere.code).not.toBe(0);
+      expect(elsewhere.stderr).toContain('locked to a Hearth manager whose credentials are not on this machine');
+    } finally {
+      await rm(emptyHome, { recursive: true, force: true });
+    }
+    const here = await runCli(['login', '--email', email, '--server', server, '--json'], { env: { HEARTH_HOME: home, HEARTH_PASSWORD: password } });
+    expect(here.code).toBe(0);
+    expect(JSON.parse(here.stdout)).toMatchObject({ webId: created.webId, managerClientId: created.managerClientId });
+    const wrong = await runCli(['login', '--email', email, '--server', server], { env: { HEARTH_HOME: home, HEARTH_PASSWORD: 'not the password' } });
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/^hearth: .*Invalid email\/password/u);
+    expect(wrong.stderr).not.toContain('not the password');
+  });
+});
+
+describe('hearth account create with bad input', () => {
+  const server = inject('baseUrl');
+  let home: string;
+  beforeAll(async () => { home = await mkdtemp(join(tmpdir(), 'hearth-home-bad-')); });
+  afterAll(async () => rm(home, { recursive: true, force: true }));
+
+  const create = async (name: string, email: string, env: Record<string, string>) =>
+    runCli(['account', 'create', '--name', name, '--email', email, '--server', server], { env: { HEARTH_HOME: home, ...env } });
+
+  it('refuses a missing or short password, and never takes one from argv', async () => {
+    const none = await create(uniqueName('x'), 'x@example.org', { HEARTH_PASSWORD: '' });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('No password: pipe it with --password-stdin or set HEARTH_PASSWORD');
+    const short = await create(uniqueName('x'), 'x@example.org', { HEARTH_PASSWORD: 'short' });
+    expect(short.code).not.toBe(0);
+    expect(short.stderr).toContain('at least 8 characters');
+    const argv = await runCli(['account', 'create', '--name', 'x', '--email', 'x@example.org', '--password', 'hunter22hunter'], { env: { HEARTH_HOME: home } });
+    expect(argv.code).not.toBe(0);
+    expect(argv.stderr).toContain("unknown option '--password'");
+  });
+
+  it('refuses a bad name, and a taken name without using up the email', async () => {
+    const bad = await create('../etc', 'y@example.org', { HEARTH_PASSWORD: 'long enough pw' });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('is not a usable account name');
+
+    const name = uniqueName('dup');
+    expect((await create(name, `${name}@example.org`, { HEARTH_PASSWORD: 'long enough pw' })).code).toBe(0);
+    const clash = await create(name, `${name}-2@example.org`, { HEARTH_PASSWORD: 'long enough pw' });
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toContain(`The name "${name}" cannot be used`);
+    // The email of the refused attempt is still free.
+    const retry = await create(uniqueName('dup'), `${name}-2@example.org`, { HEARTH_PASSWORD: 'long enough pw' });
+    expect(retry.stderr).toBe('');
+    expect(retry.code).toBe(0);
+  });
+
+  it('refuses an email that already has a login', async () => {
+    const name = uniqueName('mail');
+    expect((await create(name, `${name}@example.org`, { HEARTH_PASSWORD: 'long enough pw' })).code).toBe(0);
+    const again = await create(uniqueName('mail'), `${name}@example.org`, { HEARTH_PASSWORD: 'long enough pw' });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('There already is a login for this e-mail address');
+  });
+});

@@ -1,0 +1,107 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { ServerStartError, createAccount, openSession, startPodServer } from '../src/index.js';
+import { runCli } from './support/cli.js';
+import { freePort } from './support/ports.js';
+
+describe('the pod server', () => {
+  const baseUrl = inject('baseUrl');
+  const cleanup: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+
+  it('answers on its base URL with the account API', async () => {
+    const response = await fetch(new URL('.account/', baseUrl), { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    const { controls } = await response.json() as { controls: { account: { create: string } } };
+    expect(controls.account.create).toMatch(new RegExp(`^${baseUrl}`));
+  });
+
+  it('refuses a taken port with a typed error', async () => {
+    const blocker = await listenOnFreePort();
+    cleanup.push(async () => new Promise<void>((resolve) => blocker.server.close(() => resolve())));
+    const error = await startPodServer({ port: blocker.port, dataDir: join(tmpdir(), 'hearth-never') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ServerStartError);
+    expect((error as ServerStartError).code).toBe('PORT_IN_USE');
+    expect((error as Error).message).toContain(`Port ${blocker.port} is already in use`);
+  });
+
+  it('`hearth serve` says plainly that the port is taken, exits non-zero, prints no stack', async () => {
+    const blocker = await listenOnFreePort();
+    cleanup.push(async () => new Promise<void>((resolve) => blocker.server.close(() => resolve())));
+    const result = await runCli(['serve', '--port', String(blocker.port), '--data', join(tmpdir(), 'hearth-never')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim()).toBe(`hearth: Port ${blocker.port} is already in use. Stop what runs there or choose another with --port.`);
+    expect(result.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/u);
+  });
+
+  it('`hearth serve` refuses a data folder it cannot write', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-file-'));
+    cleanup.push(async () => rm(dir, { recursive: true, force: true }));
+    const notAFolder = join(dir, 'plain-file');
+    await writeFile(notAFolder, 'not a folder');
+    const result = await runCli(['serve', '--port', String(await freePort()), '--data', join(notAFolder, 'data')]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^hearth: The data folder .*plain-file\/data is not writable/u);
+  });
+
+  it('`hearth serve` starts, prints its URL, answers, and stops cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-serve-'));
+    cleanup.push(async () => rm(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dir],
+      { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => stdout.includes('ready at'), 60_000);
+    expect(stdout).toContain(`Hearth pod server ready at http://localhost:${port}/`);
+    const response = await fetch(`http://localhost:${port}/.account/`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('Stopped.');
+  });
+
+  it('keeps data across a restart on the same folder', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hearth-restart-'));
+    cleanup.push(async () => rm(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    let server = await startPodServer({ port, dataDir, logLevel: 'error' });
+    const account = await createAccount({ server: server.url, name: 'carol', email: 'carol@example.org', password: 'a long password' });
+    let session = await openSession({ server: server.url, clientId: account.manager.id, clientSecret: account.manager.secret });
+    const note = `${account.podUrl}notes/first.ttl`;
+    const put = await session.fetch(note, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#it> <http://schema.org/text> "kept" .' });
+    expect(put.status).toBe(201);
+    await session.logout();
+    await server.stop();
+
+    server = await startPodServer({ port, dataDir, logLevel: 'error' });
+    cleanup.push(async () => server.stop());
+    session = await openSession({ server: server.url, clientId: account.manager.id, clientSecret: account.manager.secret });
+    const read = await session.fetch(note, { headers: { accept: 'text/turtle' } });
+    expect(read.status).toBe(200);
+    expect(await read.text()).toContain('"kept"');
+    // The lock-down survives too: the pod root stays closed to the public.
+    expect((await fetch(account.podUrl)).status).toBe(401);
+  });
+});
+
+async function listenOnFreePort(): Promise<{ server: Server; port: number }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, resolve));
+  return { server, port: (server.address() as { port: number }).port };
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

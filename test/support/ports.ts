@@ -1,0 +1,13 @@
+import { createServer } from 'node:net';
+
+/** A port nothing listens on right now, on every interface (CSS 7.2 listens on all of them). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
