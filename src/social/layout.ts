@@ -1,0 +1,33 @@
+/**
+ * Where Hearth keeps things in a pod. Pods are born with this layout (pod-config/templates/pod),
+ * each container with its ACR. The short names are what owners use in grants (`--read posts`).
+ */
+export const podAreas = {
+  /** Posts and replies: one Turtle document per day, `social/posts/YYYY-MM-DD.ttl#<id>`. Public read. */
+  posts: 'social/posts/',
+  /** Images attached to posts. Public read. */
+  media: 'social/media/',
+  /** The owner's likes. Public read. */
+  likes: 'social/likes/',
+  /** Whom the owner follows. Public read. */
+  following: 'social/following/',
+  /** Linked Data Notifications inbox: any authenticated agent may append; only the owner reads. */
+  inbox: 'social/inbox/',
+  /** The WebID profile and avatar. Public read. */
+  profile: 'profile/',
+  /** Type indexes and Hearth's own records (grants, processed notifications). Private but the public type index. */
+  settings: 'settings/',
+} as const;
+
+/** A short area name: `posts`, `inbox`, ... */
+export type PodArea = keyof typeof podAreas;
+
+/** The URL of an area of the pod at `podUrl`. */
+export function areaUrl(podUrl: string, area: PodArea): string {
+  return new URL(podAreas[area], podUrl).href;
+}
+
+/** The public type index of a pod made by Hearth. */
+export function publicTypeIndexUrl(podUrl: string): string {
+  return new URL('settings/publicTypeIndex.ttl', podUrl).href;
+}
