@@ -10,3 +10,4 @@ export { openSession, type ClientLogin, type HearthSession } from './auth/sessio
 export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type StoredAccount } from './auth/credentials.js';
 export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, toTurtle, type AccessMode } from './access/acr.js';
 export { lockPodToManager } from './access/lockdown.js';
+export { deleteAccountOnServer, type DeletionReport } from './portability/delete.js';

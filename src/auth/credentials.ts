@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { NotLoggedInError } from '../errors.js';
@@ -57,6 +57,13 @@ export async function loadAccount(home: string, key?: string): Promise<StoredAcc
   }
   throw new NotLoggedInError(`No stored account "${wanted}"` +
     (all.length ? `; known here: ${all.map(accountKey).join(', ')}.` : ': run `hearth account create` or `hearth login`.'));
+}
+
+/** Removes an account's stored credentials (after the account was deleted); clears `current` if it was that one. */
+export async function forgetAccount(home: string, account: Pick<StoredAccount, 'name' | 'server'>): Promise<void> {
+  const key = accountKey(account);
+  await rm(join(home, 'accounts', `${fileSafe(key)}.json`), { force: true });
+  if (await readCurrent(home) === key) await rm(join(home, 'current'), { force: true });
 }
 
 /** Every account stored in `home`. */

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { hearthHome, listAccounts, loadAccount, saveAccount, type StoredAccount } from '../auth/credentials.js';
+import { forgetAccount, hearthHome, listAccounts, loadAccount, saveAccount, type StoredAccount } from '../auth/credentials.js';
+import { InvalidInputError } from '../errors.js';
+import { deleteAccountOnServer } from '../portability/delete.js';
+import { askLine } from './prompt.js';
 import { openSession } from '../auth/session.js';
 import { createAccount, loginAccount } from '../server/provision.js';
 import { checkManagerAccess } from '../server/whoami.js';
@@ -22,6 +25,25 @@ export function registerAccount(program: Command): void {
       const created = await createAccount({ server: options.server, name: options.name, email: options.email, password });
       const file = await saveAccount(home(), created);
       report(command, created, file, 'Created');
+    });
+
+  account.command('delete')
+    .description('delete your account for good: every resource of the pod, the account, its logins and credentials')
+    .option('--yes', 'do not ask to type the account name')
+    .action(async (options: { yes?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const stored = await loadAccount(home(), global.account);
+      if (!options.yes) {
+        const typed = await askLine(`This deletes ${stored.podUrl} and everything in it, for good. Type the account name (${stored.name}) to go on: `);
+        if (typed === undefined) throw new InvalidInputError('Refusing to delete without confirmation: run it on a terminal, or add --yes.');
+        if (typed !== stored.name) throw new InvalidInputError(`"${typed}" is not "${stored.name}": nothing was deleted.`);
+      }
+      const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+      const report = await deleteAccountOnServer(session.fetch, stored.server, stored.podUrl);
+      await session.logout();
+      await forgetAccount(home(), stored);
+      print(global, report, [`Deleted ${report.deleted.join(', ')} and the account ${stored.name} on ${stored.server}.`,
+        'Its logins and credentials are gone; the local credentials file was removed.']);
     });
 
   program.command('login')

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { ServerStartError, describe } from '../errors.js';
 import { podConfigFiles, podTemplateFolder } from './config.js';
 import { normalizeBaseUrl } from '../url.js';
+import { hearthAppRunner } from './css-hooks.js';
 
 /** How to start a Hearth pod server; every field has the embedded default. */
 export interface PodServerOptions {
@@ -44,8 +45,8 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   let app;
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
-    const { AppRunner } = await import('@solid/community-server');
-    app = await new AppRunner().create({
+    const css = await import('@solid/community-server');
+    app = await hearthAppRunner(css, { baseUrl: url, dataDir }).create({
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' },
       variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
