@@ -73,7 +73,7 @@ describe('hearth account create', () => {
 
   it('gives another app of the same person nothing: 403 on the pod root, containers, documents and every ACR', async () => {
     await manager.fetch(`${created.podUrl}social/kept.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' });
-    for (const url of [created.podUrl, `${created.podUrl}social/`, `${created.podUrl}social/kept.ttl`, `${created.podUrl}profile/`]) {
+    for (const url of [created.podUrl, `${created.podUrl}social/`, `${created.podUrl}social/kept.ttl`, `${created.podUrl}social/inbox/`, `${created.podUrl}settings/`]) {
       expect((await otherApp.fetch(url)).status, `GET ${url}`).toBe(403);
     }
     const write = await otherApp.fetch(`${created.podUrl}social/intruder.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' });
