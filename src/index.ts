@@ -11,3 +11,9 @@ export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type St
 export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, toTurtle, type AccessMode } from './access/acr.js';
 export { lockPodToManager } from './access/lockdown.js';
 export { deleteAccountOnServer, type DeletionReport } from './portability/delete.js';
+export { appKey, appAccessControl, acrSubjectOf, emptyAcr, withoutApp, clientAllowancesIn, type ClientAllowance } from './access/acr.js';
+export { grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes, UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift } from './access/grants.js';
+export { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError, type AppInfo, type AppKind } from './access/apps.js';
+export { recordUrl, grantModes, type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
+export { ConcurrentChangeError } from './access/turtle-doc.js';
+export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';

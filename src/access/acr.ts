@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataFactory, Writer } from 'n3';
 import type { Quad } from 'n3';
 import { ACL, ACP, RDF } from '../vocab.js';
@@ -65,4 +66,77 @@ export function toTurtle(quads: Quad[]): string {
     out = result;
   });
   return out;
+}
+
+/** A stable fragment key for an app's quads in any ACR: `app-` and 16 hex digits of the SHA-256 of its client id. */
+export function appKey(clientId: string): string {
+  return `app-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
+}
+
+/** The subject of an ACR that states `acp:resource <resourceUrl>`, if the quads have one. */
+export function acrSubjectOf(quads: Quad[], resourceUrl: string): Quad['subject'] | undefined {
+  return quads.find((q) => q.predicate.value === `${ACP}resource` && q.object.value === resourceUrl)?.subject;
+}
+
+/** A new ACR for a resource: just the statement that it controls that resource (CSS ignores ACRs without it). */
+export function emptyAcr(resourceUrl: string): Quad[] {
+  const acr = namedNode(`${acrUrlOf(resourceUrl)}#acr`);
+  return [
+    quad(acr, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControlResource`)),
+    quad(acr, namedNode(`${ACP}resource`), namedNode(resourceUrl)),
+  ];
+}
+
+/**
+ * The quads that give the owner `modes` over a container and everything in it, only through the app `clientId`:
+ * an acp:AccessControl used through both acp:accessControl and acp:memberAccessControl of the ACR `acrSubject`.
+ */
+export function appAccessControl(resourceUrl: string, acrSubject: Quad['subject'], webId: string, clientId: string,
+  modes: Exclude<AccessMode, 'Control'>[]): Quad[] {
+  const acrUrl = acrUrlOf(resourceUrl);
+  const key = appKey(clientId);
+  const control = namedNode(`${acrUrl}#${key}-control`);
+  return [
+    quad(acrSubject, namedNode(`${ACP}accessControl`), control),
+    quad(acrSubject, namedNode(`${ACP}memberAccessControl`), control),
+    quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
+    quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#${key}-policy`)),
+    ...ownerAndClientPolicy(acrUrl, key, webId, clientId, modes.filter((mode) => (mode as AccessMode) !== 'Control')),
+  ];
+}
+
+/** The quads of an ACR without those of one app (every quad whose subject or object is one of the app's IRIs). */
+export function withoutApp(quads: Quad[], resourceUrl: string, clientId: string): Quad[] {
+  const prefix = `${acrUrlOf(resourceUrl)}#${appKey(clientId)}-`;
+  const mine = (term: Quad['subject'] | Quad['object']) => term.termType === 'NamedNode' && term.value.startsWith(prefix);
+  return quads.filter((q) => !mine(q.subject) && !mine(q.object));
+}
+
+/** A client an ACR gives something to, through a policy with an `acp:client` matcher. */
+export interface ClientAllowance {
+  /** The client id the matcher names (IRI or literal value). */
+  clientId: string;
+  /** The modes the policy allows. */
+  modes: AccessMode[];
+  /** Whether the policy also requires an agent matcher (`acp:allOf`); false means any agent with that client. */
+  agentBound: boolean;
+}
+
+/** Every policy in an ACR that names a client (any key, Hearth's or not): which client, which modes. */
+export function clientAllowancesIn(quads: Quad[]): ClientAllowance[] {
+  const byClient = new Map<string, ClientAllowance>();
+  const matchersWithClient = new Map<string, string>();
+  for (const q of quads) if (q.predicate.value === `${ACP}client`) matchersWithClient.set(q.subject.value, q.object.value);
+  for (const q of quads) {
+    if ((q.predicate.value !== `${ACP}allOf` && q.predicate.value !== `${ACP}anyOf`) || !matchersWithClient.has(q.object.value)) continue;
+    const clientId = matchersWithClient.get(q.object.value)!;
+    const policy = q.subject.value;
+    const modes = quads.filter((p) => p.subject.value === policy && p.predicate.value === `${ACP}allow`)
+      .map((p) => p.object.value.slice(ACL.length) as AccessMode);
+    const agentBound = quads.some((p) => p.subject.value === policy && p.predicate.value === `${ACP}allOf` &&
+      quads.some((m) => m.subject.value === p.object.value && m.predicate.value === `${ACP}agent`));
+    const known = byClient.get(clientId);
+    byClient.set(clientId, { clientId, modes: [...new Set([...(known?.modes ?? []), ...modes])], agentBound: (known?.agentBound ?? true) && agentBound });
+  }
+  return [...byClient.values()];
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { registerAccount } from './account.js';
+import { registerApps } from './apps.js';
 import { fail } from './output.js';
 import { registerServe } from './serve.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServe(program);
   registerAccount(program);
+  registerApps(program);
   return program;
 }
 

@@ -1,0 +1,268 @@
+import type { Quad } from 'n3';
+import { HearthError, httpErrorFor } from '../errors.js';
+import { podAreas, type PodArea } from '../social/layout.js';
+import { ACP } from '../vocab.js';
+import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, withoutApp, type AccessMode } from './acr.js';
+import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
+import { grantModes, readRecord, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
+import { readTurtleDoc, updateTurtleDoc } from './turtle-doc.js';
+
+/** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
+export interface PodOwner {
+  /** The manager session's fetch (the only client with Control). */
+  fetch: typeof fetch;
+  /** URL of the pod, ending in `/`. */
+  podUrl: string;
+  /** The owner's WebID: grants are for this agent through one app. */
+  webId: string;
+  /** The manager's client id: the only client that may read or change the owner's record of grants. */
+  managerClientId: string;
+}
+
+/** An area name or path that cannot be granted (unknown, outside the pod, not a container, missing). */
+export class UnknownAreaError extends HearthError {
+  constructor(message: string) {
+    super('UNKNOWN_AREA', message);
+  }
+}
+
+/** A mode that does not exist or cannot be granted (only read, append and write can). */
+export class InvalidModeError extends HearthError {
+  constructor(mode: string) {
+    super('INVALID_MODE', `"${mode}" is not a mode an app can be granted: use ${grantModes.join(', ')}.`);
+  }
+}
+
+/** Checks grant modes (read, append, write); answers them deduplicated, in order. */
+export function checkModes(modes: readonly string[]): GrantMode[] {
+  if (modes.length === 0) throw new InvalidModeError('(none)');
+  for (const mode of modes) if (!(grantModes as readonly string[]).includes(mode)) throw new InvalidModeError(mode);
+  return grantModes.filter((mode) => modes.includes(mode));
+}
+
+/** The container a target names: an area (`posts`), a container path in the pod (`notes/`), or its full URL. */
+export function resolveTarget(podUrl: string, target: string): { container: string; area?: PodArea } {
+  if (Object.hasOwn(podAreas, target)) return { container: new URL(podAreas[target as PodArea], podUrl).href, area: target as PodArea };
+  const areas = Object.keys(podAreas).join(', ');
+  if (!target.includes('/')) throw new UnknownAreaError(`"${target}" is neither an area (${areas}) nor a container path like notes/.`);
+  let url: URL;
+  try {
+    url = new URL(target.replace(/^\/+/u, ''), podUrl);
+  } catch {
+    throw new UnknownAreaError(`"${target}" is not a path in the pod.`);
+  }
+  url.search = '';
+  url.hash = '';
+  const container = url.href;
+  if (!container.startsWith(podUrl) || /\/\.\.?\//u.test(target)) throw new UnknownAreaError(`"${target}" is outside the pod ${podUrl}.`);
+  if (container === podUrl) throw new UnknownAreaError('The whole pod cannot be granted to an app: grant areas or containers inside it.');
+  if (!container.endsWith('/')) throw new UnknownAreaError(`"${target}" is not a container: container paths end with "/".`);
+  if (/\.(acr|meta)(\/|$)/u.test(container)) throw new UnknownAreaError(`"${target}" is not a container of data.`);
+  const area = (Object.keys(podAreas) as PodArea[]).find((name) => new URL(podAreas[name], podUrl).href === container);
+  return { container, ...(area ? { area } : {}) };
+}
+
+/** The apps in the owner's record, with their grants. */
+export async function listGrants(owner: PodOwner): Promise<AppRecord[]> {
+  return readRecord(owner);
+}
+
+/** Finds an app of the record by client id or name. */
+export function findApp(apps: AppRecord[], app: string): AppRecord | undefined {
+  const byId = apps.find((known) => known.id === app);
+  if (byId) return byId;
+  const byName = apps.filter((known) => known.name === app);
+  if (byName.length > 1) throw new HearthError('AMBIGUOUS_APP', `Several apps are called "${app}": use its id (${byName.map((a) => a.id).join(', ')}).`);
+  return byName[0];
+}
+
+/** Adds an app to the owner's record (no access yet); an app already there keeps its grants. */
+export async function registerApp(owner: PodOwner, app: AppInfo): Promise<AppRecord> {
+  let result: AppRecord | undefined;
+  await updateRecord(owner, (apps) => {
+    const known = apps.find((a) => a.id === app.id);
+    result = { ...known, ...app, since: known?.since ?? new Date().toISOString(), grants: known?.grants ?? [] };
+    return [...apps.filter((a) => a.id !== app.id), result];
+  });
+  return result!;
+}
+
+/** Removes an app from the record (its grants must have been revoked first). */
+export async function forgetApp(owner: PodOwner, appId: string): Promise<void> {
+  await updateRecord(owner, (apps) => apps.some((a) => a.id === appId) ? apps.filter((a) => a.id !== appId) : undefined);
+}
+
+/** An app reference made concrete: a record entry, or a Client ID Document fetched now. */
+async function resolveApp(owner: PodOwner, app: string | AppInfo): Promise<AppInfo> {
+  if (typeof app !== 'string') return app;
+  const apps = await readRecord(owner);
+  const known = findApp(apps, app);
+  if (known) return known;
+  if (isClientIdUrl(app)) return fetchClientIdDocument(app);
+  throw new UnknownAppError(app, apps.map((a) => a.name));
+}
+
+/**
+ * Grants an app `modes` over a container and everything in it, now and later (added to what it had there).
+ * The record is written first, then the ACR: a failure between the two shows as drift in `checkGrants`,
+ * never as access the record does not show. `app` is an app of the record (id or name), a Client ID Document URL, or an AppInfo.
+ */
+export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[]): Promise<{ app: AppInfo; grant: GrantEntry }> {
+  const wanted = checkModes(modes);
+  const { container, area } = resolveTarget(owner.podUrl, target);
+  const info = await resolveApp(owner, app);
+  if (!area) await requireContainer(owner.fetch, container, target);
+  let grant: GrantEntry | undefined;
+  await updateRecord(owner, (apps) => {
+    const known = apps.find((a) => a.id === info.id);
+    const old = known?.grants.find((g) => g.container === container);
+    grant = { container, ...(area ? { area } : {}), modes: grantModes.filter((m) => wanted.includes(m) || old?.modes.includes(m)), since: old?.since ?? new Date().toISOString() };
+    const entry: AppRecord = { ...known, ...info, since: known?.since ?? new Date().toISOString(),
+      grants: [...(known?.grants ?? []).filter((g) => g.container !== container), grant] };
+    return [...apps.filter((a) => a.id !== info.id), entry];
+  });
+  await setAppModes(owner, container, info.id, grant!.modes);
+  return { app: info, grant: grant! };
+}
+
+/** What `revokeAccess` removed and what the app still has. */
+export interface Revocation {
+  /** The app. */
+  app: AppRecord;
+  /** The grants as they were before, for the containers that changed. */
+  removed: GrantEntry[];
+  /** What the app still has. */
+  remaining: GrantEntry[];
+}
+
+/**
+ * Revokes an app's grants: all of them, or those on `target`, or only `modes`. Takes effect when it returns:
+ * the app's next request is refused whatever tokens it holds. ACRs are changed first, then the record.
+ */
+export async function revokeAccess(owner: PodOwner, app: string, options: { target?: string; modes?: readonly string[] } = {}): Promise<Revocation> {
+  const apps = await readRecord(owner);
+  const known = findApp(apps, app);
+  if (!known) throw new UnknownAppError(app, apps.map((a) => a.name));
+  const modes = options.modes ? checkModes(options.modes) : [...grantModes];
+  const only = options.target ? resolveTarget(owner.podUrl, options.target).container : undefined;
+  const touched = known.grants.filter((g) => !only || g.container === only);
+  // The containers of the record, and when revoking everything the pod's areas too, in case a grant was made elsewhere.
+  const containers = new Set(touched.map((g) => g.container));
+  if (!only) for (const path of Object.values(podAreas)) containers.add(new URL(path, owner.podUrl).href);
+  if (only) containers.add(only);
+  await Promise.all([...containers].map(async (container) => {
+    const left = grantModes.filter((m) => !modes.includes(m) && known.grants.find((g) => g.container === container)?.modes.includes(m));
+    await setAppModes(owner, container, known.id, left);
+  }));
+  const remaining = known.grants.flatMap((g) => {
+    if (!containers.has(g.container)) return [g];
+    const left = g.modes.filter((m) => !modes.includes(m));
+    return left.length ? [{ ...g, modes: left }] : [];
+  });
+  await updateRecord(owner, (current) => current.map((a) => a.id === known.id ? { ...a, grants: remaining } : a));
+  return { app: known, removed: touched, remaining };
+}
+
+/** Cuts every app off: removes every app's policies from the ACRs of the record's containers and the pod's areas. */
+export async function revokeAllAccess(owner: PodOwner): Promise<Revocation[]> {
+  const apps = await readRecord(owner);
+  const containers = new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href)]);
+  await Promise.all([...containers].map((container) => updateTurtleDoc(owner.fetch, acrUrlOf(container), (quads) => {
+    if (!quads) return undefined;
+    const ids = clientAllowancesIn(quads).map((a) => a.clientId);
+    const kept = ids.reduce((acc, id) => withoutApp(acc, container, id), quads);
+    const stray = clientAllowancesIn(kept);
+    // Policies that name a client but were not written by Hearth: drop them too (their matchers go with them).
+    const next = stray.length ? withoutClientPolicies(kept) : kept;
+    return next.length === quads.length ? undefined : next;
+  })));
+  await updateRecord(owner, (current) => current.map((a) => ({ ...a, grants: [] })));
+  return apps.filter((a) => a.grants.length > 0).map((app) => ({ app, removed: app.grants, remaining: [] }));
+}
+
+/** One difference between the record and the ACRs in force. */
+export interface GrantDrift {
+  /** The container whose ACR differs. */
+  container: string;
+  /** The client id concerned. */
+  clientId: string;
+  /** Modes the record says the app has there. */
+  recorded: GrantMode[];
+  /** Modes the ACR actually allows (Control included, if someone wrote it). */
+  inForce: string[];
+  /** What is wrong, for people. */
+  problem: string;
+}
+
+/** Compares the record with the ACRs actually in force (the record's containers and the pod's areas); answers the differences. */
+export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
+  const apps = await readRecord(owner);
+  const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)),
+    ...Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href)])].sort();
+  const drifts: GrantDrift[] = [];
+  await Promise.all(containers.map(async (container) => {
+    const acr = await readTurtleDoc(owner.fetch, acrUrlOf(container));
+    const inForce = new Map(clientAllowancesIn(acr?.quads ?? []).map((a) => [a.clientId, a]));
+    for (const app of apps) {
+      const recorded = app.grants.find((g) => g.container === container)?.modes ?? [];
+      const allowance = inForce.get(app.id);
+      inForce.delete(app.id);
+      const actual = (allowance?.modes ?? []).map((m) => m.toLowerCase()).sort();
+      if (recorded.join() === grantModes.filter((m) => actual.includes(m)).join() && actual.every((m) => (grantModes as readonly string[]).includes(m)) &&
+        (allowance?.agentBound ?? true)) continue;
+      drifts.push({ container, clientId: app.id, recorded, inForce: actual,
+        problem: allowance && !allowance.agentBound ? `${app.name} is allowed there for any agent, not only the owner`
+          : `the record says ${app.name} has ${recorded.join('+') || 'nothing'}, the ACR gives ${actual.join('+') || 'nothing'}` });
+    }
+    for (const stray of inForce.values()) {
+      if (stray.clientId === owner.managerClientId) continue;
+      drifts.push({ container, clientId: stray.clientId, recorded: [], inForce: stray.modes.map((m) => m.toLowerCase()),
+        problem: `an app Hearth has no record of (${stray.clientId}) is allowed ${stray.modes.join('+')}` });
+    }
+  }));
+  return drifts.sort((a, b) => a.container.localeCompare(b.container) || a.clientId.localeCompare(b.clientId));
+}
+
+/** Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy); writes only when that changes something. */
+async function setAppModes(owner: PodOwner, container: string, clientId: string, modes: GrantMode[]): Promise<void> {
+  await updateTurtleDoc(owner.fetch, acrUrlOf(container), (current) => {
+    if (!current && modes.length === 0) return undefined;
+    const quads = current ?? emptyAcr(container);
+    let subject = acrSubjectOf(quads, container);
+    const base = subject ? quads : [...quads, ...emptyAcr(container)];
+    subject ??= acrSubjectOf(base, container)!;
+    // Hearth's own policy for the app, and any other policy naming that client (written by hand or by another tool).
+    const without = withoutClientPolicies(withoutApp(base, container, clientId), clientId);
+    const next = modes.length ? [...without, ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode))] : without;
+    return current && sameQuads(current, next) ? undefined : next;
+  });
+}
+
+function aclMode(mode: GrantMode): Exclude<AccessMode, 'Control'> {
+  return mode === 'read' ? 'Read' : mode === 'append' ? 'Append' : 'Write';
+}
+
+function sameQuads(a: Quad[], b: Quad[]): boolean {
+  if (a.length !== b.length) return false;
+  const keys = new Set(a.map(quadKey));
+  return b.every((q) => keys.has(quadKey(q)));
+}
+
+function quadKey(q: Quad): string {
+  return `${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`;
+}
+
+/** Removes every policy that has a client matcher (naming `clientId`, if given), with its matchers and the links to it. */
+function withoutClientPolicies(quads: Quad[], clientId?: string): Quad[] {
+  const matchers = new Set(quads.filter((q) => q.predicate.value === `${ACP}client` && (clientId === undefined || q.object.value === clientId))
+    .map((q) => q.subject.value));
+  const policies = new Set(quads.filter((q) => (q.predicate.value === `${ACP}allOf` || q.predicate.value === `${ACP}anyOf`) && matchers.has(q.object.value)).map((q) => q.subject.value));
+  const gone = new Set([...matchers, ...policies]);
+  return quads.filter((q) => !gone.has(q.subject.value) && !gone.has(q.object.value));
+}
+
+async function requireContainer(fetchFn: typeof fetch, container: string, target: string): Promise<void> {
+  const response = await fetchFn(container, { method: 'HEAD' });
+  if (response.status === 404) throw new UnknownAreaError(`There is no container ${target} in the pod (${container}): create it first.`);
+  if (!response.ok) throw await httpErrorFor(response, `Checking ${container}`);
+}
