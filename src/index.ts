@@ -17,3 +17,4 @@ export { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, 
 export { recordUrl, grantModes, type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
 export { ConcurrentChangeError } from './access/turtle-doc.js';
 export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';
+export * from './social/index.js';

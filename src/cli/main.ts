@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerApps } from './apps.js';
+import { registerSocial } from './social.js';
 import { fail } from './output.js';
 import { registerServe } from './serve.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerAccount(program);
   registerApps(program);
+  registerSocial(program);
   return program;
 }
 

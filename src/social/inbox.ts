@@ -11,9 +11,9 @@ export interface InboxItem {
   quads: Quad[];
 }
 
-/** Appends a notification (Turtle) to an LDN inbox; answers the new item's URL. */
-export async function sendToInbox(fetchFn: typeof fetch, inboxUrl: string, quads: Quad[]): Promise<string> {
-  const response = await fetchFn(inboxUrl, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+/** Appends a notification (Turtle) to an LDN inbox; answers the new item's URL. `signal` may bound the time. */
+export async function sendToInbox(fetchFn: typeof fetch, inboxUrl: string, quads: Quad[], signal?: AbortSignal): Promise<string> {
+  const response = await fetchFn(inboxUrl, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads), ...(signal ? { signal } : {}) });
   if (!response.ok) throw await httpErrorFor(response, `Sending a notification to ${inboxUrl}`);
   await response.body?.cancel();
   return response.headers.get('location') ?? inboxUrl;

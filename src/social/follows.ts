@@ -1,0 +1,123 @@
+import { DataFactory, type Quad } from 'n3';
+import { InvalidInputError, NotFoundError, describe } from '../errors.js';
+import { AS, HEARTH } from '../vocab.js';
+import { discoverPostsContainer, findRegisteredContainer, readProfileLinks } from './discovery.js';
+import { notify, type Delivery } from './notify.js';
+import { as, dateLiteral, newId, patchDocument, rdfType, subjectsOfType, objectOf, triple } from './patch.js';
+import { readRdf, type ReadLimits } from './remote.js';
+import { ownArea, type Actor } from './self.js';
+
+const { namedNode, blankNode } = DataFactory;
+
+/** One person followed: an `as:Follow` in the follower's `social/following/index.ttl`. */
+export interface Follow {
+  /** URL of the `as:Follow`. */
+  url: string;
+  /** The follower's WebID (`as:actor`). */
+  actor: string;
+  /** The followed WebID (`as:object`). */
+  object: string;
+  /** When (ISO date). */
+  published?: string;
+  /** The followed person's posts container, cached so timelines skip discovery. */
+  postsContainer?: string;
+}
+
+/** The document of the following list inside a following container. */
+export const followingDocumentName = 'index.ttl';
+
+/** Reads the follows of a following document (any pod: bounded). */
+function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
+  return subjectsOfType(quads, `${AS}Follow`).flatMap((url) => {
+    const who = objectOf(quads, url, `${AS}actor`)?.value;
+    const object = objectOf(quads, url, `${AS}object`);
+    if (!who || object?.termType !== 'NamedNode' || (actor && who !== actor)) return [];
+    const published = objectOf(quads, url, `${AS}published`)?.value;
+    const container = objectOf(quads, url, `${HEARTH}postsContainer`);
+    return [{ url, actor: who, object: object.value, ...(published ? { published } : {}),
+      ...(container?.termType === 'NamedNode' ? { postsContainer: container.value } : {}) }];
+  }).sort((a, b) => ((a.published ?? '') < (b.published ?? '') ? -1 : 1));
+}
+
+/** The acting person's own following list (empty when they follow nobody yet). */
+export async function readOwnFollowing(actor: Actor): Promise<Follow[]> {
+  const url = `${await ownArea(actor, 'following')}${followingDocumentName}`;
+  try {
+    return parseFollows((await readRdf(actor.fetch, url)).quads, actor.webId);
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
+/** Whom `webId` follows, read from their pod (profile -> type index -> `as:Follow` container), bounded. */
+export async function listFollowing(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<Follow[]> {
+  const links = await readProfileLinks(fetchFn, webId, limits);
+  if (!links.publicTypeIndex) return [];
+  const container = await findRegisteredContainer(fetchFn, links.publicTypeIndex, `${AS}Follow`, limits);
+  try {
+    return parseFollows((await readRdf(fetchFn, `${container}${followingDocumentName}`, limits)).quads, webId);
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+}
+
+/** Follows `webId`: records an `as:Follow` (with their posts container, when found) and notifies them. */
+export async function follow(actor: Actor, webId: string, limits: ReadLimits = {}): Promise<{ follow: Follow; delivery: Delivery; warning?: string }> {
+  checkWebId(webId);
+  if (webId === actor.webId) throw new InvalidInputError('You cannot follow yourself: your own posts are always in your timeline.');
+  const existing = (await readOwnFollowing(actor)).find((f) => f.object === webId);
+  if (existing) return { follow: existing, delivery: { notified: false, reason: 'already following' } };
+  let postsContainer: string | undefined;
+  let warning: string | undefined;
+  try {
+    postsContainer = await discoverPostsContainer(globalThis.fetch, webId, limits);
+  } catch (error: unknown) {
+    warning = `Their posts could not be found yet: ${describe(error)}`;
+  }
+  const now = new Date();
+  const url = `${await ownArea(actor, 'following')}${followingDocumentName}#${newId(now.getTime())}`;
+  const quads = [triple(url, rdfType, as('Follow')), triple(url, as('actor'), namedNode(actor.webId)),
+    triple(url, as('object'), namedNode(webId)), triple(url, as('published'), dateLiteral(now))];
+  const stored = postsContainer ? [...quads, triple(url, namedNode(`${HEARTH}postsContainer`), namedNode(postsContainer))] : quads;
+  await patchDocument(actor.fetch, url.split('#')[0]!, { inserts: stored }, 'Saving the follow');
+  const delivery = await notify(actor, webId, quads, limits);
+  return { follow: { url, actor: actor.webId, object: webId, published: now.toISOString(), ...(postsContainer ? { postsContainer } : {}) },
+    delivery, ...(warning ? { warning } : {}) };
+}
+
+/** Stops following `webId`: removes the `as:Follow` and sends them an `as:Undo` of it. */
+export async function unfollow(actor: Actor, webId: string, limits: ReadLimits = {}): Promise<{ removed: Follow[]; delivery: Delivery }> {
+  checkWebId(webId);
+  const url = `${await ownArea(actor, 'following')}${followingDocumentName}`;
+  const { quads } = await readRdf(actor.fetch, url).catch((error: unknown) => {
+    if (error instanceof NotFoundError) return { quads: [] as Quad[] };
+    throw error;
+  });
+  const removed = parseFollows(quads, actor.webId).filter((f) => f.object === webId);
+  if (removed.length === 0) throw new NotFoundError(404, webId, `You do not follow ${webId}.`);
+  const subjects = new Set(removed.map((f) => f.url));
+  await patchDocument(actor.fetch, url, { deletes: quads.filter((q) => subjects.has(q.subject.value)).map((q) => triple(q.subject.value, q.predicate, q.object)) },
+    'Removing the follow');
+  const delivery = await notify(actor, webId, undoQuads(actor.webId, removed.map((f) => f.url)), limits);
+  return { removed, delivery };
+}
+
+/** An `as:Undo` of activities by `actor`. */
+export function undoQuads(actor: string, activities: string[]): Quad[] {
+  return activities.flatMap((activity) => {
+    const undo = blankNode();
+    return [triple(undo, rdfType, as('Undo')), triple(undo, as('actor'), namedNode(actor)),
+      triple(undo, as('object'), namedNode(activity)), triple(undo, as('published'), dateLiteral(new Date()))];
+  });
+}
+
+function checkWebId(webId: string): void {
+  if (!/^https?:\/\/[^\s]+$/u.test(webId)) throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
+  try {
+    new URL(webId);
+  } catch {
+    throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
+  }
+}

@@ -1,0 +1,121 @@
+import { DataFactory, type Quad } from 'n3';
+import { AS } from '../vocab.js';
+import { as, dateLiteral, documentOf, hasType, objectOf, objectsOf, rdfType, triple } from './patch.js';
+
+const { namedNode, literal } = DataFactory;
+
+/** An image attached to a post. */
+export interface Attachment {
+  /** Where the image is. */
+  url: string;
+  /** Its media type, e.g. `image/png`. */
+  mediaType: string;
+}
+
+/** A post or reply: an `as:Note` fragment of a day document. */
+export interface Post {
+  /** The post's stable URL: `.../social/posts/YYYY-MM-DD.ttl#<id>`. */
+  url: string;
+  /** The author's WebID (`as:attributedTo`). */
+  author: string;
+  /** The text (`as:content`). */
+  content: string;
+  /** When it was written (ISO date, `as:published`). */
+  published: string;
+  /** When it was last edited (`as:updated`). */
+  updated?: string;
+  /** The post it answers (`as:inReplyTo`). */
+  inReplyTo?: string;
+  /** Attached images. */
+  attachments: Attachment[];
+  /** Verified likes received (only known to the author). */
+  likes?: number;
+  /** Verified replies received (only known to the author). */
+  replies?: number;
+}
+
+/** Longest post accepted, in characters. */
+export const maxPostLength = 20_000;
+
+/** The day document of a date: `<container>YYYY-MM-DD.ttl`. */
+export function dayDocument(container: string, date: Date): string {
+  return `${container}${date.toISOString().slice(0, 10)}.ttl`;
+}
+
+/** The day (`YYYY-MM-DD`) of a day document's URL, or undefined when it is not one. */
+export function dayOf(url: string): string | undefined {
+  return /\/(\d{4}-\d{2}-\d{2})\.ttl$/u.exec(documentOf(url))?.[1];
+}
+
+/** The triples of a post. */
+export function postQuads(post: Post): Quad[] {
+  const quads = [
+    triple(post.url, rdfType, as('Note')),
+    triple(post.url, as('attributedTo'), namedNode(post.author)),
+    triple(post.url, as('content'), literal(post.content)),
+    triple(post.url, as('published'), dateLiteral(new Date(post.published))),
+  ];
+  if (post.updated) quads.push(triple(post.url, as('updated'), dateLiteral(new Date(post.updated))));
+  if (post.inReplyTo) quads.push(triple(post.url, as('inReplyTo'), namedNode(post.inReplyTo)));
+  post.attachments.forEach((attachment, index) => {
+    const node = `${post.url}-image${index}`;
+    quads.push(triple(post.url, as('attachment'), namedNode(node)),
+      triple(node, rdfType, as('Image')),
+      triple(node, as('url'), namedNode(attachment.url)),
+      triple(node, as('mediaType'), literal(attachment.mediaType)));
+  });
+  return quads;
+}
+
+/** Every triple that describes `url` in a document: the post's and its attachments'. */
+export function triplesAbout(quads: readonly Quad[], url: string): Quad[] {
+  const attachments = new Set(objectsOf(quads, url, `${AS}attachment`).filter((t) => t.termType === 'NamedNode').map((t) => t.value));
+  return quads.filter((q) => q.subject.value === url || (attachments.has(q.subject.value) && q.subject.value.startsWith(`${url}-`)));
+}
+
+/** Reads one post from a document's triples; undefined when `url` is not a well-formed `as:Note`. */
+export function parsePost(quads: readonly Quad[], url: string): Post | undefined {
+  if (!hasType(quads, url, `${AS}Note`)) return undefined;
+  const content = objectOf(quads, url, `${AS}content`);
+  const author = objectOf(quads, url, `${AS}attributedTo`);
+  const published = isoDate(objectOf(quads, url, `${AS}published`)?.value);
+  if (content?.termType !== 'Literal' || author?.termType !== 'NamedNode' || !published) return undefined;
+  const updated = isoDate(objectOf(quads, url, `${AS}updated`)?.value);
+  const inReplyTo = objectOf(quads, url, `${AS}inReplyTo`);
+  const attachments: Attachment[] = [];
+  for (const node of objectsOf(quads, url, `${AS}attachment`)) {
+    const imageUrl = objectOf(quads, node.value, `${AS}url`);
+    const mediaType = objectOf(quads, node.value, `${AS}mediaType`)?.value;
+    if (imageUrl?.termType === 'NamedNode' && /^https?:/u.test(imageUrl.value)) {
+      attachments.push({ url: imageUrl.value, mediaType: mediaType ?? 'application/octet-stream' });
+    }
+  }
+  return {
+    url, author: author.value, content: content.value, published, attachments,
+    ...(updated ? { updated } : {}),
+    ...(inReplyTo?.termType === 'NamedNode' ? { inReplyTo: inReplyTo.value } : {}),
+  };
+}
+
+/** Every post of a document, optionally only those attributed to `author`. */
+export function parsePosts(quads: readonly Quad[], author?: string): Post[] {
+  const subjects = new Set(quads.filter((q) => q.predicate.value === rdfType.value && q.object.value === `${AS}Note` && q.subject.termType === 'NamedNode')
+    .map((q) => q.subject.value));
+  const posts: Post[] = [];
+  for (const subject of subjects) {
+    const post = parsePost(quads, subject);
+    if (post && (!author || post.author === author)) posts.push(post);
+  }
+  return posts;
+}
+
+/** Newest first. */
+export function byNewest(a: Post, b: Post): number {
+  return a.published < b.published ? 1 : a.published > b.published ? -1 : a.url < b.url ? 1 : -1;
+}
+
+function isoDate(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}

@@ -1,0 +1,227 @@
+import { DataFactory, type Quad, type Term } from 'n3';
+import { NotFoundError, describe, httpErrorFor } from '../errors.js';
+import { writeTurtle } from '../rdf.js';
+import { AS, RDF } from '../vocab.js';
+import { isInside, readProfileLinks } from './discovery.js';
+import { deleteInboxItem, listInboxUrls } from './inbox.js';
+import { parsePost, type Post } from './model.js';
+import { as, documentOf, hasType, objectOf, rdfType, triple } from './patch.js';
+import { mapBounded, readRdf, type ReadLimits } from './remote.js';
+import { ownArea, type Actor } from './self.js';
+
+const { namedNode } = DataFactory;
+
+/** What a notification says happened. */
+export type NotificationKind = 'like' | 'reply' | 'follow' | 'undo';
+
+/** One social notification of the owner's inbox, checked against the sender's pod. */
+export interface Notification {
+  /** URL of the inbox item. */
+  url: string;
+  /** What happened. */
+  kind: NotificationKind;
+  /** Who did it (WebID). */
+  actor: string;
+  /** The activity in the actor's pod: the like, the follow, the reply, or (for undo) the activity taken back. */
+  activity: string;
+  /** The post liked or replied to; the followed WebID. */
+  object?: string;
+  /** When, as the sender says (ISO date). */
+  published?: string;
+  /** True when the actor's pod confirms it (anyone may append to an inbox, so claims are checked). */
+  verified: boolean;
+  /** Why it could not be verified. */
+  reason?: string;
+}
+
+/** Likes, replies and followers received, kept in the owner's private `settings/social-record.ttl`. */
+export interface SocialRecord {
+  /** Verified likes of the owner's posts. */
+  likes: { url: string; actor: string; object: string }[];
+  /** Verified replies to the owner's posts. */
+  replies: { url: string; actor: string; object: string }[];
+  /** Verified follows of the owner. */
+  follows: { url: string; actor: string }[];
+}
+
+/** Most inbox items read in one go (anyone may append, so an inbox may be flooded). */
+export const maxInboxItems = 1000;
+const itemLimits: ReadLimits = { maxBytes: 256 * 1024 };
+
+/** The owner's social notifications (likes, replies, follows, undos), newest first, each verified. Other items are left alone. */
+export async function listNotifications(actor: Actor, limits: ReadLimits = {}): Promise<Notification[]> {
+  const inbox = await ownArea(actor, 'inbox');
+  const urls = (await listInboxUrls(actor.fetch, inbox)).slice(0, maxInboxItems);
+  const claims = (await mapBounded(urls, 8, async (url) => {
+    try {
+      return parseNotification(url, (await readRdf(actor.fetch, url, itemLimits)).quads);
+    } catch {
+      return undefined;
+    }
+  })).filter((n): n is Notification => n !== undefined);
+  const verifier = new Verifier(actor, await ownArea(actor, 'posts'), limits);
+  const checked = await mapBounded(claims, 8, (claim) => verifier.check(claim));
+  return checked.sort((a, b) => ((a.published ?? '') < (b.published ?? '') ? 1 : -1));
+}
+
+/** Folds the verified notifications into the private record (counts and followers survive), then deletes the social items. */
+export async function clearNotifications(actor: Actor, limits: ReadLimits = {}): Promise<{ cleared: number; record: SocialRecord }> {
+  const notifications = await listNotifications(actor, limits);
+  const record = fold(await readRecord(actor), notifications);
+  await writeRecord(actor, record);
+  await mapBounded(notifications, 8, (n) => deleteInboxItem(actor.fetch, n.url));
+  return { cleared: notifications.length, record };
+}
+
+/** The record with the still-pending verified notifications folded in: what the owner has received. */
+export async function socialState(actor: Actor, limits: ReadLimits = {}): Promise<SocialRecord> {
+  return fold(await readRecord(actor), await listNotifications(actor, limits));
+}
+
+/** WebIDs of the owner's followers (verified follows not undone). */
+export async function listFollowers(actor: Actor, limits: ReadLimits = {}): Promise<string[]> {
+  return [...new Set((await socialState(actor, limits)).follows.map((f) => f.actor))].sort();
+}
+
+/** Adds like and reply counts to the owner's own posts. */
+export async function withCounts(actor: Actor, posts: Post[], state?: SocialRecord): Promise<Post[]> {
+  const current = state ?? await socialState(actor);
+  return posts.map((post) => ({
+    ...post,
+    likes: new Set(current.likes.filter((l) => l.object === post.url).map((l) => l.actor)).size,
+    replies: current.replies.filter((r) => r.object === post.url).length,
+  }));
+}
+
+/** Applies notifications to a record: verified likes, replies and follows are added, verified undos remove. */
+export function fold(record: SocialRecord, notifications: readonly Notification[]): SocialRecord {
+  const next: SocialRecord = { likes: [...record.likes], replies: [...record.replies], follows: [...record.follows] };
+  const verified = notifications.filter((n) => n.verified);
+  for (const n of verified) {
+    if (n.kind === 'like' && n.object && !next.likes.some((l) => l.url === n.activity)) next.likes.push({ url: n.activity, actor: n.actor, object: n.object });
+    if (n.kind === 'reply' && n.object && !next.replies.some((r) => r.url === n.activity)) next.replies.push({ url: n.activity, actor: n.actor, object: n.object });
+    if (n.kind === 'follow' && !next.follows.some((f) => f.url === n.activity)) next.follows.push({ url: n.activity, actor: n.actor });
+  }
+  for (const n of verified.filter((v) => v.kind === 'undo')) {
+    const mine = (entry: { url: string; actor: string }) => !(entry.url === n.activity && entry.actor === n.actor);
+    next.likes = next.likes.filter(mine);
+    next.replies = next.replies.filter(mine);
+    next.follows = next.follows.filter(mine);
+  }
+  return next;
+}
+
+/** Reads what an inbox item claims; undefined for items that are not Hearth's social notifications. */
+export function parseNotification(url: string, quads: readonly Quad[]): Notification | undefined {
+  const typed = (type: string) => quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}${type}`).map((q) => q.subject);
+  const read = (subject: Term, name: string) => objectOf(quads, subject.value, `${AS}${name}`);
+  const make = (kind: NotificationKind, subject: Term, activity: Term | undefined, object?: string): Notification | undefined => {
+    const who = read(subject, 'actor');
+    if (who?.termType !== 'NamedNode' || activity?.termType !== 'NamedNode') return undefined;
+    const published = read(subject, 'published')?.value;
+    return { url, kind, actor: who.value, activity: activity.value, verified: false,
+      ...(object ? { object } : {}), ...(published ? { published } : {}) };
+  };
+  for (const subject of typed('Like')) return make('like', subject, subject, read(subject, 'object')?.value);
+  for (const subject of typed('Follow')) return make('follow', subject, subject, read(subject, 'object')?.value);
+  for (const subject of typed('Create')) {
+    const note = read(subject, 'object');
+    return make('reply', subject, note, note ? read(note, 'inReplyTo')?.value : undefined);
+  }
+  for (const subject of typed('Undo')) return make('undo', subject, read(subject, 'object'));
+  return undefined;
+}
+
+/** Checks notifications against the senders' pods, caching profiles and documents within one run. */
+class Verifier {
+  private readonly storages = new Map<string, Promise<string[]>>();
+  private readonly documents = new Map<string, Promise<Quad[] | 'missing'>>();
+  constructor(private readonly owner: Actor, private readonly ownPosts: string, private readonly limits: ReadLimits) {}
+
+  async check(claim: Notification): Promise<Notification> {
+    try {
+      const storages = await this.storagesOf(claim.actor);
+      if (!isInside(claim.activity, storages)) return this.reject(claim, `${claim.activity} is not in ${claim.actor}'s pod`);
+      const quads = await this.document(claim.activity);
+      if (claim.kind === 'undo') {
+        const gone = quads === 'missing' || !(hasType(quads, claim.activity, `${AS}Like`) || hasType(quads, claim.activity, `${AS}Follow`));
+        return gone ? { ...claim, verified: true } : this.reject(claim, `${claim.activity} still exists`);
+      }
+      if (quads === 'missing') return this.reject(claim, `${claim.activity} does not exist`);
+      if (claim.kind === 'reply') {
+        const post = parsePost(quads, claim.activity);
+        if (!post || post.author !== claim.actor || !post.inReplyTo?.startsWith(this.ownPosts)) return this.reject(claim, `${claim.activity} is not a reply by ${claim.actor} to one of your posts`);
+        return { ...claim, object: post.inReplyTo, verified: true };
+      }
+      const type = claim.kind === 'like' ? 'Like' : 'Follow';
+      const object = objectOf(quads, claim.activity, `${AS}object`)?.value;
+      const matches = hasType(quads, claim.activity, `${AS}${type}`) && objectOf(quads, claim.activity, `${AS}actor`)?.value === claim.actor;
+      const aboutMe = claim.kind === 'like' ? object?.startsWith(this.ownPosts) : object === this.owner.webId;
+      if (!matches || !aboutMe) return this.reject(claim, `${claim.activity} is not a ${type.toLowerCase()} of yours by ${claim.actor}`);
+      return { ...claim, object: object!, verified: true };
+    } catch (error: unknown) {
+      return this.reject(claim, describe(error));
+    }
+  }
+
+  private reject(claim: Notification, reason: string): Notification {
+    return { ...claim, verified: false, reason };
+  }
+
+  private storagesOf(webId: string): Promise<string[]> {
+    let found = this.storages.get(webId);
+    if (!found) {
+      found = readProfileLinks(globalThis.fetch, webId, this.limits).then((links) => links.storages);
+      this.storages.set(webId, found);
+    }
+    return found;
+  }
+
+  private document(url: string): Promise<Quad[] | 'missing'> {
+    const doc = documentOf(url);
+    let found = this.documents.get(doc);
+    if (!found) {
+      found = readRdf(globalThis.fetch, doc, this.limits).then((r) => r.quads, (error: unknown) => {
+        if (error instanceof NotFoundError) return 'missing' as const;
+        throw error;
+      });
+      this.documents.set(doc, found);
+    }
+    return found;
+  }
+}
+
+/** The URL of the owner's private record of received likes, replies and follows. */
+export async function recordUrl(actor: Actor): Promise<string> {
+  return `${await ownArea(actor, 'settings')}social-record.ttl`;
+}
+
+/** Reads the private record (empty when there is none yet). */
+export async function readRecord(actor: Actor): Promise<SocialRecord> {
+  let quads: Quad[];
+  try {
+    quads = (await readRdf(actor.fetch, await recordUrl(actor), { maxBytes: 50 * 1024 * 1024 })).quads;
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) return { likes: [], replies: [], follows: [] };
+    throw error;
+  }
+  const of = (type: string) => [...new Set(quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}${type}`).map((q) => q.subject.value))];
+  const value = (s: string, p: string) => objectOf(quads, s, `${AS}${p}`)?.value;
+  return {
+    likes: of('Like').flatMap((url) => { const a = value(url, 'actor'); const o = value(url, 'object'); return a && o ? [{ url, actor: a, object: o }] : []; }),
+    replies: of('Note').flatMap((url) => { const a = value(url, 'attributedTo'); const o = value(url, 'inReplyTo'); return a && o ? [{ url, actor: a, object: o }] : []; }),
+    follows: of('Follow').flatMap((url) => { const a = value(url, 'actor'); return a ? [{ url, actor: a }] : []; }),
+  };
+}
+
+/** Writes the private record (settings/ is private: only the owner's manager reads it). */
+export async function writeRecord(actor: Actor, record: SocialRecord): Promise<void> {
+  const quads: Quad[] = [];
+  for (const l of record.likes) quads.push(triple(l.url, rdfType, as('Like')), triple(l.url, as('actor'), namedNode(l.actor)), triple(l.url, as('object'), namedNode(l.object)));
+  for (const r of record.replies) quads.push(triple(r.url, rdfType, as('Note')), triple(r.url, as('attributedTo'), namedNode(r.actor)), triple(r.url, as('inReplyTo'), namedNode(r.object)));
+  for (const f of record.follows) quads.push(triple(f.url, rdfType, as('Follow')), triple(f.url, as('actor'), namedNode(f.actor)), triple(f.url, as('object'), namedNode(actor.webId)));
+  const url = await recordUrl(actor);
+  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+  if (!response.ok) throw await httpErrorFor(response, `Saving ${url}`);
+  await response.body?.cancel();
+}

@@ -1,0 +1,130 @@
+import { DataFactory, type Quad } from 'n3';
+import { ForbiddenError, HttpError, InvalidInputError, NotFoundError, httpErrorFor } from '../errors.js';
+import { AS } from '../vocab.js';
+import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, triplesAbout, type Attachment, type Post } from './model.js';
+import { as, dateLiteral, documentOf, hasType, newId, patchDocument, rdfType, triple } from './patch.js';
+import { readRdf, type ReadLimits } from './remote.js';
+import { ownArea, type Actor } from './self.js';
+import { collectPosts, type TimelineOptions } from './timeline.js';
+
+const { literal } = DataFactory;
+
+/** An image to attach: its bytes and media type. */
+export interface ImageInput {
+  /** The image bytes. */
+  data: Uint8Array;
+  /** Its media type, `image/...`. */
+  mediaType: string;
+}
+
+/** Largest image accepted, in bytes. */
+export const maxImageBytes = 10 * 1024 * 1024;
+
+/** Checks a post's text: not empty, at most `maxPostLength` characters. */
+export function checkContent(content: string): string {
+  if (typeof content !== 'string' || content.trim() === '') throw new InvalidInputError('A post needs some text.');
+  if ([...content].length > maxPostLength) {
+    throw new InvalidInputError(`A post may have at most ${maxPostLength} characters; this one has ${[...content].length}.`);
+  }
+  return content;
+}
+
+/** Uploads an image into the actor's `social/media/` and answers it as an attachment. */
+export async function uploadImage(actor: Actor, image: ImageInput): Promise<Attachment> {
+  if (!/^image\/[a-z0-9.+-]+$/u.test(image.mediaType)) throw new InvalidInputError(`"${image.mediaType}" is not an image type.`);
+  if (image.data.byteLength > maxImageBytes) throw new InvalidInputError(`Images may have at most ${maxImageBytes / 1024 / 1024} MB.`);
+  const extension = image.mediaType.slice(6).replace(/\+.*$/u, '').replace('jpeg', 'jpg');
+  const url = `${await ownArea(actor, 'media')}${newId()}.${extension}`;
+  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': image.mediaType, 'if-none-match': '*' }, body: new Blob([new Uint8Array(image.data)], { type: image.mediaType }) });
+  if (!response.ok) throw await httpErrorFor(response, `Uploading the image to ${url}`);
+  await response.body?.cancel();
+  return { url, mediaType: image.mediaType };
+}
+
+/** Creates a post (an N3 Patch insert into today's document: concurrent posts never overwrite each other). */
+export async function createPost(actor: Actor, input: { content: string; image?: ImageInput; inReplyTo?: string }): Promise<Post> {
+  const content = checkContent(input.content);
+  const now = new Date();
+  const attachments = input.image ? [await uploadImage(actor, input.image)] : [];
+  const url = `${dayDocument(await ownArea(actor, 'posts'), now)}#${newId(now.getTime())}`;
+  const post: Post = { url, author: actor.webId, content, published: now.toISOString(), attachments,
+    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}) };
+  await patchDocument(actor.fetch, documentOf(url), { inserts: postQuads(post) }, 'Creating the post');
+  return post;
+}
+
+/** Reads one post by URL (bounded); a deleted post throws NotFoundError (410). */
+export async function getPost(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}): Promise<Post> {
+  const { quads } = await readRdf(fetchFn, documentOf(url), limits);
+  const post = parsePost(quads, url);
+  if (post) return post;
+  if (hasType(quads, url, `${AS}Tombstone`)) throw new NotFoundError(410, url, `The post ${url} was deleted.`);
+  throw new NotFoundError(404, url, `There is no post ${url}.`);
+}
+
+/** The latest posts of one person, newest first (`before`: only posts published before that date). */
+export async function listPosts(fetchFn: typeof fetch, webId: string, options: Pick<TimelineOptions, 'limit' | 'before' | 'limits'> = {}): Promise<Post[]> {
+  const result = await collectPosts(fetchFn, [{ webId }], options);
+  if (result.errors.length > 0) throw result.errors[0]!.error;
+  return result.posts.sort(byNewest);
+}
+
+/** Replaces the text of one's own post (and sets `as:updated`). */
+export async function editPost(actor: Actor, url: string, content: string): Promise<Post> {
+  checkContent(content);
+  return retryOnConflict(async () => {
+    const { quads } = await ownDocument(actor, url);
+    const post = parsePost(quads, url);
+    if (!post) throw missing(quads, url);
+    const old = quads.filter((q) => q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}updated`));
+    const updated = new Date();
+    await patchDocument(actor.fetch, documentOf(url), {
+      deletes: old.map((q) => triple(url, q.predicate, q.object)),
+      inserts: [triple(url, as('content'), literal(content)), triple(url, as('updated'), dateLiteral(updated))],
+    }, 'Editing the post');
+    return { ...post, content, updated: updated.toISOString() };
+  });
+}
+
+/** Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed. */
+export async function deletePost(actor: Actor, url: string): Promise<void> {
+  const post = await retryOnConflict(async () => {
+    const { quads } = await ownDocument(actor, url);
+    const found = parsePost(quads, url);
+    if (!found) throw missing(quads, url);
+    await patchDocument(actor.fetch, documentOf(url), {
+      deletes: triplesAbout(quads, url).map((q) => triple(q.subject.value, q.predicate, q.object)),
+      inserts: [triple(url, rdfType, as('Tombstone')), triple(url, as('formerType'), as('Note')),
+        triple(url, as('deleted'), dateLiteral(new Date()))],
+    }, 'Deleting the post');
+    return found;
+  });
+  const media = await ownArea(actor, 'media');
+  await Promise.all(post.attachments.filter((a) => a.url.startsWith(media)).map(async (attachment) => {
+    const response = await actor.fetch(attachment.url, { method: 'DELETE' }).catch(() => undefined);
+    await response?.body?.cancel();
+  }));
+}
+
+/** Reads a document of the actor's own pod, refusing URLs outside their posts. */
+async function ownDocument(actor: Actor, url: string) {
+  const posts = await ownArea(actor, 'posts');
+  if (!url.startsWith(posts)) throw new ForbiddenError(403, url, `${url} is not one of your posts (they are under ${posts}).`);
+  return readRdf(actor.fetch, documentOf(url));
+}
+
+function missing(quads: readonly Quad[], url: string): NotFoundError {
+  if (hasType(quads, url, `${AS}Tombstone`)) return new NotFoundError(410, url, `The post ${url} was deleted.`);
+  return new NotFoundError(404, url, `There is no post ${url}.`);
+}
+
+/** Runs a read-then-patch again when a concurrent change made the patch conflict (409). */
+async function retryOnConflict<T>(step: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await step();
+    } catch (error: unknown) {
+      if (!(error instanceof HttpError && error.status === 409) || attempt >= attempts) throw error;
+    }
+  }
+}

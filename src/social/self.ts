@@ -1,0 +1,29 @@
+import type { HearthSession } from '../auth/session.js';
+import { BadDataError } from '../rdf.js';
+import { readProfileLinks } from './discovery.js';
+import { areaUrl, type PodArea } from './layout.js';
+
+/** What a function acting for someone needs: their WebID and an authenticated fetch. */
+export type Actor = Pick<HearthSession, 'webId' | 'fetch'>;
+
+const pods = new Map<string, Promise<string>>();
+
+/** The pod of the acting person (the first `pim:storage` of their profile; remembered per WebID). */
+export async function ownPod(actor: Actor): Promise<string> {
+  let pod = pods.get(actor.webId);
+  if (!pod) {
+    pod = readProfileLinks(actor.fetch, actor.webId).then((links) => {
+      const storage = links.storages.find((s) => s.endsWith('/'));
+      if (!storage) throw new BadDataError(actor.webId, `${actor.webId} names no pim:storage`);
+      return storage;
+    });
+    pods.set(actor.webId, pod);
+    pod.catch(() => pods.delete(actor.webId));
+  }
+  return pod;
+}
+
+/** The URL of an area of the acting person's pod. */
+export async function ownArea(actor: Actor, area: PodArea): Promise<string> {
+  return areaUrl(await ownPod(actor), area);
+}

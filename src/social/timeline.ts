@@ -1,0 +1,150 @@
+import { HearthError, describe } from '../errors.js';
+import { LDP } from '../vocab.js';
+import { discoverPostsContainer } from './discovery.js';
+import { byNewest, dayOf, parsePosts, type Post } from './model.js';
+import { mapBounded, readRdf, type ReadLimits } from './remote.js';
+import { readOwnFollowing } from './follows.js';
+import type { Actor } from './self.js';
+
+/** One person whose posts are gathered, with the posts container when it is already known. */
+export interface PostSource {
+  /** Their WebID. */
+  webId: string;
+  /** Their posts container, if known (else discovered through the profile and type index). */
+  container?: string;
+}
+
+/** A source that could not be read: the rest of the result is still there. */
+export interface SourceError {
+  /** The WebID of the source. */
+  source: string;
+  /** What went wrong, for people. */
+  message: string;
+  /** The typed error. */
+  error: HearthError;
+}
+
+/** Posts gathered from many pods, and the sources that failed. */
+export interface PostsResult {
+  /** Newest first, at most `limit`. */
+  posts: Post[];
+  /** Sources that could not be read (broken, slow, huge or hostile pods). */
+  errors: SourceError[];
+}
+
+/** How a timeline is gathered. */
+export interface TimelineOptions {
+  /** How many posts (default 20). */
+  limit?: number;
+  /** Only posts older than this: a date, or the last post of the previous page (exact even when posts share a millisecond). */
+  before?: Date | Pick<Post, 'published' | 'url'>;
+  /** Bounds of each remote read (size, time, redirects). */
+  limits?: ReadLimits;
+  /** Time allowed for the whole gathering, in ms (default 20 s). */
+  deadlineMs?: number;
+  /** Pods read at the same time (default 8). */
+  concurrency?: number;
+}
+
+interface Listed {
+  source: PostSource;
+  docs: { day: string; url: string }[];
+}
+
+/**
+ * The latest posts of many people, newest first. Per source: its posts container listing, then its day documents
+ * newest first, merged across sources so only the days that can hold the newest `limit` posts are read.
+ */
+export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions = {}): Promise<PostsResult> {
+  const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));
+  const concurrency = options.concurrency ?? 8;
+  const deadlineMs = options.deadlineMs ?? 20_000;
+  const deadline = AbortSignal.timeout(deadlineMs);
+  const limits: ReadLimits = { ...options.limits, signal: options.limits?.signal ? AbortSignal.any([options.limits.signal, deadline]) : deadline };
+  // Listings may use 60% of the time, so that a pod that never answers still leaves time to read the others' posts.
+  const listingLimits: ReadLimits = { ...limits, signal: AbortSignal.any([limits.signal!, AbortSignal.timeout(deadlineMs * 0.6)]) };
+  const cursor = options.before instanceof Date ? { published: options.before.toISOString(), url: '' } : options.before;
+  const isOlder = (post: Post) => !cursor || post.published < cursor.published || (post.published === cursor.published && post.url < cursor.url);
+  const lastDay = cursor?.published.slice(0, 10);
+  const errors: SourceError[] = [];
+  const failed = (source: string, error: unknown) => {
+    const typed = error instanceof HearthError ? error : new HearthError('UNEXPECTED', describe(error));
+    if (!errors.some((e) => e.source === source)) errors.push({ source, message: typed.message, error: typed });
+  };
+
+  const listed = (await mapBounded(sources, concurrency, async (source): Promise<Listed | undefined> => {
+    try {
+      return { source, docs: await listDays(fetchFn, source, listingLimits) };
+    } catch (error: unknown) {
+      failed(source.webId, error);
+      return undefined;
+    }
+  })).filter((entry): entry is Listed => entry !== undefined);
+
+  const candidates = listed.flatMap(({ source, docs }) => docs.filter((doc) => !lastDay || doc.day <= lastDay).map((doc) => ({ source, ...doc })))
+    .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+  const posts: Post[] = [];
+  let next = 0;
+  while (next < candidates.length) {
+    if (posts.length >= limit) {
+      const kept = posts.sort(byNewest)[limit - 1]!;
+      if (candidates[next]!.day < kept.published.slice(0, 10)) break;
+    }
+    const batch = candidates.slice(next, next + concurrency);
+    next += batch.length;
+    await mapBounded(batch, concurrency, async (doc) => {
+      if (errors.some((e) => e.source === doc.source.webId)) return;
+      try {
+        const { quads } = await readRdf(fetchFn, doc.url, limits);
+        for (const post of parsePosts(quads, doc.source.webId)) {
+          if (isOlder(post)) posts.push(post);
+        }
+      } catch (error: unknown) {
+        failed(doc.source.webId, error);
+      }
+    });
+  }
+  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors };
+}
+
+/** The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. */
+export async function getTimeline(actor: Actor, options: TimelineOptions & { fetch?: typeof fetch } = {}): Promise<PostsResult> {
+  const readFetch = options.fetch ?? globalThis.fetch;
+  const following = await readOwnFollowing(actor);
+  const sources: PostSource[] = [{ webId: actor.webId }];
+  for (const follow of following) {
+    if (!sources.some((s) => s.webId === follow.object)) {
+      sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}) });
+    }
+  }
+  return collectPosts(readFetch, sources, options);
+}
+
+/** The day documents of a source, newest first; a cached container that fails is discovered again. */
+async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits): Promise<{ day: string; url: string }[]> {
+  if (source.container) {
+    try {
+      return await listContainerDays(fetchFn, source.container, limits);
+    } catch {
+      // The cache may be stale: discover the container again below.
+    }
+  }
+  return listContainerDays(fetchFn, await discoverPostsContainer(fetchFn, source.webId, limits), limits);
+}
+
+async function listContainerDays(fetchFn: typeof fetch, container: string, limits: ReadLimits): Promise<{ day: string; url: string }[]> {
+  const { quads } = await readRdf(fetchFn, container, limits);
+  const docs: { day: string; url: string }[] = [];
+  for (const q of quads) {
+    if (q.predicate.value !== `${LDP}contains` || !q.object.value.startsWith(container)) continue;
+    const rest = q.object.value.slice(container.length);
+    const day = dayOf(q.object.value);
+    if (day && rest === `${day}.ttl`) docs.push({ day, url: q.object.value });
+  }
+  return docs.sort((a, b) => (a.day < b.day ? 1 : -1));
+}
+
+function dedupe(posts: Post[]): Post[] {
+  const seen = new Set<string>();
+  return posts.filter((post) => !seen.has(post.url) && seen.add(post.url));
+}

@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { BadDataError, NetworkError, createPost, follow, getTimeline, readRdf, type Post } from '../src/index.js';
+import { hostileKinds, startHostilePod, type HostilePod } from './support/hostile-pod.js';
+import { createUser, type TestUser } from './support/users.js';
+
+describe('a hostile pod does not break the timeline', () => {
+  const server = inject('baseUrl');
+  let alice: TestUser;
+  let bob: TestUser;
+  let hostile: HostilePod;
+  let posts: Post[];
+  const quick = { timeoutMs: 1_000 };
+
+  beforeAll(async () => {
+    hostile = await startHostilePod();
+    [alice, bob] = await Promise.all([createUser(server, 'alice'), createUser(server, 'bob')]);
+    posts = [];
+    for (const content of ['one', 'two', 'three']) posts.push(await createPost(alice.session, { content }));
+  });
+  afterAll(async () => {
+    await alice?.session.logout();
+    await bob?.session.logout();
+    await hostile?.close();
+  });
+
+  it('each misbehaviour is a typed error of the bounded reader', async () => {
+    const container = (kind: string) => `${hostile.url}${kind}/posts/`;
+    await expect(readRdf(fetch, container('malformed'), quick)).rejects.toBeInstanceOf(BadDataError);
+    await expect(readRdf(fetch, container('huge'), quick)).rejects.toThrow(/too large/u);
+    await expect(readRdf(fetch, container('silent'), quick)).rejects.toBeInstanceOf(NetworkError);
+    await expect(readRdf(fetch, container('loop'), quick)).rejects.toThrow(/redirects more than 3 times/u);
+    await expect(readRdf(fetch, container('html'), quick)).rejects.toThrow(/not RDF \(text\/html\)/u);
+    expect(hostile.hugeBytesSent()).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('bob follows alice and every hostile pod; his timeline has alice\'s posts and the hostile sources in errors', async () => {
+    await follow(bob.session, alice.account.webId);
+    for (const kind of hostileKinds) {
+      const result = await follow(bob.session, hostile.webId(kind), quick);
+      expect(result.follow.object).toBe(hostile.webId(kind));
+      expect(result.delivery.notified).toBe(false);
+    }
+    const mine = await createPost(bob.session, { content: 'bob was here' });
+    const timeline = await getTimeline(bob.session, { limit: 10, limits: quick });
+    expect(timeline.posts.map((p) => p.content)).toEqual(['bob was here', 'three', 'two', 'one']);
+    expect(timeline.posts[0]!.url).toBe(mine.url);
+    expect(timeline.errors.map((e) => e.source).sort()).toEqual(hostileKinds.map((kind) => hostile.webId(kind)).sort());
+    const message = (kind: string) => timeline.errors.find((e) => e.source === hostile.webId(kind as never))!.message;
+    expect(message('malformed')).toMatch(/not valid Turtle/u);
+    expect(message('huge')).toMatch(/too large/u);
+    expect(message('hugeday')).toMatch(/too large/u);
+    expect(message('silent')).toMatch(/no answer within 1 s/u);
+    expect(message('silentprofile')).toMatch(/no answer within 1 s/u);
+    expect(message('loop')).toMatch(/redirects/u);
+    expect(message('html')).toMatch(/not RDF/u);
+    expect(hostile.hugeBytesSent()).toBeLessThan(60 * 1024 * 1024);
+  });
+
+  it('an overall deadline cuts a timeline short but still answers', async () => {
+    // Requests may wait 30 s, the whole timeline only 6 s: the silent pods are cut off by the deadline, the rest comes back.
+    const timeline = await getTimeline(bob.session, { limit: 10, limits: { timeoutMs: 30_000 }, deadlineMs: 6_000 });
+    expect(timeline.posts.map((p) => p.content)).toContain('three');
+    expect(timeline.errors.find((e) => e.source === hostile.webId('silent'))?.message).toMatch(/deadline/u);
+  });
+});
