@@ -10,7 +10,7 @@ export { openSession, type ClientLogin, type HearthSession } from './auth/sessio
 export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type StoredAccount } from './auth/credentials.js';
 export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, toTurtle, type AccessMode } from './access/acr.js';
 export { lockPodToManager } from './access/lockdown.js';
-export { deleteAccountOnServer, type DeletionReport } from './portability/delete.js';
+export { deleteAccount, deleteAccountOnServer, type AccountDeletion, type DeletionReport } from './portability/delete.js';
 export { appKey, appAccessControl, acrSubjectOf, emptyAcr, withoutApp, clientAllowancesIn, type ClientAllowance } from './access/acr.js';
 export { grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes, UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift } from './access/grants.js';
 export { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError, type AppInfo, type AppKind } from './access/apps.js';

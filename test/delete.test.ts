@@ -2,7 +2,10 @@ import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AccountApi, deleteAccountOnServer, openSession, saveAccount, ForbiddenError } from '../src/index.js';
+import { AccountApi, deleteAccountOnServer, follow, openSession, saveAccount, ForbiddenError } from '../src/index.js';
+import { readInbox } from '../src/social/inbox.js';
+import { areaUrl } from '../src/social/layout.js';
+import { AS, RDF } from '../src/vocab.js';
 import { runCli } from './support/cli.js';
 import { createUser, type TestUser } from './support/users.js';
 
@@ -21,6 +24,8 @@ describe('hearth account delete', () => {
     await saveAccount(home, alice.account);
     const put = await alice.session.fetch(doc(), { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#d> <http://schema.org/text> "secret" .' });
     expect(put.status).toBe(201);
+    // bob follows alice: he must hear of her leaving.
+    await follow(bob.session, alice.account.webId);
     const api = new AccountApi(server);
     await api.login(alice.account.email, alice.password);
     otherApp = await api.createClientCredential('other-app', alice.account.webId);
@@ -49,7 +54,11 @@ describe('hearth account delete', () => {
     const result = await runCli(['account', 'delete', '--yes', '--json'], { env: { HEARTH_HOME: home } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ deleted: [alice.account.podUrl], webId: alice.account.webId });
+    expect(JSON.parse(result.stdout)).toMatchObject({ deleted: [alice.account.podUrl], webId: alice.account.webId, notified: [bob.account.webId] });
+    const told = (await readInbox(bob.session.fetch, areaUrl(bob.account.podUrl, 'inbox'))).flatMap((item) => item.quads);
+    const deletes = told.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Delete`).map((q) => q.subject.value);
+    expect(deletes).toHaveLength(1);
+    expect(told.some((q) => q.subject.value === deletes[0] && q.predicate.value === `${AS}actor` && q.object.value === alice.account.webId)).toBe(true);
 
     for (const url of [alice.account.podUrl, alice.account.webId, doc(), `${alice.account.podUrl}social/posts/`]) {
       expect((await fetch(url)).status, url).toBe(404);
@@ -61,7 +70,8 @@ describe('hearth account delete', () => {
     await expect(new AccountApi(server).login(alice.account.email, alice.password)).rejects.toThrow(/Invalid email\/password/u);
 
     const traces = [alice.account.name, alice.account.email, alice.account.webId, encodeURIComponent(alice.account.webId)];
-    const found = await filesMentioning(dataDir, traces);
+    // What bob keeps in his own pod about alice (his following list, her as:Delete) is bob's data, not hers.
+    const found = (await filesMentioning(dataDir, traces)).filter((path) => !path.startsWith(join(dataDir, bob.account.name)));
     expect(found).toEqual([]);
     await expect(stat(join(home, 'accounts'))).resolves.toBeDefined();
     expect(await readdir(join(home, 'accounts'))).toEqual([]);

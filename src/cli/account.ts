@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { forgetAccount, hearthHome, listAccounts, loadAccount, saveAccount, type StoredAccount } from '../auth/credentials.js';
 import { InvalidInputError } from '../errors.js';
-import { deleteAccountOnServer } from '../portability/delete.js';
+import { deleteAccount } from '../portability/delete.js';
 import { askLine } from './prompt.js';
 import { openSession } from '../auth/session.js';
 import { createAccount, loginAccount } from '../server/provision.js';
@@ -39,11 +39,12 @@ export function registerAccount(program: Command): void {
         if (typed !== stored.name) throw new InvalidInputError(`"${typed}" is not "${stored.name}": nothing was deleted.`);
       }
       const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
-      const report = await deleteAccountOnServer(session.fetch, stored.server, stored.podUrl);
+      const report = await deleteAccount(session, stored);
       await session.logout();
       await forgetAccount(home(), stored);
       print(global, report, [`Deleted ${report.deleted.join(', ')} and the account ${stored.name} on ${stored.server}.`,
-        'Its logins and credentials are gone; the local credentials file was removed.']);
+        'Its logins and credentials are gone; the local credentials file was removed.',
+        `Told ${report.notified.length} follower(s)${report.notNotified.length ? `; could not tell ${report.notNotified.map((f) => f.webId).join(', ')}` : ''}.`]);
     });
 
   program.command('login')

@@ -1,5 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { DataFactory } from 'n3';
 import { httpErrorFor } from '../errors.js';
 import { accountDeletionPath } from '../server/account-deletion.js';
+import { listFollowers } from '../social/notifications.js';
+import { notify } from '../social/notify.js';
+import { mapBounded } from '../social/remote.js';
+import type { Actor } from '../social/self.js';
+import { AS, RDF, XSD } from '../vocab.js';
+
+const { namedNode, literal, quad } = DataFactory;
 
 /** What the server removed when an account was deleted. */
 export interface DeletionReport {
@@ -23,4 +32,34 @@ export async function deleteAccountOnServer(fetchFn: typeof fetch, server: strin
   });
   if (!response.ok) throw await httpErrorFor(response, `Deleting the account of ${podUrl}`);
   return await response.json() as DeletionReport;
+}
+
+/** What `deleteAccount` did: the server's report and who was told. */
+export interface AccountDeletion extends DeletionReport {
+  /** Followers whose inbox got the `as:Delete`. */
+  notified: string[];
+  /** Followers that could not be told, with the reason. */
+  notNotified: { webId: string; reason: string }[];
+}
+
+/**
+ * Deletes the owner's account: tells every follower with an `as:Delete` of the WebID in their inbox (while the
+ * pod still exists to name them), then has the server remove the pod, the account and its credentials.
+ */
+export async function deleteAccount(session: Actor, account: { server: string; podUrl: string }): Promise<AccountDeletion> {
+  const followers = await listFollowers(session);
+  const activity = namedNode(`urn:uuid:${randomUUID()}`);
+  const announcement = [
+    quad(activity, namedNode(`${RDF}type`), namedNode(`${AS}Delete`)),
+    quad(activity, namedNode(`${AS}actor`), namedNode(session.webId)),
+    quad(activity, namedNode(`${AS}object`), namedNode(session.webId)),
+    quad(activity, namedNode(`${AS}published`), literal(new Date().toISOString(), namedNode(`${XSD}dateTime`))),
+  ];
+  const deliveries = await mapBounded(followers, 8, async (webId) => ({ webId, delivery: await notify(session, webId, announcement) }));
+  const report = await deleteAccountOnServer(session.fetch, account.server, account.podUrl);
+  return {
+    ...report,
+    notified: deliveries.filter((d) => d.delivery.notified).map((d) => d.webId),
+    notNotified: deliveries.filter((d) => !d.delivery.notified).map((d) => ({ webId: d.webId, reason: d.delivery.reason ?? 'unknown' })),
+  };
 }
