@@ -26,7 +26,16 @@ export function parseTurtle(text: string, url: string): Quad[] {
 
 /** Serializes quads as Turtle with Hearth's prefixes. */
 export function writeTurtle(quads: Quad[]): string {
-  const writer = new Writer({ prefixes });
+  return serialize(quads, { prefixes });
+}
+
+/** Serializes quads as N-Triples: one escaped triple a line, as N3 Patch bodies want them. */
+export function writeNTriples(quads: Quad[]): string {
+  return serialize(quads, { format: 'N-Triples' });
+}
+
+function serialize(quads: Quad[], options: { format?: string; prefixes?: Record<string, string> }): string {
+  const writer = new Writer(options);
   writer.addQuads(quads);
   let out = '';
   writer.end((error, result) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { DataFactory, Writer } from 'n3';
+import { DataFactory } from 'n3';
+import { writeTurtle } from '../rdf.js';
 import type { Quad } from 'n3';
 import { ACL, ACP, RDF } from '../vocab.js';
 
@@ -56,16 +57,9 @@ export function clientMatcherTerm(clientId: string) {
   return /^https?:\/\//u.test(clientId) ? namedNode(clientId) : literal(clientId);
 }
 
-/** Serializes quads as Turtle with the ACP prefixes. */
+/** Serializes quads as Turtle (with Hearth's prefixes, ACP's among them). */
 export function toTurtle(quads: Quad[]): string {
-  const writer = new Writer({ prefixes: { acp: ACP, acl: ACL } });
-  writer.addQuads(quads);
-  let out = '';
-  writer.end((error, result) => {
-    if (error) throw error;
-    out = result;
-  });
-  return out;
+  return writeTurtle(quads);
 }
 
 /** A stable fragment key for an app's quads in any ACR: `app-` and 16 hex digits of the SHA-256 of its client id. */

@@ -1,4 +1,5 @@
-import { HearthError, NetworkError, describe } from '../errors.js';
+import { HearthError, describe } from '../errors.js';
+import { readBounded } from '../social/remote.js';
 import type { AccountApi } from '../server/account-api.js';
 
 /** How an app proves who it is: a client credential of the owner's account, or a Solid-OIDC Client ID Document. */
@@ -77,18 +78,9 @@ export interface FetchBounds {
 /** Fetches and checks a Solid-OIDC Client ID Document (bounded in time and size); answers the app it describes. */
 export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch = fetch, bounds: FetchBounds = {}): Promise<AppInfo> {
   if (!isClientIdUrl(url)) throw new ClientIdDocumentError(url, `"${url}" is not an http(s) URL, so it cannot be a Client ID Document.`);
-  let text: string;
-  try {
-    const response = await fetchFn(url, { headers: { accept: 'application/ld+json, application/json' }, signal: AbortSignal.timeout(bounds.timeoutMs ?? 5000) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new ClientIdDocumentError(url, `The Client ID Document ${url} answered ${response.status}.`);
-    }
-    text = await readBounded(response, bounds.maxBytes ?? 65_536, url);
-  } catch (error: unknown) {
-    if (error instanceof HearthError) throw error;
-    throw new NetworkError(url, error);
-  }
+  // Bounded like every read of someone else's data: size, time and redirects (src/social/remote.ts).
+  const { text } = await readBounded(fetchFn, url, { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536 },
+    'application/ld+json, application/json');
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
@@ -107,28 +99,4 @@ export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch =
 export function cleanText(text: string, max: number): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, ' ').replace(/\s+/gu, ' ').trim().slice(0, max);
-}
-
-/** Reads a response body as text, refusing more than `maxBytes`. */
-export async function readBounded(response: Response, maxBytes: number, url: string): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new HearthError('TOO_LARGE', `${url} is too large (${declared} bytes; at most ${maxBytes}).`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new HearthError('TOO_LARGE', `${url} is too large (more than ${maxBytes} bytes).`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,11 +1,12 @@
 import { DataFactory, type Quad } from 'n3';
-import { HearthError, NotFoundError, httpErrorFor } from '../errors.js';
-import { parseTurtle } from '../rdf.js';
+import { HearthError, NotFoundError } from '../errors.js';
+import { readProfileLinks } from '../social/discovery.js';
 import { areaUrl } from '../social/layout.js';
+import { readRdf } from '../social/remote.js';
 import { deleteInboxItem, listInboxUrls, sendToInbox } from '../social/inbox.js';
-import { ACL, AS, HEARTH, LDP, RDF, XSD } from '../vocab.js';
+import { ACL, AS, HEARTH, RDF, XSD } from '../vocab.js';
 import { clientMatcherTerm } from './acr.js';
-import { cleanText, fetchClientIdDocument, isClientIdUrl, readBounded, type AppInfo } from './apps.js';
+import { cleanText, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import { checkModes, grantAccess, resolveTarget, type PodOwner } from './grants.js';
 import { grantModes, readRecord, type GrantEntry, type GrantMode } from './record.js';
 
@@ -149,12 +150,7 @@ async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> 
 async function readRequest(fetchFn: typeof fetch, podUrl: string, url: string): Promise<Omit<AccessRequest, 'app'> | undefined> {
   let quads: Quad[];
   try {
-    const response = await fetchFn(url, { headers: { accept: 'text/turtle' }, signal: AbortSignal.timeout(10_000) });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return undefined;
-    }
-    quads = parseTurtle(await readBounded(response, 65_536, url), url);
+    ({ quads } = await readRdf(fetchFn, url, { maxBytes: 65_536, timeoutMs: 10_000 }));
   } catch {
     return undefined;
   }
@@ -194,10 +190,7 @@ async function readRequest(fetchFn: typeof fetch, podUrl: string, url: string): 
 
 /** Finds a person's inbox (ldp:inbox in their WebID profile), reading at most 256 KiB for at most 10 s. */
 export async function discoverInbox(fetchFn: typeof fetch, webId: string): Promise<string> {
-  const response = await fetchFn(webId, { headers: { accept: 'text/turtle' }, signal: AbortSignal.timeout(10_000) });
-  if (!response.ok) throw await httpErrorFor(response, `Reading the profile ${webId}`);
-  const quads = parseTurtle(await readBounded(response, 262_144, webId), webId);
-  const inbox = quads.find((q) => q.subject.value === webId && q.predicate.value === `${LDP}inbox`)?.object.value;
+  const { inbox } = await readProfileLinks(fetchFn, webId, { maxBytes: 262_144, timeoutMs: 10_000 });
   if (!inbox) throw new NotFoundError(404, webId, `${webId} names no inbox (ldp:inbox): its owner cannot receive requests.`);
   return inbox;
 }

@@ -34,7 +34,7 @@ interface HandlerInput {
 export class AccountDeletionHandler {
   private readonly url: string;
 
-  constructor(private readonly baseUrl: string, private readonly dataDir: string, private readonly components: DeletionComponents) {
+  constructor(baseUrl: string, private readonly dataDir: string, private readonly components: DeletionComponents) {
     this.url = new URL(accountDeletionPath, baseUrl).pathname;
   }
 

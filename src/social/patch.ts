@@ -1,5 +1,6 @@
-import { DataFactory, Writer, type Quad, type Term } from 'n3';
+import { DataFactory, type Quad, type Term } from 'n3';
 import { httpErrorFor } from '../errors.js';
+import { writeNTriples } from '../rdf.js';
 import { AS, RDF, SOLID, XSD } from '../vocab.js';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -14,23 +15,12 @@ export const triple = (s: string | Term, p: Term, o: Term): Quad =>
 /** An `xsd:dateTime` literal. */
 export const dateLiteral = (date: Date) => literal(date.toISOString(), namedNode(`${XSD}dateTime`));
 
-/** Serializes triples as N-Triples lines (every user text escaped by n3's Writer). */
-function nTriples(quads: Quad[]): string {
-  const writer = new Writer({ format: 'N-Triples' });
-  writer.addQuads(quads);
-  let out = '';
-  writer.end((error, result) => {
-    if (error) throw error;
-    out = result;
-  });
-  return out;
-}
 
 /** The body of a Solid N3 Patch (`solid:InsertDeletePatch`) deleting then inserting exact triples. */
 export function n3PatchBody(change: { inserts?: Quad[]; deletes?: Quad[] }): string {
   const parts = [`@prefix solid: <${SOLID}>.`, '_:patch a solid:InsertDeletePatch'];
-  if (change.deletes?.length) parts.push(`;\n  solid:deletes {\n${nTriples(change.deletes)}}`);
-  if (change.inserts?.length) parts.push(`;\n  solid:inserts {\n${nTriples(change.inserts)}}`);
+  if (change.deletes?.length) parts.push(`;\n  solid:deletes {\n${writeNTriples(change.deletes)}}`);
+  if (change.inserts?.length) parts.push(`;\n  solid:inserts {\n${writeNTriples(change.inserts)}}`);
   return `${parts.join('')}.\n`;
 }
 
