@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ServerStartError, createAccount, openSession, startPodServer } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
+import { compiledConfigFolder } from '../src/server/compiled-config.js';
 
 describe('the pod server', () => {
   const baseUrl = inject('baseUrl');
@@ -19,6 +20,12 @@ describe('the pod server', () => {
     expect(response.status).toBe(200);
     const { controls } = await response.json() as { controls: { account: { create: string } } };
     expect(controls.account.create).toMatch(new RegExp(`^${baseUrl}`));
+  });
+
+  it('started from the compiled configuration, which did not fail', async () => {
+    const files = await readdir(compiledConfigFolder);
+    expect(files.filter((f) => f.endsWith('.cjs'))).not.toEqual([]);
+    expect(files.filter((f) => f.endsWith('.failed'))).toEqual([]);
   });
 
   it('refuses a taken port with a typed error', async () => {

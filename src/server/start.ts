@@ -2,6 +2,8 @@ import { createServer } from 'node:net';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ServerStartError, describe } from '../errors.js';
+import type { AppRunner } from '@solid/community-server';
+import { createAppWithCompiledConfig } from './compiled-config.js';
 import { podConfigFiles, podTemplateFolder } from './config.js';
 import { normalizeBaseUrl } from '../url.js';
 import { hearthAppRunner } from './css-hooks.js';
@@ -16,6 +18,8 @@ export interface PodServerOptions {
   dataDir?: string;
   /** CSS log level: error, warn, info, verbose, debug. Default `warn`. */
   logLevel?: string;
+  /** Start from the cached compiled configuration (see compiled-config.ts). Default true; false always builds it with Components.js. */
+  compiledConfig?: boolean;
 }
 
 /** A running pod server. */
@@ -46,12 +50,16 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
-    app = await hearthAppRunner(css, { baseUrl: url, dataDir }).create({
+    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, dataDir });
+    const input = {
       config: [...podConfigFiles],
-      loaderProperties: { logLevel: 'warn' },
+      loaderProperties: { logLevel: 'warn' as const },
       variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
       shorthand: { port, baseUrl: url, rootFilePath: dataDir, loggingLevel: options.logLevel ?? 'warn' },
-    });
+    };
+    app = options.compiledConfig === false
+      ? await makeRunner().create(input)
+      : await createAppWithCompiledConfig(makeRunner, input);
     await app.start();
   } catch (error: unknown) {
     if ((error as { code?: string }).code === 'EADDRINUSE') throw portInUse(port);
