@@ -2,9 +2,10 @@
 import { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerApps } from './apps.js';
-import { registerSocial } from './social.js';
 import { fail } from './output.js';
+import { registerPortability } from './portability.js';
 import { registerServe } from './serve.js';
+import { registerSocial } from './social.js';
 
 /** Builds the `hearth` command line program. */
 export function buildProgram(): Command {
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerAccount(program);
   registerApps(program);
   registerSocial(program);
+  registerPortability(program);
   return program;
 }
 

@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import { HearthError } from '../errors.js';
+
+/** Name and version of the archive format Hearth writes. */
+export const archiveFormat = { name: 'hearth-pod-archive', version: 1 } as const;
+
+/** Name of the manifest entry: always the last entry of an archive. */
+export const manifestName = 'manifest.json';
+
+/** Prefix of the entries that hold the pod's resources: `resources/<path-in-pod>`. */
+export const resourcesPrefix = 'resources/';
+
+/** Name of the ActivityStreams outbox entry (`--format activitystreams`). */
+export const outboxName = 'outbox.jsonld';
+
+/**
+ * What a resource of the archive is: a container (a folder entry), a container's own metadata (`<container>.meta`,
+ * what CSS keeps beside the listing), an RDF document, a binary, an ACR, or the ActivityStreams outbox.
+ */
+export type EntryKind = 'container' | 'meta' | 'rdf' | 'binary' | 'acr' | 'outbox';
+
+/** One entry of the manifest. */
+export interface ManifestEntry {
+  /** The entry's name in the archive (`resources/<path>`; containers end in `/`). */
+  name: string;
+  /** What it is. */
+  kind: EntryKind;
+  /** Content type the pod served it with (`text/turtle` for RDF and ACRs). */
+  contentType: string;
+  /** Size in bytes. */
+  size: number;
+  /** SHA-256 of the bytes, hex. */
+  sha256: string;
+}
+
+/** The manifest of an archive: where it comes from, what it holds, and a checksum per entry. */
+export interface Manifest {
+  /** Always `hearth-pod-archive`. */
+  format: string;
+  /** Format version. */
+  version: number;
+  /** When the export was made (ISO date). */
+  createdAt: string;
+  /** Base URL of the exported pod. */
+  podUrl: string;
+  /** The owner's WebID. */
+  webId: string;
+  /** The client id of the manager that made the export (not a secret; lets import drop its old policies). */
+  managerClientId?: string;
+  /** Counts per kind, and the total. */
+  counts: Record<EntryKind | 'total', number>;
+  /** Total bytes of all entries but the manifest. */
+  bytes: number;
+  /** Every entry, in archive order. */
+  entries: ManifestEntry[];
+}
+
+/** The archive is damaged, not a Hearth archive, or unsafe: nothing was written. */
+export class ArchiveError extends HearthError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('BAD_ARCHIVE', message, options);
+  }
+}
+
+/** Largest entry Hearth reads from an archive unless told otherwise (1 GiB). */
+export const defaultMaxEntryBytes = 1024 ** 3;
+/** Most entries Hearth reads from an archive unless told otherwise. */
+export const defaultMaxEntries = 1_000_000;
+
+/**
+ * Checks that an archive entry name is a safe path inside the pod: `resources/` + segments that are not empty,
+ * `.` or `..` (even percent-encoded), no backslashes, control characters or query/fragment. Answers the path in the pod.
+ */
+export function podPathOf(entryName: string): string {
+  if (!entryName.startsWith(resourcesPrefix)) throw new ArchiveError(`The archive entry "${printable(entryName)}" is not under ${resourcesPrefix}.`);
+  const path = entryName.slice(resourcesPrefix.length);
+  if (path.length > 2000) throw new ArchiveError(`The archive entry name "${printable(entryName.slice(0, 80))}..." is too long.`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\\\u0000-\u001f\u007f?#]/u.test(path)) throw new ArchiveError(`The archive entry "${printable(entryName)}" has characters a pod path cannot have.`);
+  if (path === '') return '';
+  const segments = (path.endsWith('/') ? path.slice(0, -1) : path).split('/');
+  for (const segment of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw new ArchiveError(`The archive entry "${printable(entryName)}" is not a valid URL path.`);
+    }
+    if (segment === '' || decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) {
+      throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod; the archive is refused.`);
+    }
+  }
+  return path;
+}
+
+/** The URL of an archive entry's resource in the pod at `podUrl`; refuses anything that would land outside it. */
+export function urlInPod(podUrl: string, entryName: string): string {
+  const url = new URL(podPathOf(entryName), podUrl).href;
+  if (!url.startsWith(podUrl)) throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod.`);
+  return url;
+}
+
+/** The archive entry name of a resource of the pod at `podUrl`. */
+export function entryNameOf(podUrl: string, url: string): string {
+  if (!url.startsWith(podUrl)) throw new ArchiveError(`${url} is not inside ${podUrl}.`);
+  return resourcesPrefix + url.slice(podUrl.length);
+}
+
+/** A body ready to go into an archive: in memory, or in a temporary file (large bodies). */
+export type SpooledBody = { kind: 'buffer'; data: Buffer; size: number; sha256: string } | { kind: 'file'; path: string; size: number; sha256: string };
+
+/** Writes an archive, entry after entry, with backpressure: memory stays flat whatever is written. */
+export class ArchiveWriter {
+  private readonly pack = tar.pack();
+  private readonly done: Promise<void>;
+  private readonly mtime = new Date();
+
+  private constructor(output: Writable, gzip: boolean) {
+    this.done = gzip ? pipeline(this.pack, createGzip({ level: 6 }), output) : pipeline(this.pack, output);
+    this.done.catch(() => undefined);
+  }
+
+  /** Opens a new archive file (gzip-compressed when `gzip`). */
+  static create(file: string, gzip = true): ArchiveWriter {
+    return new ArchiveWriter(createWriteStream(file), gzip);
+  }
+
+  /** Adds a directory entry (a container). */
+  async addDirectory(name: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.pack.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Adds a file entry from a spooled body (buffer or temporary file). */
+  async addFile(name: string, body: SpooledBody): Promise<void> {
+    const sink = this.pack.entry({ name, size: body.size, mode: 0o644, mtime: this.mtime });
+    const source = body.kind === 'buffer' ? Readable.from([body.data]) : createReadStream(body.path);
+    await pipeline(source, sink as unknown as Writable);
+  }
+
+  /** Ends the archive and waits until it is on disk. */
+  async close(): Promise<void> {
+    this.pack.finalize();
+    await this.done;
+  }
+
+  /** Stops writing after an error. */
+  abort(error: Error): void {
+    this.pack.destroy(error);
+  }
+}
+
+/** One entry as read from an archive: its name, type, size, and its bytes as a stream. */
+export interface ArchiveEntry {
+  /** The entry's name. */
+  name: string;
+  /** A file, or a folder (a container). */
+  type: 'file' | 'directory';
+  /** Size in bytes, from the header. */
+  size: number;
+  /** The bytes; read them before the next entry (or leave them: they are skipped). */
+  stream: AsyncIterable<Buffer>;
+}
+
+/** Whether a file starts with the gzip magic bytes. */
+async function isGzip(file: string): Promise<boolean> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
+    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads an archive file entry by entry (gzip or not); `onEntry` must consume or ignore each entry's stream
+ * before the next is read. Refuses links, devices and entries larger than `maxEntryBytes`.
+ */
+export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) => Promise<void>,
+  limits: { maxEntryBytes?: number; maxEntries?: number } = {}): Promise<void> {
+  const maxEntryBytes = limits.maxEntryBytes ?? defaultMaxEntryBytes;
+  const maxEntries = limits.maxEntries ?? defaultMaxEntries;
+  const extract = tar.extract();
+  const input = createReadStream(file);
+  const gunzip = (await isGzip(file)) ? createGunzip() : undefined;
+  const feeding = (gunzip ? pipeline(input, gunzip, extract as unknown as Writable) : pipeline(input, extract as unknown as Writable))
+    .catch((error: unknown) => { throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }); });
+  feeding.catch(() => undefined);
+  let count = 0;
+  try {
+    for await (const entry of extract) {
+      const { header } = entry;
+      count += 1;
+      if (count > maxEntries) throw new ArchiveError(`The archive holds more than ${maxEntries} entries; refused.`);
+      if (header.type !== 'file' && header.type !== 'directory') {
+        throw new ArchiveError(`The archive entry "${printable(header.name)}" is a ${header.type}; only files and folders are allowed.`);
+      }
+      if (header.size > maxEntryBytes) throw new ArchiveError(`The archive entry "${printable(header.name)}" is larger than ${maxEntryBytes} bytes; refused.`);
+      let consumed = false;
+      const stream: AsyncIterable<Buffer> = {
+        [Symbol.asyncIterator]: () => {
+          consumed = true;
+          return (entry as unknown as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+        },
+      };
+      await onEntry({ name: header.name, type: header.type, size: header.size, stream });
+      if (!consumed) entry.resume();
+    }
+  } catch (error: unknown) {
+    extract.destroy();
+    input.destroy();
+    if (error instanceof HearthError) throw error;
+    throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  await feeding;
+}
+
+/** Reads a whole (small) stream into a buffer, refusing more than `maxBytes`. */
+export async function readAll(stream: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > maxBytes) throw new ArchiveError(`${what} is larger than ${maxBytes} bytes; refused.`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** SHA-256 and size of a stream, consuming it. */
+export async function hashStream(stream: AsyncIterable<Buffer | Uint8Array>): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** Checks that a parsed manifest has the shape Hearth writes; throws ArchiveError otherwise. */
+export function checkManifest(value: unknown): Manifest {
+  const manifest = value as Partial<Manifest>;
+  if (!manifest || typeof manifest !== 'object' || manifest.format !== archiveFormat.name) {
+    throw new ArchiveError('This is not a Hearth pod archive: its manifest is missing or of another format.');
+  }
+  if (manifest.version !== archiveFormat.version) {
+    throw new ArchiveError(`The archive has format version ${String(manifest.version)}; this Hearth reads version ${archiveFormat.version}.`);
+  }
+  for (const key of ['podUrl', 'webId', 'createdAt'] as const) {
+    if (typeof manifest[key] !== 'string') throw new ArchiveError(`The archive's manifest has no ${key}.`);
+  }
+  try {
+    new URL(manifest.podUrl!);
+    new URL(manifest.webId!);
+  } catch {
+    throw new ArchiveError('The archive\'s manifest names a pod or WebID that is not a URL.');
+  }
+  if (!Array.isArray(manifest.entries)) throw new ArchiveError('The archive\'s manifest lists no entries.');
+  for (const entry of manifest.entries) {
+    if (!entry || typeof entry.name !== 'string' || typeof entry.sha256 !== 'string' || typeof entry.size !== 'number' ||
+      typeof entry.contentType !== 'string' || !['container', 'meta', 'rdf', 'binary', 'acr', 'outbox'].includes(entry.kind)) {
+      throw new ArchiveError('The archive\'s manifest has a malformed entry.');
+    }
+    if (entry.kind !== 'outbox') podPathOf(entry.name);
+  }
+  return manifest as Manifest;
+}
+
+/** A name safe to show in a message. */
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f]/gu, '?').slice(0, 200);
+}

@@ -1,0 +1,380 @@
+import { createHash } from 'node:crypto';
+import { openAsBlob } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataFactory, Writer, type Quad } from 'n3';
+import { recordFromQuads, recordToQuads, recordUrl, type GrantEntry } from '../access/record.js';
+import { HearthError, NetworkError, httpErrorFor } from '../errors.js';
+import { parseTurtle, writeTurtle } from '../rdf.js';
+import { LDP } from '../vocab.js';
+import {
+  ArchiveError, checkManifest, manifestName, outboxName, podPathOf, readAll, readArchive, resourcesPrefix, urlInPod,
+  type Manifest, type ManifestEntry,
+} from './archive.js';
+import { throttled, type ProgressListener } from './progress.js';
+import { containerMetadata } from './export.js';
+import { canonicalLines, mergeProfile, rewriteAcr, rewriteQuads, sameGraph, type DroppedClient, type IriMapping } from './rewrite.js';
+
+/** Limits for reading an untrusted archive. */
+export interface ArchiveLimits {
+  /** Largest entry accepted (default 1 GiB). */
+  maxEntryBytes?: number;
+  /** Largest RDF document or manifest accepted, read into memory to parse (default 64 MiB). */
+  maxRdfBytes?: number;
+  /** Most entries accepted (default 1,000,000). */
+  maxEntries?: number;
+}
+
+const defaultMaxRdfBytes = 64 * 1024 ** 2;
+
+/**
+ * Checks an archive without writing anything: safe entry names, a valid manifest as the last entry, every entry listed
+ * with the right size and SHA-256, nothing missing, nothing extra. Throws ArchiveError with the reason; answers the manifest.
+ */
+export async function verifyArchive(file: string, options: ArchiveLimits & { onProgress?: ProgressListener } = {}): Promise<Manifest> {
+  const seen = new Map<string, { size: number; sha256: string; type: string }>();
+  const maxRdfBytes = options.maxRdfBytes ?? defaultMaxRdfBytes;
+  const progress = throttled(options.onProgress);
+  let manifest: Manifest | undefined;
+  let bytes = 0;
+  await readArchive(file, async (entry) => {
+    if (manifest) throw new ArchiveError(`The archive has an entry after its manifest ("${entry.name.slice(0, 200)}"): it was changed after export; refused.`);
+    if (entry.name === manifestName) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse((await readAll(entry.stream, maxRdfBytes, 'The manifest')).toString('utf8'));
+      } catch (error: unknown) {
+        if (error instanceof HearthError) throw error;
+        throw new ArchiveError('The archive\'s manifest is not valid JSON: the archive is damaged.');
+      }
+      manifest = checkManifest(parsed);
+      return;
+    }
+    if (entry.name !== outboxName) podPathOf(entry.name);
+    if (seen.has(entry.name)) throw new ArchiveError(`The archive holds "${entry.name.slice(0, 200)}" twice; refused.`);
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of entry.stream) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    bytes += size;
+    seen.set(entry.name, { size, sha256: hash.digest('hex'), type: entry.type });
+    progress.report({ phase: 'verify', done: seen.size, bytes });
+  }, options);
+  if (!manifest) throw new ArchiveError('The archive has no manifest: it is incomplete or not a Hearth pod archive.');
+  const listed = new Set<string>();
+  for (const entry of manifest.entries) {
+    const found = seen.get(entry.name);
+    if (!found) throw new ArchiveError(`The archive is damaged: "${entry.name.slice(0, 200)}" is listed in the manifest but missing.`);
+    if (found.size !== entry.size || found.sha256 !== entry.sha256) {
+      throw new ArchiveError(`The archive is damaged: the checksum of "${entry.name.slice(0, 200)}" does not match its manifest. Nothing was imported.`);
+    }
+    if ((entry.kind === 'container') !== (found.type === 'directory')) throw new ArchiveError(`The archive is damaged: "${entry.name.slice(0, 200)}" has the wrong type.`);
+    listed.add(entry.name);
+  }
+  for (const name of seen.keys()) {
+    if (!listed.has(name)) throw new ArchiveError(`The archive holds "${name.slice(0, 200)}", which its manifest does not list: refused.`);
+  }
+  progress.flush();
+  return manifest;
+}
+
+/** What `importPod` needs. */
+export interface ImportOptions extends ArchiveLimits {
+  /** The new pod's manager fetch (Read, Write and Control over the whole pod). */
+  fetch: typeof fetch;
+  /** The archive file. */
+  file: string;
+  /** Base URL of the pod to import into. */
+  podUrl: string;
+  /** Its owner's WebID. */
+  webId: string;
+  /** The new pod's manager client id: it takes the old manager's place in the ACRs that name it. */
+  managerClientId: string;
+  /** Parallel requests (default 4). */
+  concurrency?: number;
+  /** Called as the import goes on. */
+  onProgress?: ProgressListener;
+}
+
+/** An app whose grants could not be recreated: it logs in with a client credential of the old server. */
+export interface AppNeedingCredential {
+  /** The app's old client id. */
+  clientId: string;
+  /** Its name in the grants record, when it was recorded. */
+  name?: string;
+  /** Its grants, with containers of the new pod. */
+  grants: { container: string; modes: string[] }[];
+}
+
+/** What an import did. */
+export interface ImportResult {
+  /** The archive's manifest. */
+  manifest: Manifest;
+  /** Resources (and ACRs) written. */
+  written: number;
+  /** Resources already there with the same content (a second import writes nothing). */
+  unchanged: number;
+  /** Entries not imported on purpose (the old root ACR, the outbox). */
+  skipped: number;
+  /** Bytes read from the archive. */
+  bytes: number;
+  /** Apps whose grants need a new client credential on this server (`hearth apps add`, then grant again). */
+  appsNeedingCredential: AppNeedingCredential[];
+}
+
+/**
+ * Imports an archive into a pod: verifies it entirely first (nothing is written from a damaged archive), then recreates
+ * every resource with the old pod's IRIs rewritten to the new pod's (and the old WebID to the new one). Binaries are
+ * written byte for byte, the profile is merged, the new pod's root ACR is kept. Idempotent: what is already there is
+ * not written again.
+ */
+export async function importPod(options: ImportOptions): Promise<ImportResult> {
+  const manifest = await verifyArchive(options.file, options);
+  const podUrl = options.podUrl.endsWith('/') ? options.podUrl : `${options.podUrl}/`;
+  const mapping: IriMapping = { oldPod: manifest.podUrl, newPod: podUrl, oldWebId: manifest.webId, newWebId: options.webId };
+  const sameOwner = manifest.podUrl === podUrl && manifest.webId === options.webId;
+  const byName = new Map(manifest.entries.map((entry) => [entry.name, entry]));
+  const maxRdfBytes = options.maxRdfBytes ?? defaultMaxRdfBytes;
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 16));
+  const progress = throttled(options.onProgress);
+  const profileDoc = options.webId.split('#')[0]!;
+  const record = recordUrl(podUrl);
+  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [] };
+  const droppedByAcr = new Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>();
+  const temp = await mkdtemp(join(tmpdir(), 'hearth-import-'));
+  let spoolCount = 0;
+  let done = 0;
+
+  // What each container held before the import: a resource its container did not list is written without reading it first.
+  const present = new Map<string, Set<string>>();
+  const absent = (url: string) => present.get(url.slice(0, url.lastIndexOf('/', url.length - 2) + 1))?.has(url) === false;
+
+  // Writes run `concurrency` wide; an ACR waits for its resource, a container for everything before it.
+  const inFlight = new Map<string, Promise<void>>();
+  let failure: unknown;
+  const launch = async (url: string, task: () => Promise<void>, waitFor?: string) => {
+    while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
+    if (failure) throw failure;
+    const before = waitFor ? inFlight.get(waitFor) : undefined;
+    const running = (async () => {
+      if (before) await before;
+      await task();
+    })().then(() => {
+      done += 1;
+      progress.report({ phase: 'import', done, total: manifest.entries.length, bytes: result.bytes });
+    }, (error: unknown) => { failure ??= error; }).finally(() => inFlight.delete(url));
+    inFlight.set(url, running);
+  };
+  const drain = async () => {
+    await Promise.all(inFlight.values());
+    if (failure) throw failure;
+  };
+  const count = (changed: boolean) => {
+    if (changed) result.written += 1;
+    else result.unchanged += 1;
+  };
+
+  try {
+    await readArchive(options.file, async (entry) => {
+      if (failure) throw failure;
+      const listed = byName.get(entry.name);
+      if (entry.name === manifestName) return;
+      if (!listed) throw new ArchiveError(`The archive changed while it was being imported ("${entry.name.slice(0, 200)}").`);
+      result.bytes += entry.size;
+      if (listed.kind === 'outbox' || entry.name === `${resourcesPrefix}.acr`) {
+        // The outbox is a copy of the posts; the old root ACR names the old manager: the new pod keeps its own.
+        result.skipped += 1;
+        return;
+      }
+      const url = urlInPod(podUrl, entry.name);
+      if (listed.kind === 'container') {
+        await drain();
+        const { created, children } = await ensureContainer(options.fetch, url);
+        if (url !== podUrl) count(created);
+        present.set(url, children);
+        done += 1;
+        return;
+      }
+      if (listed.kind === 'binary') {
+        const body = await spoolEntry(entry.stream, entry.size, () => join(temp, `entry-${spoolCount++}`));
+        await launch(url, async () => {
+          try {
+            count(await putBinary(options.fetch, url, listed, body, absent(url)));
+          } finally {
+            if (typeof body === 'string') await rm(body, { force: true });
+          }
+        });
+        return;
+      }
+      const oldUrl = urlInPod(manifest.podUrl, entry.name);
+      if (listed.kind === 'meta') {
+        const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
+        const container = url.slice(0, -'.meta'.length);
+        await launch(url, async () => {
+          count(await addContainerMetadata(options.fetch, container, rewriteQuads(parseTurtle(text, oldUrl.slice(0, -'.meta'.length)), mapping)));
+        });
+        return;
+      }
+      const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
+      if (listed.kind === 'acr') {
+        const resourceUrl = url.slice(0, -'.acr'.length);
+        await launch(url, async () => {
+          const rewritten = rewriteAcr(parseTurtle(text, oldUrl), mapping,
+            { keepLiteralClients: sameOwner, newManagerClientId: options.managerClientId,
+              ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) });
+          noteDropped(droppedByAcr, rewritten.dropped, resourceUrl);
+          count(await putRdf(options.fetch, url, rewritten.quads));
+        }, resourceUrl);
+        return;
+      }
+      await launch(url, async () => {
+        let quads = rewriteQuads(parseTurtle(text, oldUrl), mapping);
+        if (url === profileDoc) {
+          const current = await getRdf(options.fetch, url);
+          quads = mergeProfile(quads, current ?? [], options.webId);
+        } else if (url === record && !sameOwner) {
+          quads = keepPortableApps(quads, record, result);
+        }
+        count(await putRdf(options.fetch, url, quads, absent(url) && url !== profileDoc));
+      });
+    }, options);
+    await drain();
+  } finally {
+    await Promise.allSettled(inFlight.values());
+    await rm(temp, { recursive: true, force: true });
+  }
+  for (const [clientId, dropped] of droppedByAcr) {
+    if (!result.appsNeedingCredential.some((app) => app.clientId === clientId)) result.appsNeedingCredential.push({ clientId, grants: dropped.grants });
+  }
+  progress.flush();
+  return result;
+}
+
+/** Removes client-credential apps from the grants record (their ids are worthless here) and reports them. */
+function keepPortableApps(quads: Quad[], url: string, result: ImportResult): Quad[] {
+  const apps = recordFromQuads(quads);
+  const portable = apps.filter((app) => app.kind === 'client-id-document');
+  for (const app of apps.filter((a) => a.kind !== 'client-id-document')) {
+    result.appsNeedingCredential.push({ clientId: app.id, name: app.name,
+      grants: app.grants.map((grant: GrantEntry) => ({ container: grant.container, modes: grant.modes })) });
+  }
+  return portable.length === apps.length ? quads : recordToQuads(url, portable);
+}
+
+function noteDropped(into: Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>, dropped: DroppedClient[], container: string): void {
+  for (const client of dropped) {
+    const known = into.get(client.clientId) ?? { clientId: client.clientId, grants: [] };
+    known.grants.push({ container, modes: client.modes.map((mode) => mode.toLowerCase()) });
+    into.set(client.clientId, known);
+  }
+}
+
+/** Creates a container unless it is there; answers whether it was created, and what it already contained. */
+async function ensureContainer(fetchFn: typeof fetch, url: string): Promise<{ created: boolean; children: Set<string> }> {
+  const listing = await getRdf(fetchFn, url);
+  if (listing) {
+    return { created: false, children: new Set(listing.filter((q) => q.subject.value === url && q.predicate.value === `${LDP}contains`).map((q) => q.object.value)) };
+  }
+  const put = await request(fetchFn, url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '' });
+  if (!put.ok && put.status !== 409) throw await httpErrorFor(put, `Creating ${url}`);
+  await discard(put);
+  return { created: put.ok, children: new Set() };
+}
+
+/** Adds a container's own metadata (an N3 Patch of its `.meta`) unless it is there; answers whether it wrote. */
+async function addContainerMetadata(fetchFn: typeof fetch, container: string, quads: Quad[]): Promise<boolean> {
+  const have = new Set(canonicalLines(containerMetadata(await getRdf(fetchFn, container) ?? [], container)));
+  const missing = quads.filter((q) => q.subject.value === container && !have.has(canonicalLines([q])[0]!));
+  if (missing.length === 0) return false;
+  const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n_:patch a solid:InsertDeletePatch;\n  solid:inserts {\n${writeNTriples(missing)}\n  }.\n`;
+  const response = await request(fetchFn, `${container}.meta`, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch });
+  if (!response.ok) throw await httpErrorFor(response, `Writing the metadata of ${container}`);
+  await discard(response);
+  return true;
+}
+
+/** The quads as N-Triples, serialized by n3 (which escapes every literal). */
+function writeNTriples(quads: Quad[]): string {
+  const writer = new Writer({ format: 'N-Triples' });
+  writer.addQuads(quads.map((q) => DataFactory.quad(q.subject, q.predicate, q.object)));
+  let out = '';
+  writer.end((error, result) => {
+    if (error) throw error;
+    out = result;
+  });
+  return out;
+}
+
+/** The quads of an RDF resource, or undefined when it does not exist. */
+async function getRdf(fetchFn: typeof fetch, url: string): Promise<Quad[] | undefined> {
+  const response = await request(fetchFn, url, { headers: { accept: 'text/turtle' } });
+  if (response.status === 404) {
+    await discard(response);
+    return undefined;
+  }
+  if (!response.ok) throw await httpErrorFor(response, `Reading ${url}`);
+  try {
+    return parseTurtle(await response.text(), url);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes an RDF document unless the same graph is already there (not read when known `absent`); answers whether it wrote. */
+async function putRdf(fetchFn: typeof fetch, url: string, quads: Quad[], absent = false): Promise<boolean> {
+  const current = absent ? undefined : await getRdf(fetchFn, url);
+  if (current && sameGraph(current, quads)) return false;
+  const response = await request(fetchFn, url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+  if (!response.ok) throw await httpErrorFor(response, `Writing ${url}`);
+  await discard(response);
+  return true;
+}
+
+/** Writes a binary byte for byte unless the same bytes are there (not read when known `absent`); answers whether it wrote. */
+async function putBinary(fetchFn: typeof fetch, url: string, entry: ManifestEntry, body: Buffer | string, absent = false): Promise<boolean> {
+  const current = absent ? undefined : await request(fetchFn, url, { headers: { accept: entry.contentType } });
+  if (!current) {
+    // Known not to be there.
+  } else if (current.ok) {
+    const hash = createHash('sha256');
+    for await (const chunk of current.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+    const type = (current.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    if (hash.digest('hex') === entry.sha256 && type === entry.contentType) return false;
+  } else {
+    await discard(current);
+  }
+  const data: BodyInit = typeof body === 'string' ? await openAsBlob(body, { type: entry.contentType }) as unknown as BodyInit : new Uint8Array(body);
+  const response = await request(fetchFn, url, { method: 'PUT', headers: { 'content-type': entry.contentType }, body: data });
+  if (!response.ok) throw await httpErrorFor(response, `Writing ${url}`);
+  await discard(response);
+  return true;
+}
+
+/** Bodies up to 1 MiB stay in memory; larger ones go to a temporary file (its path is answered). */
+async function spoolEntry(stream: AsyncIterable<Buffer>, size: number, tempFile: () => string): Promise<Buffer | string> {
+  if (size <= 1024 * 1024) return readAll(stream, Math.max(size, 1), 'An archive entry');
+  const path = tempFile();
+  const out = createWriteStream(path);
+  for await (const chunk of stream) if (!out.write(chunk)) await once(out, 'drain');
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return path;
+}
+
+async function request(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetchFn(url, init);
+  } catch (error: unknown) {
+    throw new NetworkError(url, error);
+  }
+}
+
+
+/** Reads a small body to its end: CSS logs an error for every response whose body is cancelled. */
+async function discard(response: Response): Promise<void> {
+  await response.arrayBuffer().catch(() => undefined);
+}

@@ -1,0 +1,9 @@
+// Data portability: export a whole pod, import it anywhere, move, and follow moves. (Deletion lives in delete.ts.)
+export { ArchiveError, archiveFormat, type Manifest, type ManifestEntry, type EntryKind } from './archive.js';
+export { exportPod, type ExportOptions, type ExportResult } from './export.js';
+export { importPod, verifyArchive, type ImportOptions, type ImportResult, type AppNeedingCredential, type ArchiveLimits } from './import.js';
+export { movePod, MoveError, type MoveOptions, type MoveResult } from './move.js';
+export { resolveMovedTo, followMoves, announceMovedTo, confirmAlsoKnownAs, notifyFollowersOfMove, moveActivity, type MovedFollow } from './moved.js';
+export { notesAsJson, createActivity, activityStreamsContext } from './outbox.js';
+export { type Progress, type ProgressListener } from './progress.js';
+export { rewriteIri, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, union, type IriMapping, type DroppedClient } from './rewrite.js';

@@ -1,0 +1,287 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar-stream';
+import type { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  AccountApi, clearNotifications, createClientCredentialApp, createPost, follow, getTimeline, grantAccess, like, openSession,
+  registerApp, fetchClientIdDocument, listAccounts, reply, saveAccount, setProfile, startPodServer, uploadImage, exportPod, followMoves, rewriteQuads,
+  rewriteAcr, sameGraph, mergeProfile, canonicalLines, type PodServer, type StoredAccount, type Manifest,
+} from '../src/index.js';
+import { parseTurtle, writeTurtle } from '../src/rdf.js';
+import { readInbox } from '../src/social/inbox.js';
+import { postQuads, type Post } from '../src/social/model.js';
+import { podPathOf, urlInPod } from '../src/portability/archive.js';
+import { AS, RDF } from '../src/vocab.js';
+import { runCli } from './support/cli.js';
+import { startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
+import { freePort } from './support/ports.js';
+import { createUser, uniqueName, type TestUser } from './support/users.js';
+
+/** Every entry of an archive, in order, with its bytes (test pods are small). */
+async function readEntries(file: string): Promise<{ name: string; type: string; data: Buffer }[]> {
+  const extract = tar.extract();
+  const entries: { name: string; type: string; data: Buffer }[] = [];
+  const source = createReadStream(file);
+  const head = (await readFile(file)).subarray(0, 2);
+  const feeding = head[0] === 0x1f && head[1] === 0x8b
+    ? pipeline(source, createGunzip(), extract as unknown as Writable) : pipeline(source, extract as unknown as Writable);
+  for await (const entry of extract) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    entries.push({ name: entry.header.name, type: entry.header.type ?? 'file', data: Buffer.concat(chunks) });
+  }
+  await feeding;
+  return entries;
+}
+
+/** Writes entries as an uncompressed tar. */
+async function writeEntries(file: string, entries: { name: string; type: string; data: Buffer }[]): Promise<void> {
+  const pack = tar.pack();
+  const done = pipeline(pack, createWriteStream(file));
+  for (const entry of entries) {
+    if (entry.type === 'directory') pack.entry({ name: entry.name, type: 'directory' });
+    else pack.entry({ name: entry.name, size: entry.data.length }, entry.data);
+  }
+  pack.finalize();
+  await done;
+}
+
+const png = (seed: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed * 7) % 256));
+
+describe('hearth export, import and move', () => {
+  const serverA = inject('baseUrl');
+  let serverB: PodServer;
+  let dataB: string;
+  let home: string;
+  let work: string;
+  let alice: TestUser;
+  let bob: TestUser;
+  let reader: ClientIdApp;
+  let stranger: ClientIdApp;
+  let archive: string;
+  let manifest: Manifest;
+  let newAccount: StoredAccount;
+  let moveOutput: { to: string; podUrl: string; written: number; appsNeedingCredential: { clientId: string; name?: string }[]; followers: { follower: string; delivery: { notified: boolean } }[] };
+  const images: Buffer[] = [png(1, 3000), png(2, 5000), png(3, 1_300_000)];
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'hearth-port-'));
+    home = join(work, 'home');
+    dataB = join(work, 'data-b');
+    serverB = await startPodServer({ port: await freePort(), dataDir: dataB, logLevel: 'error' });
+    [alice, bob] = await Promise.all([createUser(serverA, 'alice'), createUser(serverA, 'bob')]);
+    const aliceActor = alice.session;
+    await setProfile(aliceActor, { name: 'Alice', bio: 'Moving soon', avatar: { data: png(9, 2000), mediaType: 'image/png' } });
+    // 60 posts over 6 days, written as whole day documents; 3 of them with images.
+    const posts = `${alice.account.podUrl}social/posts/`;
+    const uploaded = await Promise.all(images.map((data) => uploadImage(aliceActor, { data, mediaType: 'image/png' })));
+    for (let day = 0; day < 6; day++) {
+      const date = `2025-03-0${day + 1}`;
+      const quads = Array.from({ length: 10 }, (_, i): Post => ({
+        url: `${posts}${date}.ttl#p${i}`, author: alice.account.webId, content: `Day ${day} post ${i} <b>&"quotes"</b>`,
+        published: `${date}T1${i}:00:00.000Z`, attachments: day === 0 && i < 3 ? [uploaded[i]!] : [],
+      })).flatMap(postQuads);
+      const put = await alice.session.fetch(`${posts}${date}.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+      expect(put.ok).toBe(true);
+    }
+    // A container of the owner's own, with metadata of its own (kept by CSS in its .meta).
+    const notes = `${alice.account.podUrl}notes/`;
+    expect((await alice.session.fetch(`${notes}todo.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#t> <http://purl.org/dc/terms/title> "Pack" .' })).ok).toBe(true);
+    const meta = await alice.session.fetch(`${notes}.meta`, { method: 'PATCH', headers: { 'content-type': 'text/n3' },
+      body: `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <${notes}> <http://purl.org/dc/terms/title> "My notes"; <http://purl.org/dc/terms/creator> <${alice.account.webId}> }.` });
+    expect(meta.ok).toBe(true);
+    const first = `${posts}2025-03-01.ttl#p0`;
+    // Replies and likes both ways, follows both ways.
+    await follow(bob.session, alice.account.webId);
+    await follow(alice.session, bob.account.webId);
+    const bobPost = await createPost(bob.session, { content: 'Hello from bob' });
+    await reply(bob.session, first, { content: 'Nice one, alice' });
+    await like(bob.session, first);
+    await reply(alice.session, bobPost.url, { content: 'Thanks bob' });
+    await like(alice.session, bobPost.url);
+    await clearNotifications(alice.session);
+    // Two app grants: an app with a Client ID Document (valid anywhere) and a client credential of server A.
+    [reader, stranger] = await Promise.all([startClientIdApp('Reader'), startClientIdApp('Stranger')]);
+    const owner = { fetch: alice.session.fetch, podUrl: alice.account.podUrl, webId: alice.account.webId, managerClientId: alice.account.manager.id };
+    await registerApp(owner, await fetchClientIdDocument(reader.clientId));
+    await grantAccess(owner, reader.clientId, 'inbox', ['read']);
+    const api = new AccountApi(serverA);
+    await api.login(alice.account.email, alice.password);
+    const bot = await createClientCredentialApp(api, 'bot', alice.account.webId);
+    await registerApp(owner, bot.app);
+    await grantAccess(owner, bot.app.id, 'settings', ['read']);
+    await saveAccount(home, alice.account);
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([alice?.session.logout(), bob?.session.logout(), reader?.stop(), stranger?.stop()]);
+    await serverB?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('exports the whole pod into one archive: resources, ACRs, an outbox, and the manifest last with a checksum per entry', async () => {
+    archive = join(work, 'alice.tar.gz');
+    const result = await runCli(['export', '--out', archive, '--format', 'activitystreams', '--json'], { env: { HEARTH_HOME: home } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const entries = await readEntries(archive);
+    expect(entries.at(-1)!.name).toBe('manifest.json');
+    manifest = JSON.parse(entries.at(-1)!.data.toString('utf8')) as Manifest;
+    expect(manifest.podUrl).toBe(alice.account.podUrl);
+    expect(manifest.webId).toBe(alice.account.webId);
+    expect(manifest.entries.map((e) => e.name)).toEqual(entries.slice(0, -1).map((e) => e.name));
+    const names = entries.map((e) => e.name);
+    for (const day of ['2025-03-01', '2025-03-06']) expect(names).toContain(`resources/social/posts/${day}.ttl`);
+    expect(names).toContain('resources/profile/card');
+    expect(names).toContain('resources/social/inbox/.acr');
+    expect(names).toContain('resources/settings/hearth-apps.ttl');
+    expect(names).toContain('resources/notes/.meta');
+    expect(manifest.counts.binary).toBeGreaterThanOrEqual(4); // 3 images and the avatar
+    const outbox = JSON.parse(entries.find((e) => e.name === 'outbox.jsonld')!.data.toString('utf8')) as
+      { type: string; totalItems: number; orderedItems: { type: string; actor: string; object: { type: string; content: string } }[] };
+    expect(outbox.type).toBe('OrderedCollection');
+    expect(outbox.totalItems).toBeGreaterThanOrEqual(61); // 60 posts and the reply to bob
+    expect(outbox.orderedItems[0]!.type).toBe('Create');
+    expect(outbox.orderedItems[0]!.actor).toBe(alice.account.webId);
+    expect(outbox.orderedItems.some((a) => a.object.content === 'Day 0 post 0 <b>&"quotes"</b>')).toBe(true);
+  });
+
+  it('refuses a damaged archive with a clear message and writes nothing', async () => {
+    const carol = await createUser(serverB.url, 'carol');
+    const carolHome = join(work, 'carol-home');
+    await saveAccount(carolHome, carol.account);
+    const entries = await readEntries(archive);
+    const target = entries.find((e) => e.name === 'resources/social/posts/2025-03-02.ttl')!;
+    target.data = Buffer.from(target.data.toString('utf8').replace('Day 1 post 0', 'Day 1 post X'));
+    const damaged = join(work, 'damaged.tar');
+    await writeEntries(damaged, entries);
+    const before = await (await carol.session.fetch(carol.account.podUrl, { headers: { accept: 'text/turtle' } })).text();
+    const result = await runCli(['import', damaged], { env: { HEARTH_HOME: carolHome } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/checksum of "resources\/social\/posts\/2025-03-02\.ttl" does not match/u);
+    expect((await carol.session.fetch(`${carol.account.podUrl}social/posts/2025-03-01.ttl`)).status).toBe(404);
+    expect(await (await carol.session.fetch(carol.account.podUrl, { headers: { accept: 'text/turtle' } })).text()).toBe(before);
+    // An entry that points outside the pod is refused too.
+    const escaping = join(work, 'escaping.tar');
+    await writeEntries(escaping, [{ name: 'resources/../../other/card', type: 'file', data: Buffer.from('x') }, ...entries]);
+    const refused = await runCli(['import', escaping], { env: { HEARTH_HOME: carolHome } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/outside the pod/u);
+    expect(() => podPathOf('resources/a/%2e%2e/b')).toThrow(/outside the pod/u);
+    expect(urlInPod('http://x/p/', 'resources/social/a%20b.png')).toBe('http://x/p/social/a%20b.png');
+    await carol.session.logout();
+  });
+
+  it('moves to a second server: everything recreated with IRIs rewritten, binaries identical, followers told', async () => {
+    const name = uniqueName('alice-new');
+    const result = await runCli(['move', '--to', serverB.url, '--name', name, '--email', `${name}@example.org`, '--json'],
+      { env: { HEARTH_HOME: home, HEARTH_PASSWORD: 'new password 123' }, timeoutMs: 120_000 });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    moveOutput = JSON.parse(result.stdout) as typeof moveOutput;
+    newAccount = (await listAccounts(home)).find((a) => a.name === name)!;
+    expect(moveOutput.to).toBe(newAccount.webId);
+    expect(moveOutput.followers.map((f) => f.follower)).toEqual([bob.account.webId]);
+    expect(moveOutput.followers[0]!.delivery.notified).toBe(true);
+    // The client-credential app cannot travel: it is reported; the Client ID Document app's grant travels.
+    expect(moveOutput.appsNeedingCredential.map((a) => a.name)).toEqual(['bot']);
+
+    // Compare the new pod with the old one through a second export.
+    const session = await openSession({ server: newAccount.server, clientId: newAccount.manager.id, clientSecret: newAccount.manager.secret });
+    try {
+      const copy = join(work, 'copy.tar');
+      await exportPod({ fetch: session.fetch, podUrl: newAccount.podUrl, webId: newAccount.webId, out: copy, gzip: false, managerClientId: session.clientId });
+      const oldEntries = (await readEntries(archive)).filter((e) => e.name.startsWith('resources/'));
+      const newEntries = new Map((await readEntries(copy)).map((e) => [e.name, e]));
+      const mapping = { oldPod: alice.account.podUrl, newPod: newAccount.podUrl, oldWebId: alice.account.webId, newWebId: newAccount.webId };
+      let compared = 0;
+      for (const entry of oldEntries) {
+        const kind = manifest.entries.find((e) => e.name === entry.name)!.kind;
+        const copied = newEntries.get(entry.name);
+        expect(copied, entry.name).toBeDefined();
+        if (entry.name === 'resources/.acr') continue; // The new pod keeps its own root ACR (its own manager).
+        const oldUrl = urlInPod(alice.account.podUrl, entry.name);
+        const newUrl = urlInPod(newAccount.podUrl, entry.name);
+        if (kind === 'binary') {
+          expect(copied!.data.equals(entry.data), entry.name).toBe(true);
+        } else if (kind === 'rdf' || kind === 'acr' || kind === 'meta') {
+          const oldQuads = parseTurtle(entry.data.toString('utf8'), oldUrl);
+          const newQuads = parseTurtle(copied!.data.toString('utf8'), newUrl);
+          let expected = kind === 'acr'
+            ? rewriteAcr(oldQuads, mapping, { keepLiteralClients: false, oldManagerClientId: alice.account.manager.id, newManagerClientId: newAccount.manager.id }).quads
+            : rewriteQuads(oldQuads, mapping);
+          if (entry.name === 'resources/profile/card') {
+            // Merged: all of the old profile but the server's own links is there, with the new server's links.
+            const have = new Set(canonicalLines(newQuads));
+            expect(canonicalLines(mergeProfile(expected, [], newAccount.webId)).filter((line) => !have.has(line))).toEqual([]);
+            compared += 1;
+            continue;
+          }
+          if (entry.name === 'resources/settings/hearth-apps.ttl') {
+            // The bot's record is gone (reported instead); everything else is the same.
+            expect(copied!.data.toString('utf8')).not.toContain('"client-credential"');
+            expect(newQuads.some((q) => q.object.value === reader.clientId)).toBe(true);
+            continue;
+          }
+          if (kind === 'acr' && entry.name === 'resources/settings/.acr') {
+            expect(newQuads.some((q) => q.object.termType === 'Literal' && q.object.value.startsWith('bot_'))).toBe(false);
+          }
+          expect(sameGraph(newQuads, expected), entry.name).toBe(true);
+          expect(copied!.data.toString('utf8')).not.toContain(alice.account.podUrl);
+        }
+        compared += 1;
+      }
+      expect(compared).toBeGreaterThan(20);
+      // The profile kept the new server's links, and says it is also the old WebID.
+      const card = parseTurtle(newEntries.get('resources/profile/card')!.data.toString('utf8'), newAccount.webId);
+      expect(card.some((q) => q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer' && q.object.value === serverB.url)).toBe(true);
+      expect(card.some((q) => q.predicate.value === `${AS}alsoKnownAs` && q.object.value === alice.account.webId)).toBe(true);
+    } finally {
+      await session.logout();
+    }
+  }, 150_000);
+
+  it('enforces the travelled grant on the new server: the granted app reads the inbox, another app is refused', async () => {
+    const user = { email: newAccount.email, password: 'new password 123', webId: newAccount.webId };
+    const granted = await reader.login(serverB.url, user);
+    const other = await stranger.login(serverB.url, user);
+    try {
+      expect((await granted.fetch(`${newAccount.podUrl}social/inbox/`)).status).toBe(200);
+      expect((await other.fetch(`${newAccount.podUrl}social/inbox/`)).status).toBe(403);
+      expect((await granted.fetch(`${newAccount.podUrl}settings/`)).status).toBe(403);
+    } finally {
+      await granted.logout();
+      await other.logout();
+    }
+  });
+
+  it('tells the old world: movedTo in the old profile, a Move in bob\'s inbox, and bob\'s timeline follows the move', async () => {
+    const oldCard = await (await fetch(alice.account.webId)).text();
+    expect(parseTurtle(oldCard, alice.account.webId).some((q) => q.predicate.value === `${AS}movedTo` && q.object.value === newAccount.webId)).toBe(true);
+    const inbox = await readInbox(bob.session.fetch, `${bob.account.podUrl}social/inbox/`);
+    const moves = inbox.flatMap((item) => item.quads).filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Move`);
+    expect(moves.length).toBe(1);
+    expect(inbox.flatMap((item) => item.quads).some((q) => q.predicate.value === `${AS}target` && q.object.value === newAccount.webId)).toBe(true);
+    const moved = await followMoves(bob.session);
+    expect(moved).toEqual([{ from: alice.account.webId, to: newAccount.webId }]);
+    const timeline = await getTimeline(bob.session, { limit: 100 });
+    const alices = timeline.posts.filter((p) => p.author === newAccount.webId);
+    expect(alices.length).toBeGreaterThanOrEqual(20);
+    expect(alices.every((p) => p.url.startsWith(newAccount.podUrl))).toBe(true);
+    expect(timeline.posts.some((p) => p.author === alice.account.webId)).toBe(false);
+  });
+
+  it('imports the same archive a second time without adding or changing anything', async () => {
+    const result = await runCli(['import', archive, '--json'], { env: { HEARTH_HOME: home } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { written: number; unchanged: number };
+    expect(report.written).toBe(0);
+    expect(report.unchanged).toBeGreaterThan(20);
+  });
+});
