@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   AccountApi, clearNotifications, createClientCredentialApp, createPost, follow, getTimeline, grantAccess, like, openSession,
-  registerApp, fetchClientIdDocument, listAccounts, reply, saveAccount, setProfile, startPodServer, uploadImage, exportPod, followMoves, rewriteQuads,
+  registerApp, fetchClientIdDocument, listAccounts, reply, saveAccount, setProfile, startPodServer, uploadImage, exportPod, listFollowing, rewriteQuads,
   rewriteAcr, sameGraph, mergeProfile, canonicalLines, type PodServer, type StoredAccount, type Manifest,
 } from '../src/index.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
@@ -267,13 +267,20 @@ describe('hearth export, import and move', () => {
     const moves = inbox.flatMap((item) => item.quads).filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Move`);
     expect(moves.length).toBe(1);
     expect(inbox.flatMap((item) => item.quads).some((q) => q.predicate.value === `${AS}target` && q.object.value === newAccount.webId)).toBe(true);
-    const moved = await followMoves(bob.session);
-    expect(moved).toEqual([{ from: alice.account.webId, to: newAccount.webId }]);
+    // Nothing but bob's own timeline: it notices the move in alice's old posts listing and follows it.
     const timeline = await getTimeline(bob.session, { limit: 100 });
+    expect(timeline.moved).toEqual([{ from: alice.account.webId, to: newAccount.webId }]);
+    expect((await listFollowing(fetch, bob.account.webId)).map((f) => f.object)).toContain(newAccount.webId);
     const alices = timeline.posts.filter((p) => p.author === newAccount.webId);
     expect(alices.length).toBeGreaterThanOrEqual(20);
     expect(alices.every((p) => p.url.startsWith(newAccount.podUrl))).toBe(true);
     expect(timeline.posts.some((p) => p.author === alice.account.webId)).toBe(false);
+    // Following the old WebID now follows her where she is.
+    const carol = await createUser(serverA, 'carol');
+    const followed = await follow(carol.session, alice.account.webId);
+    expect(followed.follow.object).toBe(newAccount.webId);
+    expect(followed.movedFrom).toBe(alice.account.webId);
+    await carol.session.logout();
   });
 
   it('imports the same archive a second time without adding or changing anything', async () => {

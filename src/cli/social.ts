@@ -76,7 +76,8 @@ export function registerSocial(program: Command): void {
   program.command('follow <webid>').description('follow someone (on any pod server)')
     .action(async (webId: string, _o: unknown, command: Command) => {
       const result = await acting(command, (s) => follow(s, webId));
-      print(globals(command), result, [`Following ${webId}`, ...(result.warning ? [`(${result.warning})`] : []), ...deliveryLines(result.delivery)]);
+      print(globals(command), result, [`Following ${result.follow.object}`,
+        ...(result.movedFrom ? [`(${result.movedFrom} moved there)`] : []), ...(result.warning ? [`(${result.warning})`] : []), ...deliveryLines(result.delivery)]);
     });
   program.command('unfollow <webid>').description('stop following someone')
     .action(async (webId: string, _o: unknown, command: Command) => {
@@ -99,7 +100,8 @@ export function registerSocial(program: Command): void {
       const paging = { limit: parseLimit(options.limit), ...(options.before ? { before: await parseBefore(options.before) } : {}) };
       const result = await acting(command, (s) => getTimeline(s, paging));
       print(globals(command), timelineJson(result), [...(result.posts.length ? result.posts.flatMap(postLines) : ['No posts.']),
-        ...result.errors.map((e) => `! ${e.source}: ${e.message}`)]);
+        ...result.errors.map((e) => `! ${e.source}: ${e.message}`),
+        ...(result.moved ?? []).map((m) => `> ${m.from} moved to ${m.to}: you now follow them there`)]);
     });
   program.command('notifications').description('likes, replies and follows received, newest first')
     .option('--clear', 'record them (counts and followers are kept) and empty the inbox of them')
@@ -164,7 +166,8 @@ function postLines(post: Post): string[] {
 function deliveryLines(delivery: Delivery): string[] {
   return delivery.notified ? [] : [`(not notified: ${delivery.reason})`];
 }
-
+  return { posts: result.posts, errors: result.errors.map((e) => ({ source: e.source, code: e.error.code, message: e.message })),
+    ...(result.moved ? { moved: result.moved } : {}) };
 function timelineJson(result: PostsResult) {
   return { posts: result.posts, errors: result.errors.map((e) => ({ source: e.source, code: e.error.code, message: e.message })) };
 }

@@ -3,7 +3,7 @@ export { ArchiveError, archiveFormat, type Manifest, type ManifestEntry, type En
 export { exportPod, type ExportOptions, type ExportResult } from './export.js';
 export { importPod, verifyArchive, type ImportOptions, type ImportResult, type AppNeedingCredential, type ArchiveLimits } from './import.js';
 export { movePod, MoveError, type MoveOptions, type MoveResult } from './move.js';
-export { resolveMovedTo, followMoves, announceMovedTo, confirmAlsoKnownAs, notifyFollowersOfMove, moveActivity, type MovedFollow } from './moved.js';
+export { announceMovedTo, confirmAlsoKnownAs, notifyFollowersOfMove, moveActivity } from './moved.js';
 export { notesAsJson, createActivity, activityStreamsContext } from './outbox.js';
 export { type Progress, type ProgressListener } from './progress.js';
 export { rewriteIri, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, union, type IriMapping, type DroppedClient } from './rewrite.js';

@@ -1,48 +1,14 @@
 import { DataFactory, type Quad } from 'n3';
 import { httpErrorFor } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
-import { follow, readOwnFollowing, unfollow } from '../social/follows.js';
 import { notify, type Delivery } from '../social/notify.js';
-import { readRdf, type ReadLimits } from '../social/remote.js';
-import type { Actor } from '../social/self.js';
+import { documentOf, patchDocument } from '../social/patch.js';
+import type { ReadLimits } from '../social/remote.js';
+import { ownArea, type Actor } from '../social/self.js';
 import { AS, RDF, XSD } from '../vocab.js';
 import { union } from './rewrite.js';
 
 const { namedNode, literal, quad, blankNode } = DataFactory;
-
-/** Most `as:movedTo` hops followed (a moved account may move again). */
-const maxHops = 5;
-
-/** The WebID's profile document URL. */
-function profileDocument(webId: string): string {
-  return webId.split('#')[0]!;
-}
-
-/**
- * Where a person now is: follows `as:movedTo` from their profile, hop by hop (at most 5, no loops), and accepts a hop only
- * when the new profile names the old WebID with `as:alsoKnownAs` (so nobody can redirect followers to an account that did
- * not agree). Answers `webId` itself when they have not moved or the move cannot be confirmed. Never throws.
- */
-export async function resolveMovedTo(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<string> {
-  let current = webId;
-  const seen = new Set([webId]);
-  for (let hop = 0; hop < maxHops; hop++) {
-    let target: string | undefined;
-    try {
-      const { quads } = await readRdf(fetchFn, profileDocument(current), limits);
-      target = quads.find((q) => q.subject.value === current && q.predicate.value === `${AS}movedTo` && q.object.termType === 'NamedNode')?.object.value;
-      if (!target || seen.has(target) || !/^https?:\/\//u.test(target)) return current;
-      const confirmed = (await readRdf(fetchFn, profileDocument(target), limits)).quads
-        .some((q) => q.subject.value === target && q.predicate.value === `${AS}alsoKnownAs` && q.object.value === current);
-      if (!confirmed) return current;
-    } catch {
-      return current;
-    }
-    seen.add(target);
-    current = target;
-  }
-  return current;
-}
 
 /** Adds statements to an RDF document of one's own pod (read, union, write back). */
 export async function addToDocument(fetchFn: typeof fetch, url: string, quads: Quad[]): Promise<void> {
@@ -54,14 +20,21 @@ export async function addToDocument(fetchFn: typeof fetch, url: string, quads: Q
   await write.body?.cancel();
 }
 
-/** States in the old profile that its owner moved to `newWebId` (`as:movedTo`), with the old manager's fetch. */
+/**
+ * States that the owner moved to `newWebId` (`as:movedTo`), with the old manager's fetch: in the old profile, and in
+ * the metadata of the old posts container, whose listing every follower's timeline reads anyway, so they notice
+ * the move without a single extra request.
+ */
 export async function announceMovedTo(fetchFn: typeof fetch, oldWebId: string, newWebId: string): Promise<void> {
-  await addToDocument(fetchFn, profileDocument(oldWebId), [quad(namedNode(oldWebId), namedNode(`${AS}movedTo`), namedNode(newWebId))]);
+  const movedTo = quad(namedNode(oldWebId), namedNode(`${AS}movedTo`), namedNode(newWebId));
+  await addToDocument(fetchFn, documentOf(oldWebId), [movedTo]);
+  const posts = await ownArea({ webId: oldWebId, fetch: fetchFn }, 'posts');
+  await patchDocument(fetchFn, `${posts}.meta`, { inserts: [movedTo] }, 'Marking the old posts as moved');
 }
 
 /** States in the new profile that it is also the old WebID (`as:alsoKnownAs`): the confirmation `resolveMovedTo` checks. */
 export async function confirmAlsoKnownAs(fetchFn: typeof fetch, newWebId: string, oldWebId: string): Promise<void> {
-  await addToDocument(fetchFn, profileDocument(newWebId), [quad(namedNode(newWebId), namedNode(`${AS}alsoKnownAs`), namedNode(oldWebId))]);
+  await addToDocument(fetchFn, documentOf(newWebId), [quad(namedNode(newWebId), namedNode(`${AS}alsoKnownAs`), namedNode(oldWebId))]);
 }
 
 /** The quads of an `as:Move` of `oldWebId` to `newWebId`. */
@@ -83,28 +56,4 @@ export async function notifyFollowersOfMove(oldActor: Actor, followers: readonly
   const out: { follower: string; delivery: Delivery }[] = [];
   for (const follower of followers) out.push({ follower, delivery: await notify(oldActor, follower, quads, limits) });
   return out;
-}
-
-/** One follow that was moved along: the old WebID, the new one. */
-export interface MovedFollow {
-  /** The WebID followed before. */
-  from: string;
-  /** The WebID followed now. */
-  to: string;
-}
-
-/**
- * Follows moves for the acting person: every account they follow that states a confirmed `as:movedTo` is followed at its
- * new WebID and unfollowed at the old one. Answers what changed. The timeline then reads the new pods.
- */
-export async function followMoves(actor: Actor, limits: ReadLimits = {}): Promise<MovedFollow[]> {
-  const moved: MovedFollow[] = [];
-  for (const followed of await readOwnFollowing(actor)) {
-    const now = await resolveMovedTo(globalThis.fetch, followed.object, limits);
-    if (now === followed.object) continue;
-    if (now !== actor.webId) await follow(actor, now, limits);
-    await unfollow(actor, followed.object, limits);
-    moved.push({ from: followed.object, to: now });
-  }
-  return moved;
 }

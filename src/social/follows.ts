@@ -2,6 +2,7 @@ import { DataFactory, type Quad } from 'n3';
 import { InvalidInputError, NotFoundError, describe } from '../errors.js';
 import { AS, HEARTH } from '../vocab.js';
 import { discoverPostsContainer, findRegisteredContainer, readProfileLinks } from './discovery.js';
+import { resolveMovedTo } from './moves.js';
 import { notify, type Delivery } from './notify.js';
 import { as, dateLiteral, newId, patchDocument, rdfType, subjectsOfType, objectOf, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
@@ -64,11 +65,14 @@ export async function listFollowing(fetchFn: typeof fetch, webId: string, limits
 }
 
 /** Follows `webId`: records an `as:Follow` (with their posts container, when found) and notifies them. */
-export async function follow(actor: Actor, webId: string, limits: ReadLimits = {}): Promise<{ follow: Follow; delivery: Delivery; warning?: string }> {
-  checkWebId(webId);
+export async function follow(actor: Actor, target: string, limits: ReadLimits = {}): Promise<{ follow: Follow; delivery: Delivery; warning?: string; movedFrom?: string }> {
+  checkWebId(target);
+  // Someone who moved is followed where they are now (a move their new profile confirms).
+  const webId = await resolveMovedTo(globalThis.fetch, target, limits);
+  const movedFrom = webId === target ? {} : { movedFrom: target };
   if (webId === actor.webId) throw new InvalidInputError('You cannot follow yourself: your own posts are always in your timeline.');
   const existing = (await readOwnFollowing(actor)).find((f) => f.object === webId);
-  if (existing) return { follow: existing, delivery: { notified: false, reason: 'already following' } };
+  if (existing) return { follow: existing, delivery: { notified: false, reason: 'already following' }, ...movedFrom };
   let postsContainer: string | undefined;
   let warning: string | undefined;
   try {
@@ -84,7 +88,7 @@ export async function follow(actor: Actor, webId: string, limits: ReadLimits = {
   await patchDocument(actor.fetch, url.split('#')[0]!, { inserts: stored }, 'Saving the follow');
   const delivery = await notify(actor, webId, quads, limits);
   return { follow: { url, actor: actor.webId, object: webId, published: now.toISOString(), ...(postsContainer ? { postsContainer } : {}) },
-    delivery, ...(warning ? { warning } : {}) };
+    delivery, ...(warning ? { warning } : {}), ...movedFrom };
 }
 
 /** Stops following `webId`: removes the `as:Follow` and sends them an `as:Undo` of it. */
@@ -120,4 +124,29 @@ function checkWebId(webId: string): void {
   } catch {
     throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
   }
+}
+
+/** One follow that was moved along: the old WebID, the new one. */
+export interface MovedFollow {
+  /** The WebID followed before. */
+  from: string;
+  /** The WebID followed now. */
+  to: string;
+}
+
+/**
+ * Follows moves for the acting person: every account they follow that states a confirmed `as:movedTo` is followed at its
+ * new WebID and unfollowed at the old one (all of them, or `only` those). Answers what changed.
+ */
+export async function followMoves(actor: Actor, limits: ReadLimits = {}, only?: readonly string[]): Promise<MovedFollow[]> {
+  const moved: MovedFollow[] = [];
+  for (const followed of await readOwnFollowing(actor)) {
+    if (only && !only.includes(followed.object)) continue;
+    const now = await resolveMovedTo(globalThis.fetch, followed.object, limits);
+    if (now === followed.object) continue;
+    if (now !== actor.webId) await follow(actor, now, limits);
+    await unfollow(actor, followed.object, limits);
+    moved.push({ from: followed.object, to: now });
+  }
+  return moved;
 }

@@ -3,7 +3,8 @@ import { LDP } from '../vocab.js';
 import { discoverPostsContainer } from './discovery.js';
 import { byNewest, dayOf, parsePosts, type Post } from './model.js';
 import { mapBounded, readRdf, type ReadLimits } from './remote.js';
-import { readOwnFollowing } from './follows.js';
+import { followMoves, readOwnFollowing, type MovedFollow } from './follows.js';
+import { movedToIn } from './moves.js';
 import type { Actor } from './self.js';
 
 /** One person whose posts are gathered, with the posts container when it is already known. */
@@ -30,6 +31,10 @@ export interface PostsResult {
   posts: Post[];
   /** Sources that could not be read (broken, slow, huge or hostile pods). */
   errors: SourceError[];
+  /** Sources whose posts container says they moved (`as:movedTo`), unchecked. */
+  movedHints?: string[];
+  /** Follows the timeline moved along to a confirmed new WebID before reading again. */
+  moved?: MovedFollow[];
 }
 
 /** How a timeline is gathered. */
@@ -44,11 +49,15 @@ export interface TimelineOptions {
   deadlineMs?: number;
   /** Pods read at the same time (default 8). */
   concurrency?: number;
+  /** Follow confirmed moves of people one follows, when their old posts container announces one (default true). */
+  followMoves?: boolean;
 }
 
 interface Listed {
   source: PostSource;
   docs: { day: string; url: string }[];
+  /** The `as:movedTo` the source's posts container states (a hint: followMoves checks it). */
+  movedTo?: string;
 }
 
 /**
@@ -74,7 +83,7 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
 
   const listed = (await mapBounded(sources, concurrency, async (source): Promise<Listed | undefined> => {
     try {
-      return { source, docs: await listDays(fetchFn, source, listingLimits) };
+      return { source, ...await listDays(fetchFn, source, listingLimits) };
     } catch (error: unknown) {
       failed(source.webId, error);
       return undefined;
@@ -104,7 +113,8 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
       }
     });
   }
-  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors };
+  const movedHints = listed.filter((entry) => entry.movedTo).map((entry) => entry.source.webId);
+  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors, ...(movedHints.length ? { movedHints } : {}) };
 }
 
 /** The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. */
@@ -117,22 +127,27 @@ export async function getTimeline(actor: Actor, options: TimelineOptions & { fet
       sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}) });
     }
   }
-  return collectPosts(readFetch, sources, options);
+  const result = await collectPosts(readFetch, sources, options);
+  if (!result.movedHints || options.followMoves === false) return result;
+  // Someone followed has moved (their old posts container says so): follow the confirmed moves, then read again.
+  const moved = await followMoves(actor, options.limits, result.movedHints);
+  if (moved.length === 0) return result;
+  return { ...await getTimeline(actor, { ...options, followMoves: false }), moved };
 }
 
-/** The day documents of a source, newest first; a cached container that fails is discovered again. */
-async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits): Promise<{ day: string; url: string }[]> {
+/** The day documents of a source, newest first, and its move hint; a cached container that fails is discovered again. */
+async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
   if (source.container) {
     try {
-      return await listContainerDays(fetchFn, source.container, limits);
+      return await listContainerDays(fetchFn, source, source.container, limits);
     } catch {
       // The cache may be stale: discover the container again below.
     }
   }
-  return listContainerDays(fetchFn, await discoverPostsContainer(fetchFn, source.webId, limits), limits);
+  return listContainerDays(fetchFn, source, await discoverPostsContainer(fetchFn, source.webId, limits), limits);
 }
 
-async function listContainerDays(fetchFn: typeof fetch, container: string, limits: ReadLimits): Promise<{ day: string; url: string }[]> {
+async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
   const { quads } = await readRdf(fetchFn, container, limits);
   const docs: { day: string; url: string }[] = [];
   for (const q of quads) {
@@ -141,7 +156,8 @@ async function listContainerDays(fetchFn: typeof fetch, container: string, limit
     const day = dayOf(q.object.value);
     if (day && rest === `${day}.ttl`) docs.push({ day, url: q.object.value });
   }
-  return docs.sort((a, b) => (a.day < b.day ? 1 : -1));
+  const movedTo = movedToIn(quads, source.webId);
+  return { docs: docs.sort((a, b) => (a.day < b.day ? 1 : -1)), ...(movedTo ? { movedTo } : {}) };
 }
 
 function dedupe(posts: Post[]): Post[] {
