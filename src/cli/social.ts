@@ -166,8 +166,8 @@ function postLines(post: Post): string[] {
 function deliveryLines(delivery: Delivery): string[] {
   return delivery.notified ? [] : [`(not notified: ${delivery.reason})`];
 }
+
+function timelineJson(result: PostsResult) {
   return { posts: result.posts, errors: result.errors.map((e) => ({ source: e.source, code: e.error.code, message: e.message })),
     ...(result.moved ? { moved: result.moved } : {}) };
-function timelineJson(result: PostsResult) {
-  return { posts: result.posts, errors: result.errors.map((e) => ({ source: e.source, code: e.error.code, message: e.message })) };
 }
