@@ -4,32 +4,19 @@
 // revokeAccess of that one grant while the app loops GETs on a settings document, then grant again and revoke the whole app
 // (which also sweeps the pod's areas). A revoke of one grant with the app idle is timed too. Requests are counted by a wrapping fetch; medians are printed, with ratios to the PUT.
 // After each revoke returns, the app's very next request and every loop request started after the return must be 403.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   AccountApi, createAccount, createClientCredentialApp, grantAccess, openSession, registerApp, revokeAccess, type PodOwner,
 } from '../src/index.js';
-import { freePort } from '../test/support/ports.js';
+import { log, median, startBenchServer } from './support.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.env.BENCH_ACCESS_RUNS ?? 15);
 
 export async function run(): Promise<void> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'hearth-bench-access-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dataDir],
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = `http://localhost:${port}/`;
+  const server = await startBenchServer('access');
   try {
-    await waitForServer(server, child);
-    await bench(server);
+    await bench(server.url);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 
@@ -135,30 +122,4 @@ async function bench(server: string): Promise<void> {
   log(`app requests started after revokeAccess returned (warm-up included): ${loopRequestsAfterRevoke + 4 * revokes} sent, ` +
     `${succeededAfterRevoke} succeeded (must be 0); the very next request was refused (403) after ${nextRefused} of ${revokes} revokes`);
   log('("busy": the app loops GETs on the same server during the revoke, which pays for that load)');
-}
-
-async function waitForServer(server: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${server}.account/`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server did not start');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
 }

@@ -17,7 +17,7 @@ import { importPod } from '../src/portability/import.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { LDP } from '../src/vocab.js';
-import { freePort } from '../test/support/ports.js';
+import { median, startBenchServer } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const postsPerDay = 25;
@@ -36,27 +36,6 @@ async function withPeakRss<T>(task: () => Promise<T>): Promise<{ result: T; peak
   } finally {
     clearInterval(timer);
   }
-}
-
-async function startServer(): Promise<{ url: string; stop: () => Promise<void>; dir: string }> {
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), 'hearth-bench-port-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', join(dir, 'data'), '--log-level', 'error'],
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const url = `http://localhost:${port}/`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}.account/`)).ok) break;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error('the pod server did not start');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return { url, dir, stop: async () => {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await rm(dir, { recursive: true, force: true });
-  } };
 }
 
 async function pool<T>(items: T[], width: number, task: (item: T) => Promise<void>): Promise<void> {
@@ -158,14 +137,13 @@ async function inChild(job: WorkerJob): Promise<WorkerResult> {
   return JSON.parse(out.trim().split('\n').at(-1)!) as WorkerResult;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Runs the benchmark and prints a table. */
 export async function run(): Promise<void> {
   const quick = process.env.BENCH_PORTABILITY_QUICK === '1';
   const sizes = quick ? [200, 1000] : [1000, 10_000];
   const runs = Number(process.env.BENCH_PORTABILITY_RUNS ?? 3);
-  const server = await startServer();
+  const server = await startBenchServer('portability');
   const work = await mkdtemp(join(tmpdir(), 'hearth-bench-archives-'));
   const rows: string[] = [];
   try {

@@ -5,11 +5,6 @@
 //    per post (the newest min(P, 50) posts of everyone), same concurrency (8). Seed data is written with PUTs of whole day
 //    documents (10 posts a day). BENCH_SOCIAL_ROUNDS (default 3) sets the interleaved rounds; the naive way runs once
 //    when it takes more than 1,200 requests (it is the slow side; its one sample is then set against Hearth's median).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DataFactory } from 'n3';
 import { createAccount, openSession, type HearthSession } from '../src/index.js';
 import { writeTurtle } from '../src/rdf.js';
@@ -17,10 +12,9 @@ import { AS, HEARTH, RDF } from '../src/vocab.js';
 import { createPost, getTimeline, mapBounded } from '../src/social/index.js';
 import { dayDocument, postQuads, type Post } from '../src/social/model.js';
 import { n3PatchBody } from '../src/social/patch.js';
-import { freePort } from '../test/support/ports.js';
+import { log, median, seconds, startBenchServer } from './support.js';
 
 const { namedNode, literal, quad } = DataFactory;
-const root = fileURLToPath(new URL('..', import.meta.url));
 const rounds = Number(process.env.BENCH_SOCIAL_ROUNDS ?? 3);
 const limit = 50;
 const postsPerDay = 10;
@@ -28,14 +22,10 @@ const postsPerDay = 10;
 interface User { webId: string; pod: string; session: HearthSession }
 
 export async function run(): Promise<void> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'hearth-bench-social-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dataDir],
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] });
-  const server = `http://localhost:${port}/`;
+  const bench = await startBenchServer('social');
+  const server = bench.url;
   const users: User[] = [];
   try {
-    await waitForServer(server, child);
     const started = performance.now();
     users.push(...await mapBounded(Array.from({ length: 102 }, (_, i) => i), 4, (i) => makeUser(server, i)));
     const [reader, writer, ...followees] = users as [User, User, ...User[]];
@@ -44,9 +34,7 @@ export async function run(): Promise<void> {
     await benchTimelines(reader, followees);
   } finally {
     await Promise.all(users.map((user) => user.session.logout().catch(() => undefined)));
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-    await rm(dataDir, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 
@@ -181,34 +169,4 @@ async function benchTimelines(reader: User, all: User[]): Promise<void> {
       log(`| ${F} | ${P} | ${h.toFixed(0)} | ${hearthRequests} | ${(hearthRequests / F).toFixed(2)} | ${n.toFixed(0)} | ${naiveRequests} | ${(n / h).toFixed(1)} |`);
     }
   }
-}
-
-async function waitForServer(server: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${server}.account/`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('server did not start');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-function seconds(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s`;
-}
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
 }

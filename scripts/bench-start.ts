@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compiledConfigFolder } from '../src/server/compiled-config.js';
 import { freePort } from '../test/support/ports.js';
+import { median } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cssBin = join(root, 'node_modules/@solid/community-server/bin/server.js');
@@ -195,12 +196,6 @@ async function buildQuadCache(): Promise<void> {
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   await rm(dataDir, { recursive: true, force: true });
   if (code !== 0 || !existsSync(quadCacheFile)) throw new Error('could not build the quad cache');
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Runs every contender `runs` times, interleaved, after one unrecorded warm-up round (disk cache). */
