@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,47 @@ describe('hearth export, import and move', () => {
     expect(() => podPathOf('resources/a/%2e%2e/b')).toThrow(/outside the pod/u);
     expect(urlInPod('http://x/p/', 'resources/social/a%20b.png')).toBe('http://x/p/social/a%20b.png');
     await carol.session.logout();
+  });
+
+  it('imports no access rule Hearth would never write, even from an archive with valid checksums', async () => {
+    const dave = await createUser(serverB.url, 'dave');
+    const daveHome = join(work, 'dave-home');
+    await saveAccount(daveHome, dave.account);
+    const entries = await readEntries(archive);
+    // Someone edits the archive: public Write on the posts, Control for a stranger, and recomputes every checksum.
+    const acrName = 'resources/social/posts/.acr';
+    const acr = entries.find((e) => e.name === acrName)!;
+    const posts = `${alice.account.podUrl}social/posts/`;
+    acr.data = Buffer.from(`${acr.data.toString('utf8')}
+<${posts}.acr#acr> <http://www.w3.org/ns/solid/acp#accessControl> <#evil>; <http://www.w3.org/ns/solid/acp#memberAccessControl> <#evil>.
+<#evil> <http://www.w3.org/ns/solid/acp#apply> <#publicWrite>, <#strangerControl>.
+<#publicWrite> <http://www.w3.org/ns/solid/acp#allow> <http://www.w3.org/ns/auth/acl#Write>;
+  <http://www.w3.org/ns/solid/acp#anyOf> <#anyone>.
+<#anyone> <http://www.w3.org/ns/solid/acp#agent> <http://www.w3.org/ns/solid/acp#PublicAgent>.
+<#strangerControl> <http://www.w3.org/ns/solid/acp#allow> <http://www.w3.org/ns/auth/acl#Control>;
+  <http://www.w3.org/ns/solid/acp#allOf> <#stranger>.
+<#stranger> <http://www.w3.org/ns/solid/acp#agent> <http://localhost:1/mallory/profile/card#me>.
+`);
+    const manifestEntry = entries.find((e) => e.name === 'manifest.json')!;
+    const manifest = JSON.parse(manifestEntry.data.toString('utf8')) as Manifest;
+    const listed = manifest.entries.find((e) => e.name === acrName)!;
+    listed.size = acr.data.length;
+    listed.sha256 = createHash('sha256').update(acr.data).digest('hex');
+    manifest.bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
+    manifestEntry.data = Buffer.from(JSON.stringify(manifest));
+    const edited = join(work, 'edited.tar');
+    await writeEntries(edited, entries);
+
+    const result = await runCli(['import', edited, '--json'], { env: { HEARTH_HOME: daveHome } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { refusedPolicies: { acr: string; reason: string }[] };
+    expect(report.refusedPolicies.map((r) => r.acr)).toEqual([`${dave.account.podUrl}social/posts/.acr`, `${dave.account.podUrl}social/posts/.acr`]);
+    const davePosts = `${dave.account.podUrl}social/posts/`;
+    expect((await fetch(davePosts)).status).toBe(200);
+    const write = await fetch(`${davePosts}2030-01-01.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c>.' });
+    expect(write.status).toBe(401);
+    await dave.session.logout();
   });
 
   it('moves to a second server: everything recreated with IRIs rewritten, binaries identical, followers told', async () => {

@@ -98,13 +98,14 @@ export function registerPortability(program: Command): void {
 
 function importJson(result: ImportResult) {
   return { importedFrom: result.manifest.podUrl, written: result.written, unchanged: result.unchanged, skipped: result.skipped,
-    bytes: result.bytes, appsNeedingCredential: result.appsNeedingCredential };
+    bytes: result.bytes, appsNeedingCredential: result.appsNeedingCredential, refusedPolicies: result.refusedPolicies };
 }
 
 function appLines(result: ImportResult): string[] {
-  return result.appsNeedingCredential.map((app) =>
+  return [...result.appsNeedingCredential.map((app) =>
     `App ${app.name ?? app.clientId} logged in with a credential of the old server: add it again (hearth apps add ${app.name ?? '<name>'}) ` +
-    `and grant ${app.grants.map((g) => `${g.modes.join('+')} on ${g.container}`).join(', ') || 'what it needs'}.`);
+    `and grant ${app.grants.map((g) => `${g.modes.join('+')} on ${g.container}`).join(', ') || 'what it needs'}.`),
+  ...result.refusedPolicies.map((refused) => `Not imported: an access rule of ${refused.acr} (${refused.reason}).`)];
 }
 
 /** A one-line progress counter on stderr when it is a terminal and --json is not given. */

@@ -16,6 +16,8 @@ import {
 } from './archive.js';
 import { throttled, type ProgressListener } from './progress.js';
 import { containerMetadata } from './export.js';
+import { unsafePolicies, withoutPolicies } from '../access/acr-safety.js';
+import { areaUrl } from '../social/layout.js';
 import { canonicalLines, mergeProfile, rewriteAcr, rewriteQuads, sameGraph, type DroppedClient, type IriMapping } from './rewrite.js';
 
 /** Limits for reading an untrusted archive. */
@@ -125,6 +127,8 @@ export interface ImportResult {
   bytes: number;
   /** Apps whose grants need a new client credential on this server (`hearth apps add`, then grant again). */
   appsNeedingCredential: AppNeedingCredential[];
+  /** Access rules of the archive that were not imported: they would give more than Hearth ever gives. */
+  refusedPolicies: { acr: string; policy: string; reason: string }[];
 }
 
 /**
@@ -144,7 +148,8 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const progress = throttled(options.onProgress);
   const profileDoc = options.webId.split('#')[0]!;
   const record = recordUrl(podUrl);
-  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [] };
+  const inboxUrl = areaUrl(podUrl, 'inbox');
+  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [], refusedPolicies: [] };
   const droppedByAcr = new Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>();
   const temp = await mkdtemp(join(tmpdir(), 'hearth-import-'));
   let spoolCount = 0;
@@ -228,7 +233,10 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
             { keepLiteralClients: sameOwner, newManagerClientId: options.managerClientId,
               ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) });
           noteDropped(droppedByAcr, rewritten.dropped, resourceUrl);
-          count(await putRdf(options.fetch, url, rewritten.quads));
+          // An archive is a file anyone could have edited: accept no rule Hearth would not write itself.
+          const unsafe = unsafePolicies(rewritten.quads, { webId: options.webId, managerClientId: options.managerClientId, inboxUrl }, resourceUrl);
+          for (const { policy, reason } of unsafe) result.refusedPolicies.push({ acr: url, policy, reason });
+          count(await putRdf(options.fetch, url, withoutPolicies(rewritten.quads, unsafe.map((u) => u.policy))));
         }, resourceUrl);
         return;
       }
