@@ -41,7 +41,7 @@ export class ForbiddenError extends HttpError {}
 /** The server could not be reached at all (refused, DNS, timeout). */
 export class NetworkError extends HearthError {
   constructor(url: string, cause: unknown) {
-    super('NETWORK', `Cannot reach ${url}: ${describe(cause)}`, { cause });
+    super('NETWORK', `Cannot reach ${url}: ${describe(cause)}. Is the server running?`, { cause });
   }
 }
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AccountApi, openSession, type HearthSession } from '../src/index.js';
+import { AccountApi, openSession, saveAccount, type HearthSession } from '../src/index.js';
+import { freePort } from './support/ports.js';
 import { runCli } from './support/cli.js';
 import { uniqueName } from './support/users.js';
 
@@ -161,6 +162,22 @@ describe('hearth account create with bad input', () => {
     const retry = await create(uniqueName('dup'), `${name}-2@example.org`, { HEARTH_PASSWORD: 'long enough pw' });
     expect(retry.stderr).toBe('');
     expect(retry.code).toBe(0);
+  });
+
+  it('says plainly when the server is not running', async () => {
+    const port = await freePort();
+    const gone = { server: `http://localhost:${port}/`, name: 'ghost', email: 'ghost@example.org', webId: `http://localhost:${port}/ghost/profile/card#me`,
+      podUrl: `http://localhost:${port}/ghost/`, manager: { id: 'hearth-manager_x', secret: 'not-a-real-secret' }, savedAt: new Date().toISOString() };
+    const ghostHome = await mkdtemp(join(tmpdir(), 'hearth-home-ghost-'));
+    try {
+      await saveAccount(ghostHome, gone);
+      const result = await runCli(['whoami'], { env: { HEARTH_HOME: ghostHome } });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(new RegExp(`^hearth: Cannot reach http://localhost:${port}/: .*ECONNREFUSED.*Is the server running\\?\n$`, 'u'));
+      expect(result.stderr).not.toContain('not-a-real-secret');
+    } finally {
+      await rm(ghostHome, { recursive: true, force: true });
+    }
   });
 
   it('refuses an email that already has a login', async () => {

@@ -1,5 +1,5 @@
 import { Session } from '@inrupt/solid-client-authn-node';
-import { NotLoggedInError, describe } from '../errors.js';
+import { NetworkError, NotLoggedInError, describe } from '../errors.js';
 
 /** What is needed to log in as an app with a client credential. */
 export interface ClientLogin {
@@ -34,6 +34,7 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
       tokenType: 'DPoP',
     });
   } catch (error: unknown) {
+    if (unreachable(error)) throw new NetworkError(login.server, error);
     throw new NotLoggedInError(`Login to ${login.server} as client ${login.clientId} failed: ${scrub(describe(error), login.clientSecret)}`);
   }
   const { isLoggedIn, webId } = session.info;
@@ -46,6 +47,15 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
     fetch: session.fetch.bind(session) as typeof fetch,
     logout: async () => session.logout(),
   };
+}
+
+/** Whether an error says the server could not be reached at all (refused, unknown host, reset). */
+function unreachable(error: unknown): boolean {
+  const codes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'];
+  for (let current = error as { code?: string; cause?: unknown; message?: string } | undefined; current; current = current.cause as typeof current) {
+    if ((current.code && codes.includes(current.code)) || codes.some((code) => current?.message?.includes(code))) return true;
+  }
+  return false;
 }
 
 /** Removes a secret from a text, in case a library echoed it. */
