@@ -15,7 +15,7 @@ export { appKey, appAccessControl, acrSubjectOf, emptyAcr, withoutApp, clientAll
 export { grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes, UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift } from './access/grants.js';
 export { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError, type AppInfo, type AppKind } from './access/apps.js';
 export { recordUrl, grantModes, type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
-export { ConcurrentChangeError } from './access/turtle-doc.js';
+export { ConcurrentChangeError } from './turtle-doc.js';
 export * from './social/index.js';
 export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';
 export { exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential, type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener } from './portability/index.js';

@@ -112,6 +112,17 @@ describe('the social story across two pods', () => {
     await expect(unlike(bob.session, post.url)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('bob deletes a reply: alice\'s reply count drops, also after clearing', async () => {
+    const { post: extra } = await reply(bob.session, post.url, { content: 'a second thought' });
+    expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 2 });
+    await clearNotifications(alice.session);
+    const deleted = await deletePost(bob.session, extra.url);
+    expect(deleted.delivery?.notified).toBe(true);
+    expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 1 });
+    await clearNotifications(alice.session);
+    expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 1 });
+  });
+
   it('alice deletes: the post vanishes from bob\'s timeline and its URL answers a tombstone', async () => {
     await deletePost(alice.session, post.url);
     const timeline = await getTimeline(bob.session);

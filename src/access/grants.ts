@@ -5,7 +5,7 @@ import { ACP } from '../vocab.js';
 import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, withoutApp, type AccessMode } from './acr.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import { grantModes, readRecord, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
-import { readTurtleDoc, updateTurtleDoc } from './turtle-doc.js';
+import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 
 /** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
 export interface PodOwner {

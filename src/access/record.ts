@@ -1,7 +1,7 @@
 import { DataFactory, type Quad } from 'n3';
 import { acrUrlOf, appKey, clientMatcherTerm } from './acr.js';
 import type { AppInfo, AppKind } from './apps.js';
-import { readTurtleDoc, updateTurtleDoc, writeTurtleDoc } from './turtle-doc.js';
+import { readTurtleDoc, updateTurtleDoc, writeTurtleDoc } from '../turtle-doc.js';
 import { ACL, ACP, DCT, FOAF, HEARTH, RDF, XSD } from '../vocab.js';
 
 const { namedNode, literal, quad } = DataFactory;

@@ -60,8 +60,8 @@ export function registerSocial(program: Command): void {
     });
   program.command('delete <url>').description('delete one of your posts (its URL then answers a tombstone)')
     .action(async (url: string, _o: unknown, command: Command) => {
-      await acting(command, (s) => deletePost(s, url));
-      print(globals(command), { deleted: url }, [`Deleted ${url}`]);
+      const result = await acting(command, (s) => deletePost(s, url));
+      print(globals(command), { deleted: url, ...result }, [`Deleted ${url}`, ...(result.delivery ? deliveryLines(result.delivery) : [])]);
     });
   program.command('like <url>').description('like a post')
     .action(async (url: string, _o: unknown, command: Command) => {

@@ -3,12 +3,12 @@ import { InvalidInputError, NotFoundError, describe } from '../errors.js';
 import { AS, HEARTH } from '../vocab.js';
 import { discoverPostsContainer, findRegisteredContainer, readProfileLinks } from './discovery.js';
 import { resolveMovedTo } from './moves.js';
-import { notify, type Delivery } from './notify.js';
+import { notify, undoQuads, type Delivery } from './notify.js';
 import { as, dateLiteral, newId, patchDocument, rdfType, subjectsOfType, objectOf, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { ownArea, type Actor } from './self.js';
 
-const { namedNode, blankNode } = DataFactory;
+const { namedNode } = DataFactory;
 
 /** One person followed: an `as:Follow` in the follower's `social/following/index.ttl`. */
 export interface Follow {
@@ -106,15 +106,6 @@ export async function unfollow(actor: Actor, webId: string, limits: ReadLimits =
     'Removing the follow');
   const delivery = await notify(actor, webId, undoQuads(actor.webId, removed.map((f) => f.url)), limits);
   return { removed, delivery };
-}
-
-/** An `as:Undo` of activities by `actor`. */
-export function undoQuads(actor: string, activities: string[]): Quad[] {
-  return activities.flatMap((activity) => {
-    const undo = blankNode();
-    return [triple(undo, rdfType, as('Undo')), triple(undo, as('actor'), namedNode(actor)),
-      triple(undo, as('object'), namedNode(activity)), triple(undo, as('published'), dateLiteral(new Date()))];
-  });
 }
 
 function checkWebId(webId: string): void {

@@ -1,9 +1,8 @@
 import { DataFactory, type Quad } from 'n3';
 import { NotFoundError } from '../errors.js';
 import { AS, LDP } from '../vocab.js';
-import { undoQuads } from './follows.js';
 import type { Post } from './model.js';
-import { notify, type Delivery } from './notify.js';
+import { notify, undoQuads, type Delivery } from './notify.js';
 import { as, dateLiteral, documentOf, newId, objectOf, patchDocument, rdfType, subjectsOfType, triple } from './patch.js';
 import { createPost, getPost, type ImageInput } from './posts.js';
 import { mapBounded, readRdf, type ReadLimits } from './remote.js';

@@ -1,6 +1,6 @@
 import { DataFactory, type Quad, type Term } from 'n3';
-import { NotFoundError, describe, httpErrorFor } from '../errors.js';
-import { writeTurtle } from '../rdf.js';
+import { NotFoundError, describe } from '../errors.js';
+import { updateTurtleDoc } from '../turtle-doc.js';
 import { AS, RDF } from '../vocab.js';
 import { isInside, readProfileLinks } from './discovery.js';
 import { deleteInboxItem, listInboxUrls } from './inbox.js';
@@ -67,8 +67,12 @@ export async function listNotifications(actor: Actor, limits: ReadLimits = {}): 
 /** Folds the verified notifications into the private record (counts and followers survive), then deletes the social items. */
 export async function clearNotifications(actor: Actor, limits: ReadLimits = {}): Promise<{ cleared: number; record: SocialRecord }> {
   const notifications = await listNotifications(actor, limits);
-  const record = fold(await readRecord(actor), notifications);
-  await writeRecord(actor, record);
+  let record: SocialRecord = emptyRecord();
+  // Read, fold, write back only if nobody changed the record meanwhile (If-Match), else again: two clears lose nothing.
+  await updateTurtleDoc(actor.fetch, await recordUrl(actor), (current) => {
+    record = fold(parseRecord(current ?? []), notifications);
+    return recordQuads(record, actor.webId);
+  });
   await mapBounded(notifications, 8, (n) => deleteInboxItem(actor.fetch, n.url));
   return { cleared: notifications.length, record };
 }
@@ -144,7 +148,8 @@ class Verifier {
       if (!isInside(claim.activity, storages)) return this.reject(claim, `${claim.activity} is not in ${claim.actor}'s pod`);
       const quads = await this.document(claim.activity);
       if (claim.kind === 'undo') {
-        const gone = quads === 'missing' || !(hasType(quads, claim.activity, `${AS}Like`) || hasType(quads, claim.activity, `${AS}Follow`));
+        // Gone: no document, or no like, follow or note (a deleted reply leaves only a tombstone).
+        const gone = quads === 'missing' || !['Like', 'Follow', 'Note'].some((type) => hasType(quads, claim.activity, `${AS}${type}`));
         return gone ? { ...claim, verified: true } : this.reject(claim, `${claim.activity} still exists`);
       }
       if (quads === 'missing') return this.reject(claim, `${claim.activity} does not exist`);
@@ -198,13 +203,20 @@ export async function recordUrl(actor: Actor): Promise<string> {
 
 /** Reads the private record (empty when there is none yet). */
 export async function readRecord(actor: Actor): Promise<SocialRecord> {
-  let quads: Quad[];
   try {
-    quads = (await readRdf(actor.fetch, await recordUrl(actor), { maxBytes: 50 * 1024 * 1024 })).quads;
+    return parseRecord((await readRdf(actor.fetch, await recordUrl(actor), { maxBytes: 50 * 1024 * 1024 })).quads);
   } catch (error: unknown) {
-    if (error instanceof NotFoundError) return { likes: [], replies: [], follows: [] };
+    if (error instanceof NotFoundError) return emptyRecord();
     throw error;
   }
+}
+
+function emptyRecord(): SocialRecord {
+  return { likes: [], replies: [], follows: [] };
+}
+
+/** The record a set of quads states. */
+function parseRecord(quads: readonly Quad[]): SocialRecord {
   const of = (type: string) => [...new Set(quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}${type}`).map((q) => q.subject.value))];
   const value = (s: string, p: string) => objectOf(quads, s, `${AS}${p}`)?.value;
   return {
@@ -214,14 +226,11 @@ export async function readRecord(actor: Actor): Promise<SocialRecord> {
   };
 }
 
-/** Writes the private record (settings/ is private: only the owner's manager reads it). */
-export async function writeRecord(actor: Actor, record: SocialRecord): Promise<void> {
+/** The quads of a record (kept in settings/, private: only the owner's manager reads it). */
+function recordQuads(record: SocialRecord, ownerWebId: string): Quad[] {
   const quads: Quad[] = [];
   for (const l of record.likes) quads.push(triple(l.url, rdfType, as('Like')), triple(l.url, as('actor'), namedNode(l.actor)), triple(l.url, as('object'), namedNode(l.object)));
   for (const r of record.replies) quads.push(triple(r.url, rdfType, as('Note')), triple(r.url, as('attributedTo'), namedNode(r.actor)), triple(r.url, as('inReplyTo'), namedNode(r.object)));
-  for (const f of record.follows) quads.push(triple(f.url, rdfType, as('Follow')), triple(f.url, as('actor'), namedNode(f.actor)), triple(f.url, as('object'), namedNode(actor.webId)));
-  const url = await recordUrl(actor);
-  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
-  if (!response.ok) throw await httpErrorFor(response, `Saving ${url}`);
-  await response.body?.cancel();
+  for (const f of record.follows) quads.push(triple(f.url, rdfType, as('Follow')), triple(f.url, as('actor'), namedNode(f.actor)), triple(f.url, as('object'), namedNode(ownerWebId)));
+  return quads;
 }

@@ -1,9 +1,12 @@
-import type { Quad } from 'n3';
+import { DataFactory, type Quad } from 'n3';
 import { describe } from '../errors.js';
 import { readProfileLinks } from './discovery.js';
 import { sendToInbox } from './inbox.js';
 import type { ReadLimits } from './remote.js';
+import { as, dateLiteral, rdfType, triple } from './patch.js';
 import type { Actor } from './self.js';
+
+const { blankNode, namedNode } = DataFactory;
 
 /** Whether a notification reached its recipient's inbox. */
 export interface Delivery {
@@ -27,4 +30,13 @@ export async function notify(actor: Actor, recipient: string, quads: Quad[], lim
   } catch (error: unknown) {
     return { notified: false, reason: describe(error) };
   }
+}
+
+/** An `as:Undo` of activities by `actor`. */
+export function undoQuads(actor: string, activities: string[]): Quad[] {
+  return activities.flatMap((activity) => {
+    const undo = blankNode();
+    return [triple(undo, rdfType, as('Undo')), triple(undo, as('actor'), namedNode(actor)),
+      triple(undo, as('object'), namedNode(activity)), triple(undo, as('published'), dateLiteral(new Date()))];
+  });
 }

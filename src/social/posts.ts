@@ -4,6 +4,7 @@ import { AS } from '../vocab.js';
 import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, triplesAbout, type Attachment, type Post } from './model.js';
 import { as, dateLiteral, documentOf, hasType, newId, patchDocument, rdfType, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
+import { notify, undoQuads, type Delivery } from './notify.js';
 import { ownArea, type Actor } from './self.js';
 import { collectPosts, type TimelineOptions } from './timeline.js';
 
@@ -86,8 +87,11 @@ export async function editPost(actor: Actor, url: string, content: string): Prom
   });
 }
 
-/** Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed. */
-export async function deletePost(actor: Actor, url: string): Promise<void> {
+/**
+ * Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed. A reply also
+ * sends the replied-to author an `as:Undo` of it, so their reply count drops.
+ */
+export async function deletePost(actor: Actor, url: string, limits: ReadLimits = {}): Promise<{ delivery?: Delivery }> {
   const post = await retryOnConflict(async () => {
     const { quads } = await ownDocument(actor, url);
     const found = parsePost(quads, url);
@@ -104,6 +108,9 @@ export async function deletePost(actor: Actor, url: string): Promise<void> {
     const response = await actor.fetch(attachment.url, { method: 'DELETE' }).catch(() => undefined);
     await response?.body?.cancel();
   }));
+  if (!post.inReplyTo) return {};
+  const author = await getPost(globalThis.fetch, post.inReplyTo, limits).then((original) => original.author, () => undefined);
+  return { delivery: author ? await notify(actor, author, undoQuads(actor.webId, [url]), limits) : { notified: false, reason: 'the post replied to is gone' } };
 }
 
 /** Reads a document of the actor's own pod, refusing URLs outside their posts. */

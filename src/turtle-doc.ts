@@ -1,6 +1,6 @@
 import type { Quad } from 'n3';
-import { HearthError, httpErrorFor } from '../errors.js';
-import { parseTurtle, writeTurtle } from '../rdf.js';
+import { HearthError, httpErrorFor } from './errors.js';
+import { parseTurtle, writeTurtle } from './rdf.js';
 
 /** A Turtle document as read: its quads and the ETag to write it back with. */
 export interface TurtleDoc {
