@@ -49,12 +49,15 @@ export async function writeTurtleDoc(fetchFn: typeof fetch, url: string, quads: 
 /**
  * Reads, changes and writes back a Turtle document, again from the start if it changed meanwhile.
  * `change` gets the current quads (undefined: no document yet) and answers the new ones, or undefined to leave it as is.
+ * `first` is a version already read (saves one request; if it is stale, the write is refused and it reads again).
  * Answers whether it wrote.
  */
 export async function updateTurtleDoc(fetchFn: typeof fetch, url: string,
-  change: (current: Quad[] | undefined) => Quad[] | undefined, attempts = 4): Promise<boolean> {
-  for (let attempt = 0; attempt < attempts; attempt += 1) {
-    const read = await readTurtleDoc(fetchFn, url);
+  change: (current: Quad[] | undefined) => Quad[] | undefined, options: { attempts?: number; first?: TurtleDoc } = {}): Promise<boolean> {
+  let known = options.first;
+  for (let attempt = 0; attempt < (options.attempts ?? 4); attempt += 1) {
+    const read = known ?? await readTurtleDoc(fetchFn, url);
+    known = undefined;
     const next = change(read?.quads);
     if (!next) return false;
     if (await writeTurtleDoc(fetchFn, url, next, read)) return true;

@@ -4,7 +4,7 @@ import { podAreas, type PodArea } from '../social/layout.js';
 import { ACP } from '../vocab.js';
 import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, withoutApp, type AccessMode } from './acr.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
-import { grantModes, readRecord, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
+import { grantModes, readRecord, readRecordSnapshot, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 
 /** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
@@ -93,9 +93,8 @@ export async function forgetApp(owner: PodOwner, appId: string): Promise<void> {
 }
 
 /** An app reference made concrete: a record entry, or a Client ID Document fetched now. */
-async function resolveApp(owner: PodOwner, app: string | AppInfo): Promise<AppInfo> {
+async function resolveApp(app: string | AppInfo, apps: AppRecord[]): Promise<AppInfo> {
   if (typeof app !== 'string') return app;
-  const apps = await readRecord(owner);
   const known = findApp(apps, app);
   if (known) return known;
   if (isClientIdUrl(app)) return fetchClientIdDocument(app);
@@ -110,7 +109,8 @@ async function resolveApp(owner: PodOwner, app: string | AppInfo): Promise<AppIn
 export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[]): Promise<{ app: AppInfo; grant: GrantEntry }> {
   const wanted = checkModes(modes);
   const { container, area } = resolveTarget(owner.podUrl, target);
-  const info = await resolveApp(owner, app);
+  const snapshot = await readRecordSnapshot(owner);
+  const info = await resolveApp(app, snapshot.apps);
   if (!area) await requireContainer(owner.fetch, container, target);
   let grant: GrantEntry | undefined;
   await updateRecord(owner, (apps) => {
@@ -120,7 +120,7 @@ export async function grantAccess(owner: PodOwner, app: string | AppInfo, target
     const entry: AppRecord = { ...known, ...info, since: known?.since ?? new Date().toISOString(),
       grants: [...(known?.grants ?? []).filter((g) => g.container !== container), grant] };
     return [...apps.filter((a) => a.id !== info.id), entry];
-  });
+  }, snapshot);
   await setAppModes(owner, container, info.id, grant!.modes);
   return { app: info, grant: grant! };
 }
@@ -140,7 +140,8 @@ export interface Revocation {
  * the app's next request is refused whatever tokens it holds. ACRs are changed first, then the record.
  */
 export async function revokeAccess(owner: PodOwner, app: string, options: { target?: string; modes?: readonly string[] } = {}): Promise<Revocation> {
-  const apps = await readRecord(owner);
+  const snapshot = await readRecordSnapshot(owner);
+  const apps = snapshot.apps;
   const known = findApp(apps, app);
   if (!known) throw new UnknownAppError(app, apps.map((a) => a.name));
   const modes = options.modes ? checkModes(options.modes) : [...grantModes];
@@ -159,7 +160,7 @@ export async function revokeAccess(owner: PodOwner, app: string, options: { targ
     const left = g.modes.filter((m) => !modes.includes(m));
     return left.length ? [{ ...g, modes: left }] : [];
   });
-  await updateRecord(owner, (current) => current.map((a) => a.id === known.id ? { ...a, grants: remaining } : a));
+  await updateRecord(owner, (current) => current.map((a) => a.id === known.id ? { ...a, grants: remaining } : a), snapshot);
   return { app: known, removed: touched, remaining };
 }
 

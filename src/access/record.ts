@@ -1,7 +1,7 @@
 import { DataFactory, type Quad } from 'n3';
 import { acrUrlOf, appKey, clientMatcherTerm } from './acr.js';
 import type { AppInfo, AppKind } from './apps.js';
-import { readTurtleDoc, updateTurtleDoc, writeTurtleDoc } from '../turtle-doc.js';
+import { readTurtleDoc, updateTurtleDoc, writeTurtleDoc, type TurtleDoc } from '../turtle-doc.js';
 import { ACL, ACP, DCT, FOAF, HEARTH, RDF, XSD } from '../vocab.js';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -49,15 +49,29 @@ export interface RecordKeeper {
 
 /** Reads the owner's record of apps and grants (empty when there is none yet). */
 export async function readRecord(keeper: RecordKeeper): Promise<AppRecord[]> {
+  return (await readRecordSnapshot(keeper)).apps;
+}
+
+/** The record as read, with the version it was read at, so that `updateRecord` need not read it again. */
+export interface RecordSnapshot {
+  /** The apps of the record. */
+  apps: AppRecord[];
+  /** The document as read (none when there is no record yet). */
+  doc?: TurtleDoc;
+}
+
+/** Reads the record and keeps the version read. */
+export async function readRecordSnapshot(keeper: RecordKeeper): Promise<RecordSnapshot> {
   const doc = await readTurtleDoc(keeper.fetch, recordUrl(keeper.podUrl));
-  return doc ? recordFromQuads(doc.quads) : [];
+  return doc ? { apps: recordFromQuads(doc.quads), doc } : { apps: [] };
 }
 
 /**
  * Changes the record (read, change, write back; again if it changed meanwhile). A new record is first written empty
  * with its own ACR, which denies every client but the manager: an app granted `settings` must not read or change it.
  */
-export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecord[]) => AppRecord[] | undefined): Promise<void> {
+export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecord[]) => AppRecord[] | undefined,
+  snapshot?: RecordSnapshot): Promise<void> {
   const url = recordUrl(keeper.podUrl);
   let created = false;
   await updateTurtleDoc(keeper.fetch, url, (current) => {
@@ -67,7 +81,7 @@ export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecor
     }
     created = true;
     return recordToQuads(url, []);
-  });
+  }, snapshot?.doc ? { first: snapshot.doc } : {});
   if (!created) return;
   const acr = managerOnlyAcr(url, keeper.managerClientId);
   // If someone made that ACR meanwhile, write ours anyway (unconditionally): the record must stay private.
