@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerApps } from './apps.js';
@@ -7,9 +8,12 @@ import { registerPortability } from './portability.js';
 import { registerServe } from './serve.js';
 import { registerSocial } from './social.js';
 
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 /** Builds the `hearth` command line program. */
 export function buildProgram(): Command {
   const program = new Command('hearth')
+    .version(version, '-V, --version', 'print Hearth\'s version')
     .description('Hearth: your own Solid pod for your social life; apps only see what you grant.')
     .option('--json', 'machine-readable output')
     .option('--account <name>', 'act as this stored account (default: the last one created or logged in)')
