@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openSession, requestAccess, type HearthSession, type StoredAccount } from '../src/index.js';
 import { runCli } from './support/cli.js';
+import { startClientIdApp } from './support/client-id-app.js';
 import { uniqueName } from './support/users.js';
 
 const turtle = { 'content-type': 'text/turtle' };
@@ -118,6 +119,32 @@ describe('hearth apps', () => {
     expect((await hearth(['apps', 'deny', second!.id])).code).toBe(0);
     expect((await hearth(['apps', 'requests'])).stdout).toContain('No pending access requests');
     expect((await bot.fetch(`${account.podUrl}social/posts/x.ttl`, { method: 'PUT', headers: turtle, body: '<#a> <#b> "c" .' })).status).toBe(403);
+  });
+
+  it('registers a Solid app by its Client ID Document, grants it by URL, and the server enforces it for its real login', async () => {
+    const app = await startClientIdApp('Photo Viewer');
+    try {
+      const added = await hearth(['apps', 'add', app.clientId]);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toContain('Registered Photo Viewer');
+      const granted = await hearth(['apps', 'grant', app.clientId, 'notes/', '--modes', 'read']);
+      expect(granted.code, granted.stderr).toBe(0);
+      const session = await app.login(server, { email: `${name}@example.org`, password, webId: account.webId });
+      try {
+        expect(session.clientId).toBe(app.clientId);
+        expect((await session.fetch(`${account.podUrl}notes/seed.ttl`)).status).toBe(200);
+        expect((await session.fetch(`${account.podUrl}notes/seed.ttl`, { method: 'PUT', headers: turtle, body: '<#a> <#b> "x" .' })).status).toBe(403);
+        expect((await session.fetch(`${account.podUrl}settings/`)).status).toBe(403);
+        const list = await hearth(['apps', 'list', '--json']);
+        expect((JSON.parse(list.stdout) as { id: string; name: string }[]).find((a) => a.id === app.clientId)?.name).toBe('Photo Viewer');
+        expect((await hearth(['apps', 'revoke', app.clientId])).code).toBe(0);
+        expect((await session.fetch(`${account.podUrl}notes/seed.ttl`)).status).toBe(403);
+      } finally {
+        await session.logout();
+      }
+    } finally {
+      await app.stop();
+    }
   });
 
   it('revokes an app at once; without the password its credential remains, with it the credential is deleted', async () => {
