@@ -48,6 +48,19 @@ describe('the social story across two pods', () => {
     expect(timeline.posts.find((p) => p.url === post.url)?.author).toBe(alice.account.webId);
   });
 
+  it('a stale cached posts container is found again through the type index, and remembered', async () => {
+    const following = `${bob.account.podUrl}social/following/index.ttl`;
+    const cached = (await listFollowing(fetch, bob.account.webId))[0]!;
+    const wrong = `${alice.account.podUrl}gone/`;
+    const pred = '<https://hearth.example/ns#postsContainer>';
+    const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch;
+      solid:deletes { <${cached.url}> ${pred} <${cached.postsContainer}> }; solid:inserts { <${cached.url}> ${pred} <${wrong}> }.`;
+    expect((await bob.session.fetch(following, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch })).ok).toBe(true);
+    const timeline = await getTimeline(bob.session, { limit: 10 });
+    expect(timeline.posts.map((p) => p.url)).toContain(post.url);
+    expect((await listFollowing(fetch, bob.account.webId))[0]!.postsContainer).toBe(`${alice.account.podUrl}social/posts/`);
+  });
+
   it('bob replies and likes; alice sees both in her notifications and counts', async () => {
     const replied = await reply(bob.session, post.url, { content: 'Hi alice!' });
     bobsReply = replied.post;

@@ -91,6 +91,20 @@ export async function follow(actor: Actor, target: string, limits: ReadLimits = 
     delivery, ...(warning ? { warning } : {}), ...movedFrom };
 }
 
+/** Stores in the follows of `following` the posts containers found for them, replacing stale ones. */
+export async function rememberPostsContainers(actor: Actor, following: readonly Follow[], found: readonly { webId: string; container: string }[]): Promise<void> {
+  const deletes: Quad[] = [];
+  const inserts: Quad[] = [];
+  for (const { webId, container } of found) {
+    for (const f of following.filter((entry) => entry.object === webId && entry.postsContainer !== container)) {
+      if (f.postsContainer) deletes.push(triple(f.url, namedNode(`${HEARTH}postsContainer`), namedNode(f.postsContainer)));
+      inserts.push(triple(f.url, namedNode(`${HEARTH}postsContainer`), namedNode(container)));
+    }
+  }
+  if (inserts.length === 0) return;
+  await patchDocument(actor.fetch, `${await ownArea(actor, 'following')}${followingDocumentName}`, { deletes, inserts }, 'Remembering posts containers');
+}
+
 /** Stops following `webId`: removes the `as:Follow` and sends them an `as:Undo` of it. */
 export async function unfollow(actor: Actor, webId: string, limits: ReadLimits = {}): Promise<{ removed: Follow[]; delivery: Delivery }> {
   checkWebId(webId);

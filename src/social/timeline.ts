@@ -3,9 +3,9 @@ import { LDP } from '../vocab.js';
 import { discoverPostsContainer } from './discovery.js';
 import { byNewest, dayOf, parsePosts, type Post } from './model.js';
 import { mapBounded, readRdf, type ReadLimits } from './remote.js';
-import { followMoves, readOwnFollowing, type MovedFollow } from './follows.js';
+import { followMoves, readOwnFollowing, rememberPostsContainers, type MovedFollow } from './follows.js';
 import { movedToIn } from './moves.js';
-import type { Actor } from './self.js';
+import { ownArea, type Actor } from './self.js';
 
 /** One person whose posts are gathered, with the posts container when it is already known. */
 export interface PostSource {
@@ -33,6 +33,8 @@ export interface PostsResult {
   errors: SourceError[];
   /** Sources whose posts container says they moved (`as:movedTo`), unchecked. */
   movedHints?: string[];
+  /** Posts containers that had to be discovered (through profile and type index) rather than taken from a cache. */
+  discovered?: { webId: string; container: string }[];
   /** Follows the timeline moved along to a confirmed new WebID before reading again. */
   moved?: MovedFollow[];
 }
@@ -58,6 +60,8 @@ interface Listed {
   docs: { day: string; url: string }[];
   /** The `as:movedTo` the source's posts container states (a hint: followMoves checks it). */
   movedTo?: string;
+  /** The posts container, when it had to be discovered (no cache, or the cached one failed). */
+  discovered?: string;
 }
 
 /**
@@ -114,20 +118,24 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
     });
   }
   const movedHints = listed.filter((entry) => entry.movedTo).map((entry) => entry.source.webId);
-  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors, ...(movedHints.length ? { movedHints } : {}) };
+  const discovered = listed.flatMap((entry) => entry.discovered ? [{ webId: entry.source.webId, container: entry.discovered }] : []);
+  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors, ...(movedHints.length ? { movedHints } : {}),
+    ...(discovered.length ? { discovered } : {}) };
 }
 
 /** The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. */
 export async function getTimeline(actor: Actor, options: TimelineOptions & { fetch?: typeof fetch } = {}): Promise<PostsResult> {
   const readFetch = options.fetch ?? globalThis.fetch;
   const following = await readOwnFollowing(actor);
-  const sources: PostSource[] = [{ webId: actor.webId }];
+  const sources: PostSource[] = [{ webId: actor.webId, container: await ownArea(actor, 'posts') }];
   for (const follow of following) {
     if (!sources.some((s) => s.webId === follow.object)) {
       sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}) });
     }
   }
   const result = await collectPosts(readFetch, sources, options);
+  // Remember containers found the long way, so the next timeline reads them at once (best effort).
+  await rememberPostsContainers(actor, following, result.discovered ?? []).catch(() => undefined);
   if (!result.movedHints || options.followMoves === false) return result;
   // Someone followed has moved (their old posts container says so): follow the confirmed moves, then read again.
   const moved = await followMoves(actor, options.limits, result.movedHints);
@@ -144,7 +152,8 @@ async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadL
       // The cache may be stale: discover the container again below.
     }
   }
-  return listContainerDays(fetchFn, source, await discoverPostsContainer(fetchFn, source.webId, limits), limits);
+  const discovered = await discoverPostsContainer(fetchFn, source.webId, limits);
+  return { ...await listContainerDays(fetchFn, source, discovered, limits), discovered };
 }
 
 async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
