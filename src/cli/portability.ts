@@ -9,6 +9,7 @@ import { importPod, type ImportResult } from '../portability/import.js';
 import { movePod } from '../portability/move.js';
 import type { Progress, ProgressListener } from '../portability/progress.js';
 import { print, type GlobalOptions } from './output.js';
+import { progressLine } from './progress.js';
 import { readPassword } from './secrets.js';
 import { currentSession } from './session.js';
 
@@ -23,7 +24,7 @@ export function registerPortability(program: Command): void {
       if (options.format && options.format !== 'activitystreams') throw new InvalidInputError(`Unknown --format "${options.format}": the one there is is "activitystreams".`);
       const { account, session } = await currentSession(command);
       const out = resolve(options.out ?? `hearth-${account.name}-${new Date().toISOString().slice(0, 10)}.tar.gz`);
-      const bar = progressBar(global);
+      const bar = resourceProgress(global);
       try {
         const result = await exportPod({ fetch: session.fetch, podUrl: account.podUrl, webId: account.webId, out,
           gzip: !/\.tar$/u.test(out), activityStreams: options.format === 'activitystreams', managerClientId: session.clientId, onProgress: bar.update });
@@ -45,7 +46,7 @@ export function registerPortability(program: Command): void {
     .action(async (file: string, _options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const { account, session } = await currentSession(command);
-      const bar = progressBar(global);
+      const bar = resourceProgress(global);
       try {
         const result = await importPod({ fetch: session.fetch, file: resolve(file), podUrl: account.podUrl, webId: account.webId,
           managerClientId: session.clientId, onProgress: bar.update });
@@ -71,7 +72,7 @@ export function registerPortability(program: Command): void {
       const password = await readPassword(options);
       const { account, session } = await currentSession(command);
       const temp = await mkdtemp(join(tmpdir(), 'hearth-move-'));
-      const bar = progressBar(global);
+      const bar = resourceProgress(global);
       let moved = false;
       try {
         const result = await movePod({ from: session, fromPod: account.podUrl, server: options.to, name: options.name, email: options.email, password,
@@ -108,29 +109,20 @@ function appLines(result: ImportResult): string[] {
   ...result.refusedPolicies.map((refused) => `Not imported: an access rule of ${refused.acr} (${refused.reason}).`)];
 }
 
-/** A one-line progress counter on stderr when it is a terminal and --json is not given. */
-function progressBar(global: GlobalOptions): { update: ProgressListener; done: () => void } {
-  if (global.json || !process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
-  let shown = false;
-  return {
-    update: (progress: Progress) => {
-      shown = true;
-      const verb = { export: 'Exporting', verify: 'Checking', import: 'Importing' }[progress.phase];
-      const count = progress.total ? `${progress.done}/${progress.total}` : `${progress.done}`;
-      const width = 24;
-      const filled = progress.total ? Math.round((progress.done / progress.total) * width) : progress.done % (width + 1);
-      process.stderr.write(`\r${verb} [${'#'.repeat(filled)}${' '.repeat(Math.max(0, width - filled))}] ${count} resources, ${size(progress.bytes)}   `);
-    },
-    done: () => {
-      if (shown) process.stderr.write('\n');
-      shown = false;
-    },
-  };
-}
 
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
   if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
   return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
+}
+
+/** Export and import progress as one terminal line. */
+function resourceProgress(global: GlobalOptions): { update: ProgressListener; done: () => void } {
+  const bar = progressLine(global);
+  const verbs = { export: 'Exporting', verify: 'Checking', import: 'Importing' } as const;
+  return {
+    update: (progress: Progress) => bar.show(verbs[progress.phase], progress.done, progress.total, `resources, ${size(progress.bytes)}`),
+    done: bar.done,
+  };
 }

@@ -8,6 +8,7 @@ import {
   clearNotifications, createPost, deletePost, editPost, follow, getPost, getProfile, getTimeline, like, listFollowers, listNotifications,
   listPosts, readOwnFollowing, reply, setProfile, unfollow, unlike, withCounts, type Delivery, type ImageInput, type Post, type PostsResult,
 } from '../social/index.js';
+import { progressLine } from './progress.js';
 import { print, type GlobalOptions } from './output.js';
 import { currentSession } from './session.js';
 
@@ -98,7 +99,9 @@ export function registerSocial(program: Command): void {
     .option('--limit <n>', 'how many', '20').option('--before <date|url>', 'only posts older than this date or post')
     .action(async (options: { limit: string; before?: string }, command: Command) => {
       const paging = { limit: parseLimit(options.limit), ...(options.before ? { before: await parseBefore(options.before) } : {}) };
-      const result = await acting(command, (s) => getTimeline(s, paging));
+      const bar = progressLine(globals(command));
+      const result = await acting(command, (s) => getTimeline(s, { ...paging, onProgress: ({ done, total }) => bar.show('Reading pods', done, total) }))
+        .finally(bar.done);
       print(globals(command), timelineJson(result), [...(result.posts.length ? result.posts.flatMap(postLines) : ['No posts.']),
         ...result.errors.map((e) => `! ${e.source}: ${e.message}`),
         ...(result.moved ?? []).map((m) => `> ${m.from} moved to ${m.to}: you now follow them there`)]);

@@ -53,6 +53,8 @@ export interface TimelineOptions {
   concurrency?: number;
   /** Follow confirmed moves of people one follows, when their old posts container announces one (default true). */
   followMoves?: boolean;
+  /** Told after each source is listed (or failed): how many of how many. Must be cheap and not throw. */
+  onProgress?: (progress: { done: number; total: number }) => void;
 }
 
 interface Listed {
@@ -85,12 +87,16 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
     if (!errors.some((e) => e.source === source)) errors.push({ source, message: typed.message, error: typed });
   };
 
+  let done = 0;
   const listed = (await mapBounded(sources, concurrency, async (source): Promise<Listed | undefined> => {
     try {
       return { source, ...await listDays(fetchFn, source, listingLimits) };
     } catch (error: unknown) {
       failed(source.webId, error);
       return undefined;
+    } finally {
+      done += 1;
+      options.onProgress?.({ done, total: sources.length });
     }
   })).filter((entry): entry is Listed => entry !== undefined);
 
