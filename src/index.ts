@@ -19,3 +19,4 @@ export { ConcurrentChangeError } from './turtle-doc.js';
 export * from './social/index.js';
 export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';
 export { exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential, type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener } from './portability/index.js';
+export { cleanText, safeForTerminal } from './text.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { getPost, saveAccount, type Post } from '../src/index.js';
+import { createPost, getPost, saveAccount, setProfile, type Post } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { createUser, type TestUser } from './support/users.js';
 
@@ -21,6 +21,25 @@ describe('hearth social commands', () => {
   afterAll(async () => {
     await carol?.session.logout();
     await rm(home, { recursive: true, force: true });
+  });
+
+  it('the timeline shows followed people by name, and nothing in their text can steer the terminal', async () => {
+    const dave = await createUser(server, 'dave');
+    try {
+      await setProfile(dave.session, { name: 'Dave \u001b[31mRed\u001b[0m' });
+      await createPost(dave.session, { content: 'hello \u001b]0;owned\u0007 world \u202eevil' });
+      expect((await runCli(['follow', dave.account.webId], { env })).code).toBe(0);
+      const human = await runCli(['timeline'], { env });
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toMatch(new RegExp(`Dave .*Red.* <${dave.account.webId.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}>`, 'u'));
+      expect(human.stdout).toContain('hello');
+      expect(human.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
+      // --json keeps the text exactly as written (JSON escapes it).
+      const json = JSON.parse((await runCli(['--json', 'timeline'], { env })).stdout) as { posts: Post[] };
+      expect(json.posts.find((p) => p.author === dave.account.webId)?.content).toBe('hello \u001b]0;owned\u0007 world \u202eevil');
+    } finally {
+      await dave.session.logout();
+    }
   });
 
   it('post prints the URL of a post that round-trips its text; posts --json lists it with counts', async () => {

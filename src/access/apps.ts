@@ -1,5 +1,6 @@
 import { HearthError, describe } from '../errors.js';
 import { readBounded } from '../social/remote.js';
+import { cleanText } from '../text.js';
 import type { AccountApi } from '../server/account-api.js';
 
 /** How an app proves who it is: a client credential of the owner's account, or a Solid-OIDC Client ID Document. */
@@ -95,8 +96,3 @@ export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch =
   return { id: url, name: name || new URL(url).host, kind: 'client-id-document', ...(homepage ? { homepage } : {}) };
 }
 
-/** Text from someone else, made safe to print: no control characters, at most `max` characters. */
-export function cleanText(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu, ' ').replace(/\s+/gu, ' ').trim().slice(0, max);
-}

@@ -6,7 +6,8 @@ import { readRdf } from '../social/remote.js';
 import { deleteInboxItem, listInboxUrls, sendToInbox } from '../social/inbox.js';
 import { ACL, AS, HEARTH, RDF, XSD } from '../vocab.js';
 import { clientMatcherTerm } from './acr.js';
-import { cleanText, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
+import { cleanText } from '../text.js';
+import { fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import { checkModes, grantAccess, resolveTarget, type PodOwner } from './grants.js';
 import { grantModes, readRecord, type GrantEntry, type GrantMode } from './record.js';
 

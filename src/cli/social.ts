@@ -159,7 +159,8 @@ async function parseBefore(value: string): Promise<Date | Post> {
 
 function postLines(post: Post): string[] {
   const counts = post.likes !== undefined ? `  likes ${post.likes}, replies ${post.replies ?? 0}` : '';
-  return [`${post.published.slice(0, 16).replace('T', ' ')}  ${post.author}${post.updated ? ' (edited)' : ''}`,
+  const author = post.authorName ? `${post.authorName} <${post.author}>` : post.author;
+  return [`${post.published.slice(0, 16).replace('T', ' ')}  ${author}${post.updated ? ' (edited)' : ''}`,
     ...(post.inReplyTo ? [`  in reply to ${post.inReplyTo}`] : []),
     ...post.content.split('\n').map((line) => `  ${line}`),
     ...post.attachments.map((a) => `  [image ${a.url}]`),

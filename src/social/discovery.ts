@@ -1,5 +1,8 @@
 import { BadDataError } from '../rdf.js';
-import { AS, LDP, PIM, SOLID } from '../vocab.js';
+import { cleanText } from '../text.js';
+import { AS, FOAF, LDP, PIM, SOLID } from '../vocab.js';
+
+const VCARD = 'http://www.w3.org/2006/vcard/ns#';
 import { objectOf, objectsOf, documentOf } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 
@@ -13,6 +16,8 @@ export interface ProfileLinks {
   publicTypeIndex?: string;
   /** `pim:storage` values. */
   storages: string[];
+  /** The display name (`as:name`, `foaf:name` or `vcard:fn`), cleaned: it is someone else's text. */
+  name?: string;
 }
 
 /** Reads the links of a WebID profile (bounded). */
@@ -21,7 +26,9 @@ export async function readProfileLinks(fetchFn: typeof fetch, webId: string, lim
   const inbox = objectOf(quads, webId, `${LDP}inbox`)?.value;
   const publicTypeIndex = objectOf(quads, webId, `${SOLID}publicTypeIndex`)?.value;
   const storages = objectsOf(quads, webId, `${PIM}storage`).map((t) => t.value);
-  return { webId, storages, ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}) };
+  const rawName = [`${AS}name`, `${FOAF}name`, `${VCARD}fn`].map((p) => objectOf(quads, webId, p)).find((t) => t?.termType === 'Literal')?.value;
+  const name = rawName === undefined ? '' : cleanText(rawName, 100);
+  return { webId, storages, ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}), ...(name ? { name } : {}) };
 }
 
 /** Finds the container registered for `forClass` in a public type index (bounded). */
@@ -36,8 +43,12 @@ export async function findRegisteredContainer(fetchFn: typeof fetch, typeIndex: 
 
 /** Discovers where a person keeps posts: WebID profile -> public type index -> `as:Note` container. */
 export async function discoverPostsContainer(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<string> {
-  const links = await readProfileLinks(fetchFn, webId, limits);
-  if (!links.publicTypeIndex) throw new BadDataError(webId, `${webId} has no public type index`);
+  return postsContainerOf(fetchFn, await readProfileLinks(fetchFn, webId, limits), limits);
+}
+
+/** The `as:Note` container registered in the public type index a profile links to. */
+export async function postsContainerOf(fetchFn: typeof fetch, links: ProfileLinks, limits: ReadLimits = {}): Promise<string> {
+  if (!links.publicTypeIndex) throw new BadDataError(links.webId, `${links.webId} has no public type index`);
   return findRegisteredContainer(fetchFn, links.publicTypeIndex, `${AS}Note`, limits);
 }
 

@@ -1,14 +1,15 @@
 import { DataFactory, type Quad } from 'n3';
 import { InvalidInputError, NotFoundError, describe } from '../errors.js';
 import { AS, HEARTH } from '../vocab.js';
-import { discoverPostsContainer, findRegisteredContainer, readProfileLinks } from './discovery.js';
+import { findRegisteredContainer, postsContainerOf, readProfileLinks } from './discovery.js';
+import { cleanText } from '../text.js';
 import { resolveMovedTo } from './moves.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
 import { as, dateLiteral, newId, patchDocument, rdfType, subjectsOfType, objectOf, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { ownArea, type Actor } from './self.js';
 
-const { namedNode } = DataFactory;
+const { literal, namedNode } = DataFactory;
 
 /** One person followed: an `as:Follow` in the follower's `social/following/index.ttl`. */
 export interface Follow {
@@ -22,6 +23,8 @@ export interface Follow {
   published?: string;
   /** The followed person's posts container, cached so timelines skip discovery. */
   postsContainer?: string;
+  /** Their display name as it was when followed (someone else's text, cleaned). */
+  name?: string;
 }
 
 /** The document of the following list inside a following container. */
@@ -35,8 +38,10 @@ function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
     if (!who || object?.termType !== 'NamedNode' || (actor && who !== actor)) return [];
     const published = objectOf(quads, url, `${AS}published`)?.value;
     const container = objectOf(quads, url, `${HEARTH}postsContainer`);
+    const name = objectOf(quads, object.value, `${AS}name`);
     return [{ url, actor: who, object: object.value, ...(published ? { published } : {}),
-      ...(container?.termType === 'NamedNode' ? { postsContainer: container.value } : {}) }];
+      ...(container?.termType === 'NamedNode' ? { postsContainer: container.value } : {}),
+      ...(name?.termType === 'Literal' && cleanText(name.value, 100) ? { name: cleanText(name.value, 100) } : {}) }];
   }).sort((a, b) => ((a.published ?? '') < (b.published ?? '') ? -1 : 1));
 }
 
@@ -74,9 +79,12 @@ export async function follow(actor: Actor, target: string, limits: ReadLimits = 
   const existing = (await readOwnFollowing(actor)).find((f) => f.object === webId);
   if (existing) return { follow: existing, delivery: { notified: false, reason: 'already following' }, ...movedFrom };
   let postsContainer: string | undefined;
+  let name: string | undefined;
   let warning: string | undefined;
   try {
-    postsContainer = await discoverPostsContainer(globalThis.fetch, webId, limits);
+    const links = await readProfileLinks(globalThis.fetch, webId, limits);
+    name = links.name;
+    postsContainer = await postsContainerOf(globalThis.fetch, links, limits);
   } catch (error: unknown) {
     warning = `Their posts could not be found yet: ${describe(error)}`;
   }
@@ -84,10 +92,13 @@ export async function follow(actor: Actor, target: string, limits: ReadLimits = 
   const url = `${await ownArea(actor, 'following')}${followingDocumentName}#${newId(now.getTime())}`;
   const quads = [triple(url, rdfType, as('Follow')), triple(url, as('actor'), namedNode(actor.webId)),
     triple(url, as('object'), namedNode(webId)), triple(url, as('published'), dateLiteral(now))];
-  const stored = postsContainer ? [...quads, triple(url, namedNode(`${HEARTH}postsContainer`), namedNode(postsContainer))] : quads;
+  const stored = [...quads,
+    ...(postsContainer ? [triple(url, namedNode(`${HEARTH}postsContainer`), namedNode(postsContainer))] : []),
+    ...(name ? [triple(webId, as('name'), literal(name))] : [])];
   await patchDocument(actor.fetch, url.split('#')[0]!, { inserts: stored }, 'Saving the follow');
   const delivery = await notify(actor, webId, quads, limits);
-  return { follow: { url, actor: actor.webId, object: webId, published: now.toISOString(), ...(postsContainer ? { postsContainer } : {}) },
+  return { follow: { url, actor: actor.webId, object: webId, published: now.toISOString(), ...(postsContainer ? { postsContainer } : {}),
+    ...(name ? { name } : {}) },
     delivery, ...(warning ? { warning } : {}), ...movedFrom };
 }
 
@@ -116,7 +127,8 @@ export async function unfollow(actor: Actor, webId: string, limits: ReadLimits =
   const removed = parseFollows(quads, actor.webId).filter((f) => f.object === webId);
   if (removed.length === 0) throw new NotFoundError(404, webId, `You do not follow ${webId}.`);
   const subjects = new Set(removed.map((f) => f.url));
-  await patchDocument(actor.fetch, url, { deletes: quads.filter((q) => subjects.has(q.subject.value)).map((q) => triple(q.subject.value, q.predicate, q.object)) },
+  const gone = (q: Quad) => subjects.has(q.subject.value) || (q.subject.value === webId && q.predicate.value === `${AS}name`);
+  await patchDocument(actor.fetch, url, { deletes: quads.filter(gone).map((q) => triple(q.subject.value, q.predicate, q.object)) },
     'Removing the follow');
   const delivery = await notify(actor, webId, undoQuads(actor.webId, removed.map((f) => f.url)), limits);
   return { removed, delivery };

@@ -18,6 +18,8 @@ export interface Post {
   url: string;
   /** The author's WebID (`as:attributedTo`). */
   author: string;
+  /** The author's display name, when the reader knows it (from their follow list): someone else's text, cleaned. */
+  authorName?: string;
   /** The text (`as:content`). */
   content: string;
   /** When it was written (ISO date, `as:published`). */

@@ -13,6 +13,8 @@ export interface PostSource {
   webId: string;
   /** Their posts container, if known (else discovered through the profile and type index). */
   container?: string;
+  /** Their display name, if known. */
+  name?: string;
 }
 
 /** A source that could not be read: the rest of the result is still there. */
@@ -116,7 +118,7 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
       try {
         const { quads } = await readRdf(fetchFn, doc.url, limits);
         for (const post of parsePosts(quads, doc.source.webId)) {
-          if (isOlder(post)) posts.push(post);
+          if (isOlder(post)) posts.push(doc.source.name ? { ...post, authorName: doc.source.name } : post);
         }
       } catch (error: unknown) {
         failed(doc.source.webId, error);
@@ -136,7 +138,7 @@ export async function getTimeline(actor: Actor, options: TimelineOptions & { fet
   const sources: PostSource[] = [{ webId: actor.webId, container: await ownArea(actor, 'posts') }];
   for (const follow of following) {
     if (!sources.some((s) => s.webId === follow.object)) {
-      sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}) });
+      sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}), ...(follow.name ? { name: follow.name } : {}) });
     }
   }
   const result = await collectPosts(readFetch, sources, options);

@@ -1,0 +1,15 @@
+// Text from other people (names, posts, app names) is untrusted: it must not steer a terminal or spoof what it shows.
+
+/** Control characters (C0 and C1, but tab and newline) and bidirectional overrides. */
+// eslint-disable-next-line no-control-regex
+const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/gu;
+
+/** Text from someone else, made safe to show on one line: no control characters, spaces folded, at most `max` characters. */
+export function cleanText(text: string, max: number): string {
+  return text.replace(unsafe, ' ').replace(/\s+/gu, ' ').trim().slice(0, max);
+}
+
+/** Text made safe for a terminal: newlines and tabs kept, every other control character and bidi override removed. */
+export function safeForTerminal(text: string): string {
+  return text.replace(unsafe, '');
+}
