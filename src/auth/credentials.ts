@@ -34,8 +34,8 @@ export function accountKey(account: Pick<StoredAccount, 'name' | 'server'>): str
 /** Saves an account's credentials (mode 0600, folder 0700) and makes it the current account. */
 export async function saveAccount(home: string, account: StoredAccount): Promise<string> {
   const dir = join(home, 'accounts');
+  // The folders Hearth makes are its owner's alone; a HEARTH_HOME that already existed keeps its mode.
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  await chmod(home, 0o700);
   await chmod(dir, 0o700);
   const file = join(dir, `${fileSafe(accountKey(account))}.json`);
   await writePrivate(file, `${JSON.stringify(account, null, 2)}\n`);
