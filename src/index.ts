@@ -8,7 +8,7 @@ export { createAccount, loginAccount, managerCredentialName, type NewAccount, ty
 export { checkManagerAccess } from './server/whoami.js';
 export { openSession, type ClientLogin, type HearthSession } from './auth/session.js';
 export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type StoredAccount } from './auth/credentials.js';
-export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, toTurtle, type AccessMode } from './access/acr.js';
+export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, type AccessMode } from './access/acr.js';
 export { lockPodToManager } from './access/lockdown.js';
 export { deleteAccount, deleteAccountOnServer, type AccountDeletion, type DeletionReport } from './portability/delete.js';
 export { appKey, appAccessControl, acrSubjectOf, emptyAcr, withoutApp, clientAllowancesIn, type ClientAllowance } from './access/acr.js';
@@ -20,3 +20,4 @@ export * from './social/index.js';
 export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';
 export { exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential, type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener } from './portability/index.js';
 export { cleanText, safeForTerminal } from './text.js';
+export { parseTurtle, writeTurtle, writeNTriples } from './rdf.js';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { DataFactory } from 'n3';
-import { writeTurtle } from '../rdf.js';
 import type { Quad } from 'n3';
 import { ACL, ACP, RDF } from '../vocab.js';
 
@@ -55,11 +54,6 @@ export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientI
 /** An `acp:client` value: an IRI for Client ID Documents, a string literal for client-credential ids. */
 export function clientMatcherTerm(clientId: string) {
   return /^https?:\/\//u.test(clientId) ? namedNode(clientId) : literal(clientId);
-}
-
-/** Serializes quads as Turtle (with Hearth's prefixes, ACP's among them). */
-export function toTurtle(quads: Quad[]): string {
-  return writeTurtle(quads);
 }
 
 /** A stable fragment key for an app's quads in any ACR: `app-` and 16 hex digits of the SHA-256 of its client id. */

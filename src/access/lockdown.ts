@@ -1,5 +1,6 @@
 import { httpErrorFor } from '../errors.js';
-import { acrUrlOf, managerOnlyRootAcr, toTurtle } from './acr.js';
+import { writeTurtle } from '../rdf.js';
+import { acrUrlOf, managerOnlyRootAcr } from './acr.js';
 
 /**
  * Rewrites the pod's root ACR so that the owner has Read/Write/Control only through `managerClientId`.
@@ -9,7 +10,7 @@ export async function lockPodToManager(fetchFn: typeof fetch, podUrl: string, we
   const response = await fetchFn(acrUrlOf(podUrl), {
     method: 'PUT',
     headers: { 'content-type': 'text/turtle' },
-    body: toTurtle(managerOnlyRootAcr(podUrl, webId, managerClientId)),
+    body: writeTurtle(managerOnlyRootAcr(podUrl, webId, managerClientId)),
   });
   if (!response.ok) throw await httpErrorFor(response, `Locking ${podUrl} to Hearth's manager`);
   await response.body?.cancel();
