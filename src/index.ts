@@ -21,3 +21,5 @@ export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequ
 export { exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential, type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener } from './portability/index.js';
 export { cleanText, safeForTerminal } from './text.js';
 export { parseTurtle, writeTurtle, writeNTriples } from './rdf.js';
+export { unlockPod, type Unlocked } from './server/recover.js';
+export { ownerControlOnlyRootAcr } from './access/acr.js';

@@ -51,6 +51,30 @@ export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientI
   ];
 }
 
+/**
+ * The root ACR a new pod is born with (pod-config/templates/pod/acp/.acr.hbs): the owner, with any client, may only
+ * rewrite this ACR. Hearth puts it back when a server administrator unlocks a pod whose manager credential was lost.
+ */
+export function ownerControlOnlyRootAcr(podUrl: string, webId: string): Quad[] {
+  const acrUrl = acrUrlOf(podUrl);
+  const acr = namedNode(`${acrUrl}#root`);
+  const control = namedNode(`${acrUrl}#ownerControlOnly`);
+  const policy = namedNode(`${acrUrl}#ownerControlOnly-policy`);
+  const matcher = namedNode(`${acrUrl}#ownerControlOnly-agent`);
+  return [
+    quad(acr, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControlResource`)),
+    quad(acr, namedNode(`${ACP}resource`), namedNode(podUrl)),
+    quad(acr, namedNode(`${ACP}accessControl`), control),
+    quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
+    quad(control, namedNode(`${ACP}apply`), policy),
+    quad(policy, namedNode(`${RDF}type`), namedNode(`${ACP}Policy`)),
+    quad(policy, namedNode(`${ACP}allow`), namedNode(`${ACL}Control`)),
+    quad(policy, namedNode(`${ACP}anyOf`), matcher),
+    quad(matcher, namedNode(`${RDF}type`), namedNode(`${ACP}Matcher`)),
+    quad(matcher, namedNode(`${ACP}agent`), namedNode(webId)),
+  ];
+}
+
 /** An `acp:client` value: an IRI for Client ID Documents, a string literal for client-credential ids. */
 export function clientMatcherTerm(clientId: string) {
   return /^https?:\/\//u.test(clientId) ? namedNode(clientId) : literal(clientId);

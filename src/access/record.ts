@@ -89,6 +89,16 @@ export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecor
   await updateRecord(keeper, change);
 }
 
+/** Gives the record of grants, if the pod has one, to a new manager (its ACR names the manager it admits). */
+export async function adoptRecord(fetchFn: typeof fetch, podUrl: string, managerClientId: string): Promise<void> {
+  const url = recordUrl(podUrl);
+  const head = await fetchFn(url, { method: 'HEAD' });
+  await head.body?.cancel();
+  if (head.status === 404) return;
+  // Written unconditionally (no version known): the record must stay the manager's alone.
+  await writeTurtleDoc(fetchFn, acrUrlOf(url), managerOnlyAcr(url, managerClientId), { quads: [] });
+}
+
 /** An ACR denying Read, Append and Write to every client but `managerClientId` (deny wins over any inherited allow). */
 export function managerOnlyAcr(resourceUrl: string, managerClientId: string): Quad[] {
   const acrUrl = acrUrlOf(resourceUrl);

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerAccount } from './account.js';
+import { registerAdmin } from './admin.js';
 import { registerApps } from './apps.js';
 import { fail } from './output.js';
 import { registerPortability } from './portability.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerApps(program);
   registerSocial(program);
   registerPortability(program);
+  registerAdmin(program);
   return program;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { InvalidInputError, NotLoggedInError, ForbiddenError } from '../errors.js';
 import { lockPodToManager } from '../access/lockdown.js';
+import { adoptRecord } from '../access/record.js';
 import { openSession } from '../auth/session.js';
 import type { StoredAccount } from '../auth/credentials.js';
 import { AccountApi, AccountApiError } from './account-api.js';
@@ -94,7 +95,7 @@ export async function loginAccount(input: ExistingAccount): Promise<StoredAccoun
     return { ...stored, email: input.email, savedAt: new Date().toISOString() };
   }
   try {
-    const manager = await setUpManager(api, server, pod, webId);
+    const manager = await setUpManager(api, server, pod, webId, true);
     return { server, name, email: input.email, webId, podUrl: pod, manager, savedAt: new Date().toISOString() };
   } catch (error: unknown) {
     if (!(error instanceof ForbiddenError)) throw error;
@@ -105,13 +106,17 @@ export async function loginAccount(input: ExistingAccount): Promise<StoredAccoun
   }
 }
 
-/** Creates a manager credential and locks the pod to it; removes the credential again if the lock fails. */
-async function setUpManager(api: AccountApi, server: string, pod: string, webId: string): Promise<StoredAccount['manager']> {
+/**
+ * Creates a manager credential and locks the pod to it; removes the credential again if the lock fails.
+ * `adopt`: the pod may hold data already (an unlocked pod): the private records are handed to the new manager too.
+ */
+async function setUpManager(api: AccountApi, server: string, pod: string, webId: string, adopt = false): Promise<StoredAccount['manager']> {
   const credential = await api.createClientCredential(managerCredentialName, webId);
   try {
     const session = await openSession({ server, clientId: credential.id, clientSecret: credential.secret });
     try {
       await lockPodToManager(session.fetch, pod, webId, credential.id);
+      if (adopt) await adoptRecord(session.fetch, pod, credential.id);
     } finally {
       await session.logout();
     }

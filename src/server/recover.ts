@@ -1,0 +1,40 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ownerControlOnlyRootAcr } from '../access/acr.js';
+import { HearthError, InvalidInputError } from '../errors.js';
+import { parseTurtle, writeTurtle } from '../rdf.js';
+import { ACP } from '../vocab.js';
+import { validateName } from './provision.js';
+
+/** What an unlock did. */
+export interface Unlocked {
+  /** The pod that was unlocked. */
+  podUrl: string;
+  /** Its owner, who may now lock it to a new manager with `hearth login`. */
+  webId: string;
+}
+
+/**
+ * For a server administrator, when an owner lost their manager credential: puts back the root ACR a new pod is born
+ * with (the owner may only rewrite that ACR; no data is reachable), straight in the data folder of the file backend.
+ * The owner's next `hearth login` then locks the pod to a new manager. Run it only for an owner whose identity you
+ * checked: until that login, any app the owner logs in to could take the manager's place.
+ */
+export async function unlockPod(dataDir: string, name: string): Promise<Unlocked> {
+  validateName(name);
+  const file = join(dataDir, name, '.acr');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new InvalidInputError(`No pod "${name}" in ${dataDir} (no ${file}).`);
+  }
+  const quads = parseTurtle(text, 'urn:hearth:root-acr');
+  const podUrl = quads.find((q) => q.predicate.value === `${ACP}resource`)?.object.value;
+  const webId = quads.find((q) => q.predicate.value === `${ACP}agent` && !q.object.value.startsWith(ACP))?.object.value;
+  if (!podUrl || !webId) throw new HearthError('NOT_A_HEARTH_POD', `${file} does not name its pod and owner: is this a Hearth pod?`);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, writeTurtle(ownerControlOnlyRootAcr(podUrl, webId)), { mode: 0o644 });
+  await rename(temporary, file);
+  return { podUrl, webId };
+}
