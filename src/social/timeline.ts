@@ -105,16 +105,20 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
   const candidates = listed.flatMap(({ source, docs }) => docs.filter((doc) => !lastDay || doc.day <= lastDay).map((doc) => ({ source, ...doc })))
     .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
   const posts: Post[] = [];
+  // A pool of readers takes day documents newest first; one slow document holds one reader, not the others.
+  // Reading stops once the next document cannot hold a post newer than the limit-th one already found.
   let next = 0;
-  while (next < candidates.length) {
-    if (posts.length >= limit) {
-      const kept = posts.sort(byNewest)[limit - 1]!;
-      if (candidates[next]!.day < kept.published.slice(0, 10)) break;
-    }
-    const batch = candidates.slice(next, next + concurrency);
-    next += batch.length;
-    await mapBounded(batch, concurrency, async (doc) => {
-      if (errors.some((e) => e.source === doc.source.webId)) return;
+  const cannotMatter = (day: string) => {
+    if (posts.length < limit) return false;
+    const kept = posts.sort(byNewest)[limit - 1]!;
+    return day < kept.published.slice(0, 10);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, async () => {
+    while (next < candidates.length) {
+      const doc = candidates[next]!;
+      if (cannotMatter(doc.day)) return;
+      next += 1;
+      if (errors.some((e) => e.source === doc.source.webId)) continue;
       try {
         const { quads } = await readRdf(fetchFn, doc.url, limits);
         for (const post of parsePosts(quads, doc.source.webId)) {
@@ -123,8 +127,8 @@ export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[],
       } catch (error: unknown) {
         failed(doc.source.webId, error);
       }
-    });
-  }
+    }
+  }));
   const movedHints = listed.filter((entry) => entry.movedTo).map((entry) => entry.source.webId);
   const discovered = listed.flatMap((entry) => entry.discovered ? [{ webId: entry.source.webId, container: entry.discovered }] : []);
   return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors, ...(movedHints.length ? { movedHints } : {}),

@@ -10,8 +10,8 @@ export type HostileKind = typeof hostileKinds[number];
 export interface HostilePod {
   /** Its base URL, `http://127.0.0.1:PORT/`. */
   url: string;
-  /** The WebID of the pod misbehaving in `kind`. */
-  webId(kind: HostileKind): string;
+  /** The WebID of the pod misbehaving in `kind` (or of `good`, a well-behaved pod on the same server). */
+  webId(kind: HostileKind | 'good'): string;
   /** Bytes it has sent of 50 MB bodies so far (to see that readers stopped early). */
   hugeBytesSent(): number;
   /** Stops it, cutting every open connection. */
@@ -54,6 +54,13 @@ export async function startHostilePod(): Promise<HostilePod> {
     if (tail === 'settings/publicTypeIndex.ttl') {
       return turtle(`@prefix solid: <http://www.w3.org/ns/solid/terms#>.
 <#posts> a solid:TypeRegistration; solid:forClass <https://www.w3.org/ns/activitystreams#Note>; solid:instanceContainer </${kind}/posts/>.`);
+    }
+    if (kind === 'good' && tail.startsWith('posts/')) {
+      const day = new Date().toISOString().slice(0, 10);
+      if (tail === 'posts/') return turtle(`<> <http://www.w3.org/ns/ldp#contains> <${day}.ttl>.`);
+      return turtle(`@prefix as: <https://www.w3.org/ns/activitystreams#>.
+<#p1> a as:Note; as:attributedTo <${base}good/profile/card#me>; as:content "from a good pod";
+  as:published "${new Date().toISOString()}"^^<http://www.w3.org/2001/XMLSchema#dateTime>.`);
     }
     if (tail.startsWith('posts/')) {
       if (kind === 'malformed') return turtle('@prefix ldp: <http://www.w3.org/ns/ldp#>. <> ldp:contains <2026-01-01.ttl> ; ;; "unterminated');
