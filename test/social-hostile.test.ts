@@ -41,7 +41,8 @@ describe('a hostile pod does not break the timeline', () => {
       expect(result.delivery.notified).toBe(false);
     }
     const mine = await createPost(bob.session, { content: 'bob was here' });
-    const timeline = await getTimeline(bob.session, { limit: 10, limits: quick });
+    // 3 s a request: the silent pods wait that long, while alice's pod on the shared test server has time to answer.
+    const timeline = await getTimeline(bob.session, { limit: 10, limits: { timeoutMs: 3_000 } });
     expect(timeline.posts.map((p) => p.content)).toEqual(['bob was here', 'three', 'two', 'one']);
     expect(timeline.posts[0]!.url).toBe(mine.url);
     expect(timeline.errors.map((e) => e.source).sort()).toEqual(hostileKinds.map((kind) => hostile.webId(kind)).sort());
@@ -49,8 +50,8 @@ describe('a hostile pod does not break the timeline', () => {
     expect(message('malformed')).toMatch(/not valid Turtle/u);
     expect(message('huge')).toMatch(/too large/u);
     expect(message('hugeday')).toMatch(/too large/u);
-    expect(message('silent')).toMatch(/no answer within 1 s/u);
-    expect(message('silentprofile')).toMatch(/no answer within 1 s/u);
+    expect(message('silent')).toMatch(/no answer within 3 s/u);
+    expect(message('silentprofile')).toMatch(/no answer within 3 s/u);
     expect(message('loop')).toMatch(/redirects/u);
     expect(message('html')).toMatch(/not RDF/u);
     expect(hostile.hugeBytesSent()).toBeLessThan(60 * 1024 * 1024);
