@@ -1,25 +1,51 @@
-// Hearth's public API. Every export is documented where it is defined.
+// Hearth's public API, room by room. Every export is documented where it is defined.
+
+// Shared ground: typed errors, RDF in and out, other people's text, URLs.
 export * from './errors.js';
+export { parseTurtle, writeTurtle, writeNTriples } from './rdf.js';
+export { ConcurrentChangeError } from './turtle-doc.js';
+export { cleanText, safeForTerminal } from './text.js';
 export { normalizeBaseUrl } from './url.js';
+
+// The pod server: start it, provision accounts, recover a lost manager.
 export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions } from './server/start.js';
 export { podConfigFiles, podConfigFolder, podTemplateFolder } from './server/config.js';
 export { AccountApi, AccountApiError, type ClientCredential } from './server/account-api.js';
 export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './server/provision.js';
 export { checkManagerAccess } from './server/whoami.js';
+export { unlockPod, type Unlocked } from './server/recover.js';
+
+// Sessions and the credentials kept on this machine.
 export { openSession, type ClientLogin, type HearthSession } from './auth/session.js';
 export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type StoredAccount } from './auth/credentials.js';
-export { acrUrlOf, managerOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, type AccessMode } from './access/acr.js';
+
+// Per-app access: ACRs, grants, the owner's record, apps' requests.
+export {
+  acrUrlOf, managerOnlyRootAcr, ownerControlOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, appKey, appAccessControl, acrSubjectOf,
+  emptyAcr, withoutApp, clientAllowancesIn, type AccessMode, type ClientAllowance,
+} from './access/acr.js';
 export { lockPodToManager } from './access/lockdown.js';
-export { deleteAccount, deleteAccountOnServer, type AccountDeletion, type DeletionReport } from './portability/delete.js';
-export { appKey, appAccessControl, acrSubjectOf, emptyAcr, withoutApp, clientAllowancesIn, type ClientAllowance } from './access/acr.js';
-export { grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes, UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift } from './access/grants.js';
-export { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError, type AppInfo, type AppKind } from './access/apps.js';
+export {
+  grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes,
+  UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift,
+} from './access/grants.js';
+export {
+  createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError,
+  type AppInfo, type AppKind,
+} from './access/apps.js';
 export { recordUrl, grantModes, type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
-export { ConcurrentChangeError } from './turtle-doc.js';
+export {
+  requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP,
+  type AccessNeed, type AccessRequest, type AppSession,
+} from './access/requests.js';
+
+// The social layer: profiles, posts, likes, follows, timeline, notifications.
 export * from './social/index.js';
-export { requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP, type AccessNeed, type AccessRequest, type AppSession } from './access/requests.js';
-export { exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential, type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener } from './portability/index.js';
-export { cleanText, safeForTerminal } from './text.js';
-export { parseTurtle, writeTurtle, writeNTriples } from './rdf.js';
-export { unlockPod, type Unlocked } from './server/recover.js';
-export { ownerControlOnlyRootAcr } from './access/acr.js';
+
+// Data ownership: export, import, move, delete.
+export {
+  exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile,
+  canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential,
+  type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener,
+} from './portability/index.js';
+export { deleteAccount, deleteAccountOnServer, type AccountDeletion, type DeletionReport } from './portability/delete.js';
