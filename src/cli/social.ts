@@ -109,13 +109,14 @@ export function registerSocial(program: Command): void {
   program.command('notifications').description('likes, replies and follows received, newest first')
     .option('--clear', 'record them (counts and followers are kept) and empty the inbox of them')
     .action(async (options: { clear?: boolean }, command: Command) => {
-      const list = await acting(command, (s) => listNotifications(s));
+      // One session, one read of the inbox: what is shown is exactly what --clear records and removes.
+      const { list, cleared } = await acting(command, async (s) => {
+        const listed = await listNotifications(s);
+        return { list: listed, cleared: options.clear ? (await clearNotifications(s, {}, listed)).cleared : undefined };
+      });
       const lines = list.length ? list.map((n) => `${(n.published ?? '').slice(0, 16).replace('T', ' ')}  ${n.kind.padEnd(6)} ${n.actor}` +
         `${n.object ? ` -> ${n.object}` : ''}${n.verified ? '' : `  (unverified: ${n.reason})`}`) : ['No notifications.'];
-      if (options.clear) {
-        const cleared = await acting(command, (s) => clearNotifications(s));
-        lines.push(`Cleared ${cleared.cleared} notification(s).`);
-      }
+      if (cleared !== undefined) lines.push(`Cleared ${cleared} notification(s).`);
       print(globals(command), list, lines);
     });
 }

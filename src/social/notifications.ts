@@ -64,9 +64,12 @@ export async function listNotifications(actor: Actor, limits: ReadLimits = {}): 
   return checked.sort((a, b) => ((a.published ?? '') < (b.published ?? '') ? 1 : -1));
 }
 
-/** Folds the verified notifications into the private record (counts and followers survive), then deletes the social items. */
-export async function clearNotifications(actor: Actor, limits: ReadLimits = {}): Promise<{ cleared: number; record: SocialRecord }> {
-  const notifications = await listNotifications(actor, limits);
+/**
+ * Folds the verified notifications into the private record (counts and followers survive), then deletes the social items.
+ * `listed`: the notifications already read (and shown), so that exactly those are cleared and the inbox is not read twice.
+ */
+export async function clearNotifications(actor: Actor, limits: ReadLimits = {}, listed?: readonly Notification[]): Promise<{ cleared: number; record: SocialRecord }> {
+  const notifications = listed ?? await listNotifications(actor, limits);
   let record: SocialRecord = emptyRecord();
   // Read, fold, write back only if nobody changed the record meanwhile (If-Match), else again: two clears lose nothing.
   await updateTurtleDoc(actor.fetch, await recordUrl(actor), (current) => {
