@@ -22,12 +22,15 @@ export { hearthHome, accountKey, saveAccount, loadAccount, listAccounts, type St
 // Per-app access: ACRs, grants, the owner's record, apps' requests.
 export {
   acrUrlOf, managerOnlyRootAcr, ownerControlOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, appKey, appAccessControl, acrSubjectOf,
-  emptyAcr, withoutApp, clientAllowancesIn, type AccessMode, type ClientAllowance,
+  emptyAcr, withoutApp, clientAllowancesIn, podIssuerOf, type AccessMode, type AccessParties, type ClientAllowance,
 } from './access/acr.js';
-export { lockPodToManager } from './access/lockdown.js';
+export { readAcrRules, writeAcrRules, managerOnlyAcr, type HearthRule, type ForeignPolicy, type AcrReading, type AcrLinks } from './access/acr-rules.js';
+export { appsRecordUrl, socialRecordUrl, privateRecordUrls, profileDocumentOf } from './access/private.js';
+export { lockPodToManager, type LockReport } from './access/lockdown.js';
+export { bringPodUpToDate, type PodUpdate } from './access/migrate.js';
 export {
   grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes,
-  UnknownAreaError, InvalidModeError, type PodOwner, type Revocation, type GrantDrift,
+  UnknownAreaError, InvalidModeError, RefusedGrantError, type PodOwner, type Revocation, type GrantDrift,
 } from './access/grants.js';
 export {
   createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError,
@@ -44,7 +47,7 @@ export * from './social/index.js';
 
 // Data ownership: export, import, move, delete.
 export {
-  exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, rewriteAcr, mergeProfile,
+  exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, portAcr, mergeProfile,
   canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential,
   type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener,
 } from './portability/index.js';

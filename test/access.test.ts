@@ -147,7 +147,7 @@ describe('per-app access', () => {
     const sneaky = `${acr}\n<#sneaky> a <http://www.w3.org/ns/solid/acp#AccessControl>; <http://www.w3.org/ns/solid/acp#apply> <#sneaky-policy>.
 <#sneaky-policy> <http://www.w3.org/ns/solid/acp#allow> <http://www.w3.org/ns/auth/acl#Read>; <http://www.w3.org/ns/solid/acp#anyOf> <#sneaky-client>.
 <#sneaky-client> <http://www.w3.org/ns/solid/acp#client> "someone-else_1234".
-<> <http://www.w3.org/ns/solid/acp#accessControl> <#sneaky>.\n`;
+<#acr> <http://www.w3.org/ns/solid/acp#accessControl> <#sneaky>.\n`;
     expect((await owner.session.fetch(acrUrl, { method: 'PUT', headers: turtle, body: sneaky })).status).toBeLessThan(300);
     const drift = await checkGrants(pod);
     expect(drift).toHaveLength(1);

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalLines, mergeProfile, rewriteAcr, rewriteQuads, sameGraph } from '../src/index.js';
-import { managerOnlyRootAcr } from '../src/access/acr.js';
-import { managerOnlyAcr } from '../src/access/record.js';
+import { canonicalLines, managerOnlyAcr, mergeProfile, portAcr, rewriteQuads, sameGraph, writeAcrRules } from '../src/index.js';
 import { ArchiveError } from '../src/portability/archive.js';
 import { podPathOf } from '../src/portability/archive.js';
 import { parseTurtle } from '../src/rdf.js';
@@ -25,7 +23,10 @@ describe('rewriting a pod\'s IRIs', () => {
     expect(lines.replace('"see http://old.example/alice/ for more"', '')).not.toContain('old.example');
   });
 
-  it('gives the old manager\'s place to the new one, drops client-credential grants and keeps Client ID Document grants', () => {
+  const destination = { podUrl: mapping.newPod, webId: mapping.newWebId, managerClientId: 'mgr_new', issuer: 'https://new.example/',
+    sameOwner: false, oldManagerClientId: 'mgr_old', oldIssuer: 'http://old.example/' };
+
+  it('keeps Client ID Document grants, drops client-credential grants, and binds what it keeps to the new server', () => {
     const acrUrl = 'http://old.example/alice/social/inbox/.acr';
     const acr = parseTurtle(`
       @prefix acp: <http://www.w3.org/ns/solid/acp#>. @prefix acl: <http://www.w3.org/ns/auth/acl#>.
@@ -38,23 +39,28 @@ describe('rewriting a pod\'s IRIs', () => {
       <#b-policy> a acp:Policy; acp:allow acl:Read, acl:Write; acp:allOf <#b-agent>, <#b-client>.
       <#b-agent> a acp:Matcher; acp:agent <http://old.example/alice/profile/card#me>.
       <#b-client> a acp:Matcher; acp:client "bot_1234".`, acrUrl);
-    const { quads, dropped } = rewriteAcr(acr, mapping, { keepLiteralClients: false, oldManagerClientId: 'mgr_old', newManagerClientId: 'mgr_new' });
+    const resource = 'https://new.example/al/social/inbox/';
+    const { rules, dropped, refused } = portAcr(rewriteQuads(acr, mapping), resource, destination);
     expect(dropped).toEqual([{ clientId: 'bot_1234', modes: ['Read', 'Write'] }]);
-    const text = canonicalLines(quads).join('\n');
+    expect(refused).toEqual([]);
+    expect(rules).toEqual([{ kind: 'client', clientId: 'https://app.example/id', modes: ['Read'], issuerBound: true }]);
+    const text = canonicalLines(writeAcrRules(resource, rules, destination)).join('\n');
     expect(text).toContain('<https://app.example/id>');
+    expect(text).toContain('<http://www.w3.org/ns/solid/acp#issuer> <https://new.example/>');
+    expect(text).toContain('<http://www.w3.org/ns/solid/acp#agent> <https://new.example/al/profile/card#me>');
     expect(text).not.toContain('bot_1234');
-    expect(text).not.toContain('#b-agent');
-    expect(text).toContain('<https://new.example/al/social/inbox/.acr#a-agent> <http://www.w3.org/ns/solid/acp#agent> <https://new.example/al/profile/card#me>');
     // Restoring into the same pod keeps every grant.
-    expect(rewriteAcr(acr, { ...mapping, newPod: mapping.oldPod, newWebId: mapping.oldWebId }, { keepLiteralClients: true }).dropped).toEqual([]);
+    const same = { ...destination, podUrl: mapping.oldPod, webId: mapping.oldWebId, issuer: 'http://old.example/', sameOwner: true };
+    expect(portAcr(acr, 'http://old.example/alice/social/inbox/', same).dropped).toEqual([]);
   });
 
   it('keeps a manager-only deny rule working: the new manager is the exception, not nobody', () => {
     const resource = 'http://old.example/alice/settings/hearth-apps.ttl';
-    const { quads } = rewriteAcr(managerOnlyAcr(resource, 'mgr_old'), mapping, { keepLiteralClients: false, oldManagerClientId: 'mgr_old', newManagerClientId: 'mgr_new' });
-    expect(sameGraph(quads, managerOnlyAcr('https://new.example/al/settings/hearth-apps.ttl', 'mgr_new'))).toBe(true);
-    const root = rewriteAcr(managerOnlyRootAcr(mapping.oldPod, mapping.oldWebId, 'mgr_old'), mapping, { keepLiteralClients: false, oldManagerClientId: 'mgr_old', newManagerClientId: 'mgr_new' });
-    expect(sameGraph(root.quads, managerOnlyRootAcr(mapping.newPod, mapping.newWebId, 'mgr_new'))).toBe(true);
+    const old = managerOnlyAcr(resource, { managerClientId: 'mgr_old', issuer: 'http://old.example/' });
+    const target = 'https://new.example/al/settings/hearth-apps.ttl';
+    const { rules, refused } = portAcr(rewriteQuads(old, mapping), target, destination);
+    expect(refused).toEqual([]);
+    expect(sameGraph(writeAcrRules(target, rules, destination), managerOnlyAcr(target, destination))).toBe(true);
   });
 
   it('merges the profile: the new server\'s links stay, the rest of the old profile comes along', () => {

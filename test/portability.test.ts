@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   AccountApi, clearNotifications, createClientCredentialApp, createPost, follow, getTimeline, grantAccess, like, openSession,
   registerApp, fetchClientIdDocument, listAccounts, reply, saveAccount, setProfile, startPodServer, uploadImage, exportPod, listFollowing, rewriteQuads,
-  rewriteAcr, sameGraph, mergeProfile, canonicalLines, type PodServer, type StoredAccount, type Manifest,
+  portAcr, writeAcrRules, managerOnlyAcr, sameGraph, mergeProfile, canonicalLines, type PodServer, type StoredAccount, type Manifest,
 } from '../src/index.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { readInbox } from '../src/social/inbox.js';
@@ -246,7 +246,9 @@ describe('hearth export, import and move', () => {
         const kind = manifest.entries.find((e) => e.name === entry.name)!.kind;
         const copied = newEntries.get(entry.name);
         expect(copied, entry.name).toBeDefined();
-        if (entry.name === 'resources/.acr') continue; // The new pod keeps its own root ACR (its own manager).
+        // The new pod keeps its own root, WebID profile and private record ACRs (its own manager's): checked below.
+        if (['resources/.acr', 'resources/profile/card.acr', 'resources/settings/hearth-apps.ttl.acr',
+          'resources/settings/social-record.ttl.acr'].includes(entry.name)) continue;
         const oldUrl = urlInPod(alice.account.podUrl, entry.name);
         const newUrl = urlInPod(newAccount.podUrl, entry.name);
         if (kind === 'binary') {
@@ -254,8 +256,10 @@ describe('hearth export, import and move', () => {
         } else if (kind === 'rdf' || kind === 'acr' || kind === 'meta') {
           const oldQuads = parseTurtle(entry.data.toString('utf8'), oldUrl);
           const newQuads = parseTurtle(copied!.data.toString('utf8'), newUrl);
+          const destination = { podUrl: newAccount.podUrl, webId: newAccount.webId, managerClientId: newAccount.manager.id, issuer: serverB.url,
+            sameOwner: false, oldManagerClientId: alice.account.manager.id, oldIssuer: serverA };
           let expected = kind === 'acr'
-            ? rewriteAcr(oldQuads, mapping, { keepLiteralClients: false, oldManagerClientId: alice.account.manager.id, newManagerClientId: newAccount.manager.id }).quads
+            ? writeAcrRules(newUrl.slice(0, -'.acr'.length), portAcr(rewriteQuads(oldQuads, mapping), newUrl.slice(0, -'.acr'.length), destination).rules, destination)
             : rewriteQuads(oldQuads, mapping);
           if (entry.name === 'resources/profile/card') {
             // Merged: all of the old profile but the server's own links is there, with the new server's links.
@@ -279,6 +283,13 @@ describe('hearth export, import and move', () => {
         compared += 1;
       }
       expect(compared).toBeGreaterThan(20);
+      // The new pod's own protections: nobody but its manager writes the WebID profile or reads Hearth's records.
+      const parties = { managerClientId: newAccount.manager.id, issuer: serverB.url };
+      const cardAcr = parseTurtle(newEntries.get('resources/profile/card.acr')!.data.toString('utf8'), `${newAccount.podUrl}profile/card.acr`);
+      expect(sameGraph(cardAcr, managerOnlyAcr(`${newAccount.podUrl}profile/card`, parties, ['Append', 'Write'], { publicRead: true }))).toBe(true);
+      const recordAcr = `${newAccount.podUrl}settings/hearth-apps.ttl`;
+      expect(sameGraph(parseTurtle(newEntries.get('resources/settings/hearth-apps.ttl.acr')!.data.toString('utf8'), `${recordAcr}.acr`),
+        managerOnlyAcr(recordAcr, parties))).toBe(true);
       // The profile kept the new server's links, and says it is also the old WebID.
       const card = parseTurtle(newEntries.get('resources/profile/card')!.data.toString('utf8'), newAccount.webId);
       expect(card.some((q) => q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer' && q.object.value === serverB.url)).toBe(true);

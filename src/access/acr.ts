@@ -13,29 +13,46 @@ export function acrUrlOf(resourceUrl: string): string {
   return `${resourceUrl}.acr`;
 }
 
-/** Quads of a policy that allows `modes` when the agent is `webId` AND the client is `clientId`. */
-export function ownerAndClientPolicy(acrUrl: string, key: string, webId: string, clientId: string, modes: AccessMode[]): Quad[] {
+/**
+ * The issuer of the tokens of a Hearth pod's owner: the pod server itself, whose base URL is the pod's parent
+ * (pods are `<server><name>/`). CSS accepts tokens of any issuer a WebID profile names; Hearth's owner rules
+ * accept only this one.
+ */
+export function podIssuerOf(podUrl: string): string {
+  return new URL('../', podUrl).href;
+}
+
+/**
+ * Quads of a policy that allows `modes` when the agent is `webId` AND the client is `clientId` AND the token comes
+ * from `issuer` (so a login provider someone adds to the profile can never mint a token that satisfies it).
+ */
+export function ownerAndClientPolicy(acrUrl: string, key: string, webId: string, clientId: string, modes: AccessMode[], issuer: string): Quad[] {
   const policy = namedNode(`${acrUrl}#${key}-policy`);
   const agentMatcher = namedNode(`${acrUrl}#${key}-agent`);
   const clientMatcher = namedNode(`${acrUrl}#${key}-client`);
+  const issuerMatcher = namedNode(`${acrUrl}#${key}-issuer`);
   return [
     quad(policy, namedNode(`${RDF}type`), namedNode(`${ACP}Policy`)),
     ...modes.map((mode) => quad(policy, namedNode(`${ACP}allow`), namedNode(`${ACL}${mode}`))),
     quad(policy, namedNode(`${ACP}allOf`), agentMatcher),
     quad(policy, namedNode(`${ACP}allOf`), clientMatcher),
+    quad(policy, namedNode(`${ACP}allOf`), issuerMatcher),
     quad(agentMatcher, namedNode(`${RDF}type`), namedNode(`${ACP}Matcher`)),
     quad(agentMatcher, namedNode(`${ACP}agent`), namedNode(webId)),
     quad(clientMatcher, namedNode(`${RDF}type`), namedNode(`${ACP}Matcher`)),
     // Client-credential ids are not IRIs: CSS compares them as strings, so they must be literals.
     quad(clientMatcher, namedNode(`${ACP}client`), clientMatcherTerm(clientId)),
+    quad(issuerMatcher, namedNode(`${RDF}type`), namedNode(`${ACP}Matcher`)),
+    quad(issuerMatcher, namedNode(`${ACP}issuer`), namedNode(issuer)),
   ];
 }
 
 /**
  * The root ACR of a Hearth pod: the owner has Read, Write and Control over everything,
- * but only through Hearth's manager client; no other app of the owner gets anything from it.
+ * but only through Hearth's manager client and with tokens of the pod's own server; no other app of the owner gets
+ * anything from it.
  */
-export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientId: string): Quad[] {
+export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientId: string, issuer = podIssuerOf(podUrl)): Quad[] {
   const acrUrl = acrUrlOf(podUrl);
   const acr = namedNode(`${acrUrl}#root`);
   const control = namedNode(`${acrUrl}#manager`);
@@ -47,32 +64,53 @@ export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientI
     quad(acr, namedNode(`${ACP}memberAccessControl`), control),
     quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
     quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#manager-policy`)),
-    ...ownerAndClientPolicy(acrUrl, 'manager', webId, managerClientId, ['Read', 'Write', 'Control']),
+    ...ownerAndClientPolicy(acrUrl, 'manager', webId, managerClientId, ['Read', 'Write', 'Control'], issuer),
   ];
 }
 
 /**
- * The root ACR a new pod is born with (pod-config/templates/pod/acp/.acr.hbs): the owner, with any client, may only
- * rewrite this ACR. Hearth puts it back when a server administrator unlocks a pod whose manager credential was lost.
+ * The root ACR of a pod whose manager credential was lost, put back by the server administrator (`unlockPod`): the owner,
+ * with any client of the pod's own server, may only rewrite this ACR, and every app of the owner is refused all data
+ * (a deny on the root and everything in it, which wins over the apps' grants) until `hearth login` locks the pod to a
+ * new manager, which lifts it.
  */
-export function ownerControlOnlyRootAcr(podUrl: string, webId: string): Quad[] {
+export function ownerControlOnlyRootAcr(podUrl: string, webId: string, issuer = podIssuerOf(podUrl)): Quad[] {
   const acrUrl = acrUrlOf(podUrl);
-  const acr = namedNode(`${acrUrl}#root`);
-  const control = namedNode(`${acrUrl}#ownerControlOnly`);
-  const policy = namedNode(`${acrUrl}#ownerControlOnly-policy`);
-  const matcher = namedNode(`${acrUrl}#ownerControlOnly-agent`);
+  const node = (name: string) => namedNode(`${acrUrl}#${name}`);
+  const type = namedNode(`${RDF}type`);
   return [
-    quad(acr, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControlResource`)),
-    quad(acr, namedNode(`${ACP}resource`), namedNode(podUrl)),
-    quad(acr, namedNode(`${ACP}accessControl`), control),
-    quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
-    quad(control, namedNode(`${ACP}apply`), policy),
-    quad(policy, namedNode(`${RDF}type`), namedNode(`${ACP}Policy`)),
-    quad(policy, namedNode(`${ACP}allow`), namedNode(`${ACL}Control`)),
-    quad(policy, namedNode(`${ACP}anyOf`), matcher),
-    quad(matcher, namedNode(`${RDF}type`), namedNode(`${ACP}Matcher`)),
-    quad(matcher, namedNode(`${ACP}agent`), namedNode(webId)),
+    quad(node('root'), type, namedNode(`${ACP}AccessControlResource`)),
+    quad(node('root'), namedNode(`${ACP}resource`), namedNode(podUrl)),
+    quad(node('root'), namedNode(`${ACP}accessControl`), node('ownerControlOnly')),
+    quad(node('ownerControlOnly'), type, namedNode(`${ACP}AccessControl`)),
+    quad(node('ownerControlOnly'), namedNode(`${ACP}apply`), node('ownerControlOnly-policy')),
+    quad(node('ownerControlOnly-policy'), type, namedNode(`${ACP}Policy`)),
+    quad(node('ownerControlOnly-policy'), namedNode(`${ACP}allow`), namedNode(`${ACL}Control`)),
+    quad(node('ownerControlOnly-policy'), namedNode(`${ACP}allOf`), node('ownerControlOnly-agent')),
+    quad(node('ownerControlOnly-agent'), type, namedNode(`${ACP}Matcher`)),
+    quad(node('ownerControlOnly-agent'), namedNode(`${ACP}agent`), namedNode(webId)),
+    quad(node('ownerControlOnly-agent'), namedNode(`${ACP}issuer`), namedNode(issuer)),
+    // Grants stay written, but nothing of the owner's reaches any data while the pod has no manager.
+    quad(node('root'), namedNode(`${ACP}accessControl`), node('suspended')),
+    quad(node('root'), namedNode(`${ACP}memberAccessControl`), node('suspended')),
+    quad(node('suspended'), type, namedNode(`${ACP}AccessControl`)),
+    quad(node('suspended'), namedNode(`${ACP}apply`), node('suspended-policy')),
+    quad(node('suspended-policy'), type, namedNode(`${ACP}Policy`)),
+    ...(['Read', 'Append', 'Write'] as const).map((mode) => quad(node('suspended-policy'), namedNode(`${ACP}deny`), namedNode(`${ACL}${mode}`))),
+    quad(node('suspended-policy'), namedNode(`${ACP}anyOf`), node('suspended-owner')),
+    quad(node('suspended-owner'), type, namedNode(`${ACP}Matcher`)),
+    quad(node('suspended-owner'), namedNode(`${ACP}agent`), namedNode(webId)),
   ];
+}
+
+/** Who Hearth's access rules are for: the pod's owner, the manager client, the issuer of their tokens. */
+export interface AccessParties {
+  /** The owner's WebID. */
+  webId: string;
+  /** The manager's client id: the only client with Control, and the only one that may touch Hearth's own records. */
+  managerClientId: string;
+  /** The pod server's issuer (`podIssuerOf`). */
+  issuer: string;
 }
 
 /** An `acp:client` value: an IRI for Client ID Documents, a string literal for client-credential ids. */
@@ -101,10 +139,11 @@ export function emptyAcr(resourceUrl: string): Quad[] {
 
 /**
  * The quads that give the owner `modes` over a container and everything in it, only through the app `clientId`:
- * an acp:AccessControl used through both acp:accessControl and acp:memberAccessControl of the ACR `acrSubject`.
+ * with tokens of `issuer`: an acp:AccessControl used through both acp:accessControl and acp:memberAccessControl of the ACR
+ * `acrSubject`.
  */
 export function appAccessControl(resourceUrl: string, acrSubject: Quad['subject'], webId: string, clientId: string,
-  modes: Exclude<AccessMode, 'Control'>[]): Quad[] {
+  modes: Exclude<AccessMode, 'Control'>[], issuer: string): Quad[] {
   const acrUrl = acrUrlOf(resourceUrl);
   const key = appKey(clientId);
   const control = namedNode(`${acrUrl}#${key}-control`);
@@ -113,7 +152,7 @@ export function appAccessControl(resourceUrl: string, acrSubject: Quad['subject'
     quad(acrSubject, namedNode(`${ACP}memberAccessControl`), control),
     quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
     quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#${key}-policy`)),
-    ...ownerAndClientPolicy(acrUrl, key, webId, clientId, modes.filter((mode) => (mode as AccessMode) !== 'Control')),
+    ...ownerAndClientPolicy(acrUrl, key, webId, clientId, modes.filter((mode) => (mode as AccessMode) !== 'Control'), issuer),
   ];
 }
 

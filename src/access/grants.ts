@@ -1,8 +1,11 @@
 import type { Quad } from 'n3';
 import { HearthError, httpErrorFor } from '../errors.js';
-import { podAreas, type PodArea } from '../social/layout.js';
+import { areaUrl, podAreas, type PodArea } from '../social/layout.js';
+import { canonicalUrl, isInside } from '../url.js';
 import { ACP } from '../vocab.js';
-import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, withoutApp, type AccessMode } from './acr.js';
+import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, podIssuerOf, withoutApp, type AccessMode, type AccessParties } from './acr.js';
+import { readAcrRules, type AcrReading } from './acr-rules.js';
+import { privateRecordUrls, profileDocumentOf } from './private.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import { grantModes, readRecord, readRecordSnapshot, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
@@ -17,6 +20,20 @@ export interface PodOwner {
   webId: string;
   /** The manager's client id: the only client that may read or change the owner's record of grants. */
   managerClientId: string;
+  /** The issuer of the owner's tokens that grants accept (default: the pod's own server, `podIssuerOf`). */
+  issuer?: string;
+}
+
+/** The parties Hearth writes an owner's rules for. */
+export function partiesOf(owner: PodOwner): AccessParties {
+  return { webId: owner.webId, managerClientId: owner.managerClientId, issuer: owner.issuer ?? podIssuerOf(owner.podUrl) };
+}
+
+/** A grant Hearth refuses to make, whoever asks: it would give away more than the modes say. */
+export class RefusedGrantError extends HearthError {
+  constructor(message: string) {
+    super('GRANT_REFUSED', message);
+  }
 }
 
 /** An area name or path that cannot be granted (unknown, outside the pod, not a container, missing). */
@@ -53,8 +70,9 @@ export function resolveTarget(podUrl: string, target: string): { container: stri
   }
   url.search = '';
   url.hash = '';
-  const container = url.href;
-  if (!container.startsWith(podUrl) || /\/\.\.?\//u.test(target)) throw new UnknownAreaError(`"${target}" is outside the pod ${podUrl}.`);
+  // The container as the server will resolve it (dot segments, doubled slashes): the one that gets the rule.
+  const container = canonicalUrl(url.href) ?? url.href;
+  if (!isInside(container, podUrl) || /\/\.\.?\//u.test(target)) throw new UnknownAreaError(`"${target}" is outside the pod ${podUrl}.`);
   if (container === podUrl) throw new UnknownAreaError('The whole pod cannot be granted to an app: grant areas or containers inside it.');
   if (!container.endsWith('/')) throw new UnknownAreaError(`"${target}" is not a container: container paths end with "/".`);
   if (/\.(acr|meta)(\/|$)/u.test(container)) throw new UnknownAreaError(`"${target}" is not a container of data.`);
@@ -109,6 +127,7 @@ async function resolveApp(app: string | AppInfo, apps: AppRecord[]): Promise<App
 export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[]): Promise<{ app: AppInfo; grant: GrantEntry }> {
   const wanted = checkModes(modes);
   const { container, area } = resolveTarget(owner.podUrl, target);
+  refuseProfileWrites(owner, container, wanted);
   const snapshot = await readRecordSnapshot(owner);
   const info = await resolveApp(app, snapshot.apps);
   if (!area) await requireContainer(owner.fetch, container, target);
@@ -123,6 +142,18 @@ export async function grantAccess(owner: PodOwner, app: string | AppInfo, target
   }, snapshot);
   await setAppModes(owner, container, info.id, grant!.modes);
   return { app: info, grant: grant! };
+}
+
+/**
+ * Refuses append or write on a container holding the WebID profile document: whoever can write it can name their own
+ * login provider there and get tokens as the owner for any client, Hearth's manager included.
+ */
+export function refuseProfileWrites(owner: Pick<PodOwner, 'webId'>, container: string, modes: readonly GrantMode[]): void {
+  const card = profileDocumentOf(owner.webId);
+  if (!isInside(card, container) || !modes.some((mode) => mode !== 'read')) return;
+  throw new RefusedGrantError(`No app may append to or write ${container}: it holds your WebID profile (${card}), and whoever ` +
+    'can write that can log in as you with any app, Hearth\'s manager included. Grant read there, and keep what an app ' +
+    'should edit in another container (e.g. profile-extra/).');
 }
 
 /** What `revokeAccess` removed and what the app still has. */
@@ -183,7 +214,7 @@ export async function revokeAllAccess(owner: PodOwner): Promise<Revocation[]> {
 
 /** One difference between the record and the ACRs in force. */
 export interface GrantDrift {
-  /** The container whose ACR differs. */
+  /** The container (or document) whose ACR differs. */
   container: string;
   /** The client id concerned. */
   clientId: string;
@@ -195,38 +226,87 @@ export interface GrantDrift {
   problem: string;
 }
 
-/** Compares the record with the ACRs actually in force (the record's containers and the pod's areas); answers the differences. */
+/**
+ * Compares the record with the access rules in force and answers every difference: in the ACRs of the pod root, the
+ * areas, the record's containers, the WebID profile and Hearth's private records, any rule that is not one Hearth writes
+ * (an owner rule without a client, an `anyOf` that widens a grant, Control for anyone but the manager, ...), any grant
+ * the record does not show, and any protection that is missing.
+ */
 export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
+  const parties = partiesOf(owner);
   const apps = await readRecord(owner);
-  const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)),
-    ...Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href)])].sort();
+  const areas = Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href);
+  const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areas])];
+  const resources = [...new Set([owner.podUrl, ...containers, profileDocumentOf(owner.webId), ...privateRecordUrls(owner.podUrl)])].sort();
   const drifts: GrantDrift[] = [];
-  await Promise.all(containers.map(async (container) => {
-    const acr = await readTurtleDoc(owner.fetch, acrUrlOf(container));
-    const inForce = new Map(clientAllowancesIn(acr?.quads ?? []).map((a) => [a.clientId, a]));
-    for (const app of apps) {
-      const recorded = app.grants.find((g) => g.container === container)?.modes ?? [];
-      const allowance = inForce.get(app.id);
-      inForce.delete(app.id);
-      const actual = (allowance?.modes ?? []).map((m) => m.toLowerCase()).sort();
-      if (recorded.join() === grantModes.filter((m) => actual.includes(m)).join() && actual.every((m) => (grantModes as readonly string[]).includes(m)) &&
-        (allowance?.agentBound ?? true)) continue;
-      drifts.push({ container, clientId: app.id, recorded, inForce: actual,
-        problem: allowance && !allowance.agentBound ? `${app.name} is allowed there for any agent, not only the owner`
-          : `the record says ${app.name} has ${recorded.join('+') || 'nothing'}, the ACR gives ${actual.join('+') || 'nothing'}` });
-    }
-    for (const stray of inForce.values()) {
-      if (stray.clientId === owner.managerClientId) continue;
-      drifts.push({ container, clientId: stray.clientId, recorded: [], inForce: stray.modes.map((m) => m.toLowerCase()),
-        problem: `an app Hearth has no record of (${stray.clientId}) is allowed ${stray.modes.join('+')}` });
-    }
+  await Promise.all(resources.map(async (resource) => {
+    const acr = await readTurtleDoc(owner.fetch, acrUrlOf(resource));
+    drifts.push(...acrDrift(owner, parties, apps, resource, readAcrRules(acr?.quads ?? [], resource, parties)));
   }));
-  return drifts.sort((a, b) => a.container.localeCompare(b.container) || a.clientId.localeCompare(b.clientId));
+  return drifts.sort((a, b) => a.container.localeCompare(b.container) || a.clientId.localeCompare(b.clientId) || a.problem.localeCompare(b.problem));
 }
 
-/** Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy); writes only when that changes something. */
-async function setAppModes(owner: PodOwner, container: string, clientId: string, modes: GrantMode[]): Promise<void> {
-  await updateTurtleDoc(owner.fetch, acrUrlOf(container), (current) => {
+/** The differences between one ACR (read against the allow-list) and what Hearth wrote and recorded there. */
+function acrDrift(owner: PodOwner, parties: AccessParties, apps: AppRecord[], resource: string, reading: AcrReading): GrantDrift[] {
+  const drifts: GrantDrift[] = [];
+  const drift = (clientId: string, recorded: GrantMode[], inForce: string[], problem: string) =>
+    drifts.push({ container: resource, clientId, recorded, inForce: inForce.map((m) => m.toLowerCase()), problem });
+  const isRoot = resource === owner.podUrl;
+  const isPrivate = privateRecordUrls(owner.podUrl).includes(resource);
+  const isProfile = resource === profileDocumentOf(owner.webId);
+  for (const f of reading.foreign) drift(f.clientIds[0] ?? '', [], f.modes, `a rule Hearth never writes: ${f.reason}`);
+  const clients = new Map<string, { modes: AccessMode[]; issuerBound: boolean }>();
+  for (const rule of reading.rules) {
+    if (rule.kind === 'client') {
+      const known = clients.get(rule.clientId);
+      clients.set(rule.clientId, { modes: [...new Set([...(known?.modes ?? []), ...rule.modes])], issuerBound: (known?.issuerBound ?? true) && rule.issuerBound });
+    } else if (rule.kind === 'manager-only') {
+      if (rule.clientId !== parties.managerClientId) drift(rule.clientId, [], rule.modes, 'private to a client that is not Hearth\'s manager');
+    } else if (rule.kind === 'authenticated-read') {
+      drift('', [], ['Read'], 'readable by anyone logged in, which Hearth never grants');
+    } else if (rule.kind === 'authenticated-append' && resource !== areaUrl(owner.podUrl, 'inbox')) {
+      drift('', [], ['Append'], 'anyone logged in may append here; Hearth allows that only on the inbox');
+    } else if (rule.kind === 'public-read' && !publicAreas.some((area) => isInside(resource, areaUrl(owner.podUrl, area)))) {
+      drift('', [], ['Read'], 'readable by anyone, outside the public areas');
+    }
+  }
+  const manager = clients.get(parties.managerClientId);
+  clients.delete(parties.managerClientId);
+  if (isRoot && (!manager || !manager.issuerBound || manager.modes.slice().sort().join() !== 'Control,Read,Write')) {
+    drift(parties.managerClientId, [], manager?.modes ?? [], 'the root rule is not the owner through Hearth\'s manager with tokens of this server');
+  }
+  const guard = reading.rules.find((r) => r.kind === 'manager-only' && r.clientId === parties.managerClientId);
+  const guarded = (modes: AccessMode[]) => guard?.kind === 'manager-only' && guard.issuerBound && modes.every((m) => guard.modes.includes(m));
+  if (isPrivate && !guarded(['Read', 'Append', 'Write'])) drift(parties.managerClientId, [], [], 'Hearth\'s private record is not the manager\'s alone');
+  if (isProfile && !guarded(['Append', 'Write'])) drift(parties.managerClientId, [], [], 'the WebID profile document is not protected from apps writing it');
+  for (const app of apps) {
+    const recorded = app.grants.find((g) => g.container === resource)?.modes ?? [];
+    const allowance = clients.get(app.id);
+    clients.delete(app.id);
+    const actual = (allowance?.modes ?? []).map((m) => m.toLowerCase());
+    if (allowance && !allowance.issuerBound) {
+      drift(app.id, recorded, actual, `${app.name}'s rule accepts tokens of any login provider the profile names (run \`hearth login\` to update it)`);
+    }
+    if (actual.includes('control')) drift(app.id, recorded, actual, `${app.name} has Control, which only Hearth's manager may have`);
+    if (recorded.join() !== grantModes.filter((m) => actual.includes(m)).join()) {
+      drift(app.id, recorded, actual, `the record says ${app.name} has ${recorded.join('+') || 'nothing'}, the ACR gives ${actual.join('+') || 'nothing'}`);
+    }
+  }
+  for (const [clientId, stray] of clients) {
+    drift(clientId, [], stray.modes, `an app Hearth has no record of (${clientId}) is allowed ${stray.modes.join('+')}`);
+  }
+  return drifts;
+}
+
+/** The areas anyone may read. */
+const publicAreas: PodArea[] = ['posts', 'media', 'likes', 'following', 'profile'];
+
+/**
+ * Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy), in Hearth's current shape (bound
+ * to the pod server's issuer); writes only when that changes something, and answers whether it wrote.
+ */
+export async function setAppModes(owner: PodOwner, container: string, clientId: string, modes: GrantMode[]): Promise<boolean> {
+  return updateTurtleDoc(owner.fetch, acrUrlOf(container), (current) => {
     if (!current && modes.length === 0) return undefined;
     const quads = current ?? emptyAcr(container);
     let subject = acrSubjectOf(quads, container);
@@ -234,7 +314,7 @@ async function setAppModes(owner: PodOwner, container: string, clientId: string,
     subject ??= acrSubjectOf(base, container)!;
     // Hearth's own policy for the app, and any other policy naming that client (written by hand or by another tool).
     const without = withoutClientPolicies(withoutApp(base, container, clientId), clientId);
-    const next = modes.length ? [...without, ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode))] : without;
+    const next = modes.length ? [...without, ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode), partiesOf(owner).issuer)] : without;
     return current && sameQuads(current, next) ? undefined : next;
   });
 }

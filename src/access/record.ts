@@ -1,8 +1,9 @@
 import { DataFactory, type Quad } from 'n3';
-import { acrUrlOf, appKey, clientMatcherTerm } from './acr.js';
+import { appKey, clientMatcherTerm, podIssuerOf } from './acr.js';
+import { appsRecordUrl, ensurePrivateRecord } from './private.js';
 import type { AppInfo, AppKind } from './apps.js';
-import { readTurtleDoc, updateTurtleDoc, writeTurtleDoc, type TurtleDoc } from '../turtle-doc.js';
-import { ACL, ACP, DCT, FOAF, HEARTH, RDF, XSD } from '../vocab.js';
+import { readTurtleDoc, updateTurtleDoc, type TurtleDoc } from '../turtle-doc.js';
+import { ACL, DCT, FOAF, HEARTH, RDF, XSD } from '../vocab.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -32,10 +33,8 @@ export interface AppRecord extends AppInfo {
   grants: GrantEntry[];
 }
 
-/** The owner's record of apps and grants: `settings/hearth-apps.ttl`, private to the manager like all of `settings/`. */
-export function recordUrl(podUrl: string): string {
-  return new URL('settings/hearth-apps.ttl', podUrl).href;
-}
+/** The owner's record of apps and grants: `settings/hearth-apps.ttl`, the manager's alone (see private.ts). */
+export const recordUrl = appsRecordUrl;
 
 /** Who keeps the record: the manager's fetch, the pod, and the manager's client id. */
 export interface RecordKeeper {
@@ -45,6 +44,8 @@ export interface RecordKeeper {
   podUrl: string;
   /** The manager's client id: the only client the record's own ACR does not deny. */
   managerClientId: string;
+  /** The issuer of the manager's tokens (default: the pod's server, `podIssuerOf`). */
+  issuer?: string;
 }
 
 /** Reads the owner's record of apps and grants (empty when there is none yet). */
@@ -67,58 +68,21 @@ export async function readRecordSnapshot(keeper: RecordKeeper): Promise<RecordSn
 }
 
 /**
- * Changes the record (read, change, write back; again if it changed meanwhile). A new record is first written empty
- * with its own ACR, which denies every client but the manager: an app granted `settings` must not read or change it.
+ * Changes the record (read, change, write back; again if it changed meanwhile). A missing record is first made, empty,
+ * with its own ACR denying every client but the manager: an app granted `settings` must not read or change it.
  */
 export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecord[]) => AppRecord[] | undefined,
   snapshot?: RecordSnapshot): Promise<void> {
   const url = recordUrl(keeper.podUrl);
-  let created = false;
+  let first = snapshot?.doc;
+  if (!first) {
+    await ensurePrivateRecord({ fetch: keeper.fetch, managerClientId: keeper.managerClientId, issuer: keeper.issuer ?? podIssuerOf(keeper.podUrl) }, url);
+    first = await readTurtleDoc(keeper.fetch, url);
+  }
   await updateTurtleDoc(keeper.fetch, url, (current) => {
-    if (current || created) {
-      const next = change(current ? recordFromQuads(current) : []);
-      return next ? recordToQuads(url, next) : undefined;
-    }
-    created = true;
-    return recordToQuads(url, []);
-  }, snapshot?.doc ? { first: snapshot.doc } : {});
-  if (!created) return;
-  const acr = managerOnlyAcr(url, keeper.managerClientId);
-  // If someone made that ACR meanwhile, write ours anyway (unconditionally): the record must stay private.
-  if (!await writeTurtleDoc(keeper.fetch, acrUrlOf(url), acr, undefined)) await writeTurtleDoc(keeper.fetch, acrUrlOf(url), acr, { quads: [] });
-  await updateRecord(keeper, change);
-}
-
-/** Gives the record of grants, if the pod has one, to a new manager (its ACR names the manager it admits). */
-export async function adoptRecord(fetchFn: typeof fetch, podUrl: string, managerClientId: string): Promise<void> {
-  const url = recordUrl(podUrl);
-  const head = await fetchFn(url, { method: 'HEAD' });
-  await head.body?.cancel();
-  if (head.status === 404) return;
-  // Written unconditionally (no version known): the record must stay the manager's alone.
-  await writeTurtleDoc(fetchFn, acrUrlOf(url), managerOnlyAcr(url, managerClientId), { quads: [] });
-}
-
-/** An ACR denying Read, Append and Write to every client but `managerClientId` (deny wins over any inherited allow). */
-export function managerOnlyAcr(resourceUrl: string, managerClientId: string): Quad[] {
-  const acrUrl = acrUrlOf(resourceUrl);
-  const node = (name: string) => namedNode(`${acrUrl}#${name}`);
-  const type = namedNode(`${RDF}type`);
-  return [
-    quad(node('acr'), type, namedNode(`${ACP}AccessControlResource`)),
-    quad(node('acr'), namedNode(`${ACP}resource`), namedNode(resourceUrl)),
-    quad(node('acr'), namedNode(`${ACP}accessControl`), node('managerOnly')),
-    quad(node('managerOnly'), type, namedNode(`${ACP}AccessControl`)),
-    quad(node('managerOnly'), namedNode(`${ACP}apply`), node('denyOthers')),
-    quad(node('denyOthers'), type, namedNode(`${ACP}Policy`)),
-    ...['Read', 'Append', 'Write'].map((mode) => quad(node('denyOthers'), namedNode(`${ACP}deny`), namedNode(`${ACL}${mode}`))),
-    quad(node('denyOthers'), namedNode(`${ACP}anyOf`), node('anyone')),
-    quad(node('denyOthers'), namedNode(`${ACP}noneOf`), node('manager')),
-    quad(node('anyone'), type, namedNode(`${ACP}Matcher`)),
-    quad(node('anyone'), namedNode(`${ACP}agent`), namedNode(`${ACP}PublicAgent`)),
-    quad(node('manager'), type, namedNode(`${ACP}Matcher`)),
-    quad(node('manager'), namedNode(`${ACP}client`), clientMatcherTerm(managerClientId)),
-  ];
+    const next = change(current ? recordFromQuads(current) : []);
+    return next ? recordToQuads(url, next) : undefined;
+  }, first ? { first } : {});
 }
 
 const modeIri: Record<GrantMode, string> = { read: `${ACL}Read`, append: `${ACL}Append`, write: `${ACL}Write` };

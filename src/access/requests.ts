@@ -8,7 +8,7 @@ import { ACL, AS, HEARTH, RDF, XSD } from '../vocab.js';
 import { clientMatcherTerm } from './acr.js';
 import { cleanText } from '../text.js';
 import { fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
-import { checkModes, grantAccess, resolveTarget, type PodOwner } from './grants.js';
+import { checkModes, grantAccess, refuseProfileWrites, resolveTarget, type PodOwner } from './grants.js';
 import { grantModes, readRecord, type GrantEntry, type GrantMode } from './record.js';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -104,7 +104,7 @@ export async function listAccessRequests(owner: PodOwner, options: { maxItems?: 
   const found: AccessRequest[] = [];
   for (let start = 0; start < urls.length; start += 10) {
     const batch = await Promise.all(urls.slice(start, start + 10).map(async (url) => {
-      const parsed = await readRequest(owner.fetch, owner.podUrl, url);
+      const parsed = await readRequest(owner, url);
       if (!parsed) return undefined;
       let app: AppInfo | undefined = apps.find((a) => a.id === parsed.clientId);
       if (!app && isClientIdUrl(parsed.clientId)) {
@@ -148,10 +148,10 @@ async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> 
 }
 
 /** Reads one inbox item as an access request; undefined when it is not one (or not readable, too large, not Turtle). */
-async function readRequest(fetchFn: typeof fetch, podUrl: string, url: string): Promise<Omit<AccessRequest, 'app'> | undefined> {
+async function readRequest(owner: PodOwner, url: string): Promise<Omit<AccessRequest, 'app'> | undefined> {
   let quads: Quad[];
   try {
-    ({ quads } = await readRdf(fetchFn, url, { maxBytes: 65_536, timeoutMs: 10_000 }));
+    ({ quads } = await readRdf(owner.fetch, url, { maxBytes: 65_536, timeoutMs: 10_000 }));
   } catch {
     return undefined;
   }
@@ -173,7 +173,7 @@ async function readRequest(fetchFn: typeof fetch, podUrl: string, url: string): 
   if (needs.length === 0) problems.push('it asks for nothing');
   for (const need of needs) {
     try {
-      if (need.target) resolveTarget(podUrl, need.target);
+      if (need.target) refuseProfileWrites(owner, resolveTarget(owner.podUrl, need.target).container, need.modes);
     } catch (error: unknown) {
       problems.push(error instanceof Error ? error.message.replace(/\.$/u, '') : String(error));
     }

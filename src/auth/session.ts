@@ -17,7 +17,7 @@ export interface HearthSession {
   readonly webId: string;
   /** The client id the tokens carry. */
   readonly clientId: string;
-  /** A fetch that authenticates every request. */
+  /** A fetch that authenticates every request and never follows a redirect (a 3xx comes back as it is, not ok). */
   readonly fetch: typeof fetch;
   /** Ends the session. */
   logout(): Promise<void>;
@@ -44,9 +44,29 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
   return {
     webId,
     clientId: login.clientId,
-    fetch: session.fetch.bind(session) as typeof fetch,
+    fetch: withoutRedirects(session.fetch.bind(session) as typeof fetch),
     logout: async () => session.logout(),
   };
+}
+
+const credentialed = new WeakSet<typeof fetch>();
+
+/**
+ * Whether `fetchFn` is a session's fetch (it carries someone's credentials): bounded reads never follow a redirect with
+ * it. A fetch that wraps a session's fetch is not recognised: pass the session's own.
+ */
+export function carriesCredentials(fetchFn: typeof fetch): boolean {
+  return credentialed.has(fetchFn);
+}
+
+/**
+ * The authenticated fetch with `redirect: 'manual'` on every request, whatever the caller asks: authn's fetch would
+ * otherwise follow a redirect and sign the request again for wherever the answering server points.
+ */
+function withoutRedirects(authenticated: typeof fetch): typeof fetch {
+  const manual = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => authenticated(input, { ...init, redirect: 'manual' })) as typeof fetch;
+  credentialed.add(manual);
+  return manual;
 }
 
 /** Whether an error says the server could not be reached at all (refused, unknown host, reset). */

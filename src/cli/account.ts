@@ -5,6 +5,7 @@ import { deleteAccount } from '../portability/delete.js';
 import { askLine } from './prompt.js';
 import { openSession } from '../auth/session.js';
 import { createAccount, loginAccount } from '../server/provision.js';
+import type { PodUpdate } from '../access/migrate.js';
 import { checkManagerAccess } from '../server/whoami.js';
 import { print, type GlobalOptions } from './output.js';
 import { readPassword } from './secrets.js';
@@ -39,8 +40,12 @@ export function registerAccount(program: Command): void {
         if (typed !== stored.name) throw new InvalidInputError(`"${typed}" is not "${stored.name}": nothing was deleted.`);
       }
       const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
-      const report = await deleteAccount(session, stored);
-      await session.logout();
+      let report: Awaited<ReturnType<typeof deleteAccount>>;
+      try {
+        report = await deleteAccount(session, stored);
+      } finally {
+        await session.logout();
+      }
       await forgetAccount(home(), stored);
       print(global, report, [`Deleted ${report.deleted.join(', ')} and the account ${stored.name} on ${stored.server}.`,
         'Its logins and credentials are gone; the local credentials file was removed.',
@@ -55,9 +60,10 @@ export function registerAccount(program: Command): void {
     .action(async (options: { email: string; server: string; passwordStdin?: boolean }, command: Command) => {
       const password = await readPassword(options);
       const known = await listAccounts(home());
-      const account = await loginAccount({ server: options.server, email: options.email, password, known });
+      let update: PodUpdate | undefined;
+      const account = await loginAccount({ server: options.server, email: options.email, password, known, onUpdate: (u) => { update = u; } });
       const file = await saveAccount(home(), account);
-      report(command, account, file, 'Logged in to');
+      report(command, account, file, 'Logged in to', update);
     });
 
   program.command('whoami')
@@ -90,11 +96,27 @@ function publicView(account: StoredAccount) {
     podUrl: account.podUrl, managerClientId: account.manager.id };
 }
 
-function report(command: Command, account: StoredAccount, file: string, verb: string): void {
-  print(command.optsWithGlobals<GlobalOptions>(), { ...publicView(account), credentialsFile: file }, [
+function report(command: Command, account: StoredAccount, file: string, verb: string, update?: PodUpdate): void {
+  const updated = update && { root: update.lock.root, profile: update.lock.profile, records: update.lock.records,
+    rewritten: update.rewritten, narrowed: update.narrowed };
+  print(command.optsWithGlobals<GlobalOptions>(), { ...publicView(account), credentialsFile: file, ...(updated ? { updated } : {}) }, [
     `${verb} ${account.name} on ${account.server}`,
     `Pod:   ${account.podUrl}`,
     `WebID: ${account.webId}`,
     `Manager credential saved in ${file} (only you can read it).`,
+    ...(update ? updateLines(update) : []),
   ]);
+}
+
+/** What bringing the pod up to date changed, for people. */
+function updateLines(update: PodUpdate): string[] {
+  const lines: string[] = [];
+  if (update.lock.root) lines.push('Updated: your pod\'s root rule now accepts only tokens of this server.');
+  if (update.lock.profile) lines.push('Updated: no app can write your WebID profile any more.');
+  for (const record of update.lock.records) lines.push(`Updated: ${record} is now Hearth's manager's alone.`);
+  if (update.rewritten.length) lines.push(`Updated: ${update.rewritten.length} app rule(s) now accept only tokens of this server.`);
+  for (const n of update.narrowed) {
+    lines.push(`Narrowed: ${n.clientId} may no longer ${n.removed.join('/')} ${n.container} (it holds your WebID profile); it keeps read.`);
+  }
+  return lines;
 }

@@ -29,8 +29,14 @@ export function registerApps(program: Command): void {
         return;
       }
       const api = new AccountApi(account.server);
-      await api.login(account.email, await readPassword(options));
-      const { app, secret } = await createClientCredentialApp(api, name, account.webId);
+      let made: Awaited<ReturnType<typeof createClientCredentialApp>>;
+      try {
+        await api.login(account.email, await readPassword(options));
+        made = await createClientCredentialApp(api, name, account.webId);
+      } finally {
+        await api.logout().catch(() => undefined);
+      }
+      const { app, secret } = made;
       await registerApp(owner, app);
       print(global, { id: app.id, name: app.name, kind: app.kind, secret, server: account.server, webId: account.webId }, [
         `Added ${app.name}. It has no access until you grant it some (hearth apps grant ${app.name} --read posts).`,
@@ -103,10 +109,14 @@ export function registerApps(program: Command): void {
         }
         if (password) {
           const api = new AccountApi(account.server);
-          await api.login(account.email, password);
-          for (const credential of credentials) {
-            await deleteAppCredential(api, credential);
-            deleted.push(credential.name);
+          try {
+            await api.login(account.email, password);
+            for (const credential of credentials) {
+              await deleteAppCredential(api, credential);
+              deleted.push(credential.name);
+            }
+          } finally {
+            await api.logout().catch(() => undefined);
           }
         }
       }

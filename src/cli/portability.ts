@@ -1,3 +1,4 @@
+import { safeForTerminal } from '../text.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -99,14 +100,16 @@ export function registerPortability(program: Command): void {
 
 function importJson(result: ImportResult) {
   return { importedFrom: result.manifest.podUrl, written: result.written, unchanged: result.unchanged, skipped: result.skipped,
-    bytes: result.bytes, appsNeedingCredential: result.appsNeedingCredential, refusedPolicies: result.refusedPolicies };
+    bytes: result.bytes, appsNeedingCredential: result.appsNeedingCredential, refusedPolicies: result.refusedPolicies,
+    refusedEntries: result.refusedEntries };
 }
 
 function appLines(result: ImportResult): string[] {
   return [...result.appsNeedingCredential.map((app) =>
     `App ${app.name ?? app.clientId} logged in with a credential of the old server: add it again (hearth apps add ${app.name ?? '<name>'}) ` +
     `and grant ${app.grants.map((g) => `${g.modes.join('+')} on ${g.container}`).join(', ') || 'what it needs'}.`),
-  ...result.refusedPolicies.map((refused) => `Not imported: an access rule of ${refused.acr} (${refused.reason}).`)];
+  ...result.refusedPolicies.map((refused) => `Not imported: an access rule of ${refused.acr} (${refused.reason}).`),
+  ...result.refusedEntries.map((refused) => `Not imported: ${safeForTerminal(refused.entry)} (${safeForTerminal(refused.reason)}).`)];
 }
 
 

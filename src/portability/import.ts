@@ -5,20 +5,21 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataFactory, Writer, type Quad } from 'n3';
-import { recordFromQuads, recordToQuads, recordUrl, type GrantEntry } from '../access/record.js';
+import type { Quad } from 'n3';
+import { recordFromQuads, recordToQuads, type GrantEntry } from '../access/record.js';
+import { podIssuerOf } from '../access/acr.js';
+import { writeAcrRules } from '../access/acr-rules.js';
+import { appsRecordUrl, privateRecordUrls, profileDocumentOf } from '../access/private.js';
 import { HearthError, NetworkError, httpErrorFor } from '../errors.js';
-import { parseTurtle, writeTurtle } from '../rdf.js';
-import { LDP } from '../vocab.js';
+import { canonicalLines, parseTurtle, sameGraph, writeNTriples, writeTurtle } from '../rdf.js';
+import { DCT, LDP } from '../vocab.js';
 import {
-  ArchiveError, checkManifest, manifestName, outboxName, podPathOf, readAll, readArchive, resourcesPrefix, urlInPod,
-  type Manifest, type ManifestEntry,
+  ArchiveError, checkManifest, manifestName, outboxName, podPathOf, readAll, readArchive, urlInPod,
+  type EntryKind, type Manifest, type ManifestEntry,
 } from './archive.js';
 import { throttled, type ProgressListener } from './progress.js';
 import { containerMetadata } from './export.js';
-import { unsafePolicies, withoutPolicies } from '../access/acr-safety.js';
-import { areaUrl } from '../social/layout.js';
-import { canonicalLines, mergeProfile, rewriteAcr, rewriteQuads, sameGraph, type DroppedClient, type IriMapping } from './rewrite.js';
+import { mergeProfile, portAcr, rewriteQuads, type AcrDestination, type DroppedClient, type IriMapping } from './rewrite.js';
 
 /** Limits for reading an untrusted archive. */
 export interface ArchiveLimits {
@@ -97,6 +98,8 @@ export interface ImportOptions extends ArchiveLimits {
   webId: string;
   /** The new pod's manager client id: it takes the old manager's place in the ACRs that name it. */
   managerClientId: string;
+  /** The issuer of the owner's tokens that imported grants accept (default: the new pod's server). */
+  issuer?: string;
   /** Parallel requests (default 4). */
   concurrency?: number;
   /** Called as the import goes on. */
@@ -129,6 +132,8 @@ export interface ImportResult {
   appsNeedingCredential: AppNeedingCredential[];
   /** Access rules of the archive that were not imported: they would give more than Hearth ever gives. */
   refusedPolicies: { acr: string; policy: string; reason: string }[];
+  /** Entries (or statements of metadata) not imported, and why: not Turtle where Turtle must be, not a place Hearth writes. */
+  refusedEntries: { entry: string; reason: string }[];
 }
 
 /**
@@ -146,10 +151,14 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const maxRdfBytes = options.maxRdfBytes ?? defaultMaxRdfBytes;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 16));
   const progress = throttled(options.onProgress);
-  const profileDoc = options.webId.split('#')[0]!;
-  const record = recordUrl(podUrl);
-  const inboxUrl = areaUrl(podUrl, 'inbox');
-  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [], refusedPolicies: [] };
+  const profileDoc = profileDocumentOf(options.webId);
+  const record = appsRecordUrl(podUrl);
+  const records = privateRecordUrls(podUrl);
+  const protectedAcrs = new Set([podUrl, profileDoc, ...records]);
+  const destination: AcrDestination = { podUrl, webId: options.webId, managerClientId: options.managerClientId, issuer: options.issuer ?? podIssuerOf(podUrl),
+    sameOwner, oldIssuer: podIssuerOf(manifest.podUrl), ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) };
+  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [], refusedPolicies: [],
+    refusedEntries: [] };
   const droppedByAcr = new Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>();
   const temp = await mkdtemp(join(tmpdir(), 'hearth-import-'));
   let spoolCount = 0;
@@ -191,13 +200,16 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
       if (entry.name === manifestName) return;
       if (!listed) throw new ArchiveError(`The archive changed while it was being imported ("${entry.name.slice(0, 200)}").`);
       result.bytes += entry.size;
-      if (listed.kind === 'outbox' || entry.name === `${resourcesPrefix}.acr`) {
-        // The outbox is a copy of the posts; the old root ACR names the old manager: the new pod keeps its own.
+      if (listed.kind === 'outbox') {
+        // The outbox is a copy of the posts.
         result.skipped += 1;
         return;
       }
       const url = urlInPod(podUrl, entry.name);
-      if (listed.kind === 'container') {
+      // What an entry is comes from its URL, whatever the manifest labels it: an ACR, metadata, the profile or a record of
+      // Hearth's labelled "binary" would otherwise be written as given.
+      const role = entryRole(url, listed.kind, profileDoc, records);
+      if (role === 'container') {
         await drain();
         const { created, children } = await ensureContainer(options.fetch, url);
         if (url !== podUrl) count(created);
@@ -205,7 +217,11 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
         done += 1;
         return;
       }
-      if (listed.kind === 'binary') {
+      if (typeof role === 'object') {
+        result.refusedEntries.push({ entry: entry.name, reason: role.refused });
+        return;
+      }
+      if (role === 'binary') {
         const body = await spoolEntry(entry.stream, entry.size, () => join(temp, `entry-${spoolCount++}`));
         await launch(url, async () => {
           try {
@@ -217,38 +233,55 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
         return;
       }
       const oldUrl = urlInPod(manifest.podUrl, entry.name);
-      if (listed.kind === 'meta') {
-        const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
+      const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
+      const parsed = (base: string) => {
+        try {
+          return parseTurtle(text, base);
+        } catch {
+          result.refusedEntries.push({ entry: entry.name, reason: 'it is not valid Turtle' });
+          return undefined;
+        }
+      };
+      if (role === 'meta') {
         const container = url.slice(0, -'.meta'.length);
+        const quads = parsed(oldUrl.slice(0, -'.meta'.length));
+        if (!quads) return;
         await launch(url, async () => {
-          count(await addContainerMetadata(options.fetch, container, rewriteQuads(parseTurtle(text, oldUrl.slice(0, -'.meta'.length)), mapping)));
-        });
+          const { kept, refused } = portableMetadata(rewriteQuads(quads, mapping), container);
+          for (const statement of refused) result.refusedEntries.push({ entry: entry.name, reason: `a statement Hearth never writes in metadata (${statement})` });
+          count(await addContainerMetadata(options.fetch, container, kept));
+        }, container);
         return;
       }
-      const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
-      if (listed.kind === 'acr') {
+      if (role === 'acr') {
         const resourceUrl = url.slice(0, -'.acr'.length);
+        if (protectedAcrs.has(resourceUrl)) {
+          // The root, the WebID profile and Hearth's records keep the rules the new pod's lock-down gave them.
+          result.skipped += 1;
+          return;
+        }
+        const quads = parsed(oldUrl);
+        if (!quads) return;
         await launch(url, async () => {
-          const rewritten = rewriteAcr(parseTurtle(text, oldUrl), mapping,
-            { keepLiteralClients: sameOwner, newManagerClientId: options.managerClientId,
-              ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) });
-          noteDropped(droppedByAcr, rewritten.dropped, resourceUrl);
-          // An archive is a file anyone could have edited: accept no rule Hearth would not write itself.
-          const unsafe = unsafePolicies(rewritten.quads, { webId: options.webId, managerClientId: options.managerClientId, inboxUrl }, resourceUrl);
-          for (const { policy, reason } of unsafe) result.refusedPolicies.push({ acr: url, policy, reason });
-          count(await putRdf(options.fetch, url, withoutPolicies(rewritten.quads, unsafe.map((u) => u.policy))));
+          // An archive is a file anyone could have edited: only the rules Hearth itself writes are imported.
+          const ported = portAcr(rewriteQuads(quads, mapping), resourceUrl, destination);
+          noteDropped(droppedByAcr, ported.dropped, resourceUrl);
+          for (const { policy, reason } of ported.refused) result.refusedPolicies.push({ acr: url, policy, reason });
+          count(await putRdf(options.fetch, url, writeAcrRules(resourceUrl, ported.rules, destination)));
         }, resourceUrl);
         return;
       }
+      const old = parsed(oldUrl);
+      if (!old) return;
       await launch(url, async () => {
-        let quads = rewriteQuads(parseTurtle(text, oldUrl), mapping);
-        if (url === profileDoc) {
+        let quads = rewriteQuads(old, mapping);
+        if (role === 'profile') {
           const current = await getRdf(options.fetch, url);
           quads = mergeProfile(quads, current ?? [], options.webId);
         } else if (url === record && !sameOwner) {
           quads = keepPortableApps(quads, record, result);
         }
-        count(await putRdf(options.fetch, url, quads, absent(url) && url !== profileDoc));
+        count(await putRdf(options.fetch, url, quads, absent(url) && role !== 'profile'));
       });
     }, options);
     await drain();
@@ -261,6 +294,59 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
   }
   progress.flush();
   return result;
+}
+
+/**
+ * The role of an archive entry, from its URL in the new pod (never from the manifest's label alone): `acr` and `meta` for
+ * auxiliary resources, `profile` for the WebID profile document, `rdf` for Hearth's records (they must be Turtle), the
+ * label otherwise; `{ refused }` for what cannot be a resource (an auxiliary resource holding others).
+ */
+function entryRole(url: string, labelled: EntryKind, profileDoc: string, records: readonly string[]):
+  'container' | 'acr' | 'meta' | 'profile' | 'rdf' | 'binary' | { refused: string } {
+  // The server decodes each path segment before it decides what a URL is (`%2Eacr` is `.acr`).
+  const segments = new URL(url).pathname.split('/').map((segment) => {
+    try {
+      return decodeURIComponent(segment);
+    } catch {
+      return segment;
+    }
+  });
+  const container = url.endsWith('/');
+  const last = container ? segments.at(-2) ?? '' : segments.at(-1) ?? '';
+  const auxiliary = (segment: string) => segment.endsWith('.acr') || segment.endsWith('.meta');
+  if (segments.slice(0, container ? -2 : -1).some(auxiliary) || (container && auxiliary(last))) {
+    return { refused: 'an access control or metadata resource cannot contain others' };
+  }
+  if (container) return 'container';
+  const raw = url.slice(url.lastIndexOf('/') + 1);
+  if (auxiliary(last) && !auxiliary(raw)) return { refused: 'an access control or metadata resource under an encoded name' };
+  if (last.endsWith('.acr')) return 'acr';
+  if (last.endsWith('.meta')) return 'meta';
+  if (url === profileDoc) return 'profile';
+  if (records.includes(url)) return 'rdf';
+  return labelled === 'binary' ? 'binary' : 'rdf';
+}
+
+/**
+ * What a container's metadata may bring along: descriptions of the container itself (Dublin Core terms, labels and
+ * comments), nothing the server, access or discovery depends on (types, storage, ACP, LDP, Solid terms).
+ */
+const metadataAllowList = {
+  namespaces: [DCT, 'http://purl.org/dc/elements/1.1/'],
+  predicates: new Set(['http://www.w3.org/2000/01/rdf-schema#label', 'http://www.w3.org/2000/01/rdf-schema#comment']),
+};
+
+/** Splits imported container metadata into what Hearth takes (its allow-list) and what it refuses (as N-Triples-like text). */
+function portableMetadata(quads: readonly Quad[], container: string): { kept: Quad[]; refused: string[] } {
+  const kept: Quad[] = [];
+  const refused: string[] = [];
+  for (const q of quads) {
+    if (!container.endsWith('/') || q.subject.value !== container) continue; // Not about the container: never imported.
+    const described = metadataAllowList.predicates.has(q.predicate.value) || metadataAllowList.namespaces.some((ns) => q.predicate.value.startsWith(ns));
+    if (described && q.object.termType !== 'BlankNode') kept.push(q);
+    else refused.push(`<${q.predicate.value}> ${q.object.termType === 'Literal' ? JSON.stringify(q.object.value.slice(0, 80)) : `<${q.object.value}>`}`);
+  }
+  return { kept, refused };
 }
 
 /** Removes client-credential apps from the grants record (their ids are worthless here) and reports them. */
@@ -304,18 +390,6 @@ async function addContainerMetadata(fetchFn: typeof fetch, container: string, qu
   if (!response.ok) throw await httpErrorFor(response, `Writing the metadata of ${container}`);
   await discard(response);
   return true;
-}
-
-/** The quads as N-Triples, serialized by n3 (which escapes every literal). */
-function writeNTriples(quads: Quad[]): string {
-  const writer = new Writer({ format: 'N-Triples' });
-  writer.addQuads(quads.map((q) => DataFactory.quad(q.subject, q.predicate, q.object)));
-  let out = '';
-  writer.end((error, result) => {
-    if (error) throw error;
-    out = result;
-  });
-  return out;
 }
 
 /** The quads of an RDF resource, or undefined when it does not exist. */

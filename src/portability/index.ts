@@ -6,4 +6,5 @@ export { movePod, MoveError, type MoveOptions, type MoveResult } from './move.js
 export { announceMovedTo, confirmAlsoKnownAs, notifyFollowersOfMove, moveActivity } from './moved.js';
 export { notesAsJson, createActivity, activityStreamsContext } from './outbox.js';
 export { type Progress, type ProgressListener } from './progress.js';
-export { rewriteIri, rewriteQuads, rewriteAcr, mergeProfile, canonicalLines, sameGraph, union, type IriMapping, type DroppedClient } from './rewrite.js';
+export { rewriteIri, rewriteQuads, portAcr, mergeProfile, union, type IriMapping, type DroppedClient, type AcrDestination } from './rewrite.js';
+export { canonicalLines, sameGraph } from '../rdf.js';

@@ -1,7 +1,10 @@
-import { createHash } from 'node:crypto';
 import { DataFactory, type Quad, type Term } from 'n3';
 import { ACP, AS, LDP, PIM, SOLID } from '../vocab.js';
-import { clientAllowancesIn, type AccessMode } from '../access/acr.js';
+import { termKey } from '../rdf.js';
+import type { AccessMode, AccessParties } from '../access/acr.js';
+import { readAcrRules, type HearthRule } from '../access/acr-rules.js';
+import { areaUrl } from '../social/layout.js';
+import { isInsideAny } from '../url.js';
 
 const { namedNode, literal, quad } = DataFactory;
 
@@ -62,44 +65,58 @@ export interface DroppedClient {
   modes: AccessMode[];
 }
 
+/** Where an ACR is imported to: the new pod, its owner and manager, and what the old pod's manager was. */
+export interface AcrDestination extends AccessParties {
+  /** The new pod's base URL. */
+  podUrl: string;
+  /** The archive is the same pod's (a restore): client-credential grants stay valid. */
+  sameOwner: boolean;
+  /** The old pod's manager client id (from the manifest). */
+  oldManagerClientId?: string;
+  /** The old pod's server, the issuer its rules named: it becomes the new one's. */
+  oldIssuer?: string;
+}
+
 /**
- * Rewrites an ACR for the new pod. The old manager's client id becomes the new manager's. Policies naming another client
- * by a string literal (client credentials, valid only for the old WebID on the old server) are removed unless
- * `keepLiteralClients`, and reported; policies naming a Client ID Document (an IRI) travel as they are.
+ * Takes an ACR of an archive (its IRIs already rewritten to the new pod) through the one allow-list of access rules
+ * (`readAcrRules`), keeping only what Hearth itself writes there: public read in the public areas and the public type
+ * index, authenticated append on the inbox, the owner's grants to Client ID Document apps (and client-credential apps
+ * on a restore), the manager-only rule of a private record (for the new manager). Everything else is refused, with the
+ * reason; grants to client-credential apps of another server are dropped, to be granted again. Answers the rules to
+ * write (with `writeAcrRules`).
  */
-export function rewriteAcr(quads: readonly Quad[], mapping: IriMapping,
-  options: { keepLiteralClients: boolean; oldManagerClientId?: string; newManagerClientId?: string }): { quads: Quad[]; dropped: DroppedClient[] } {
-  // The old manager's place (in allow and in deny policies alike) goes to the new manager.
-  if (options.oldManagerClientId && options.newManagerClientId) {
-    const { oldManagerClientId: from, newManagerClientId: to } = options;
-    quads = quads.map((q) => (q.predicate.value === `${ACP}client` && q.object.termType === 'Literal' && q.object.value === from
-      ? quad(q.subject, q.predicate, literal(to), q.graph) : q));
-  }
-  const deadClient = (q: Quad) => q.predicate.value === `${ACP}client` && q.object.termType === 'Literal' &&
-    (!options.keepLiteralClients || q.object.value === options.oldManagerClientId) && q.object.value !== options.newManagerClientId;
-  const deadMatchers = new Set(quads.filter(deadClient).map((q) => q.subject.value));
-  const droppedIds = new Set(quads.filter(deadClient).map((q) => q.object.value));
-  const dropped = clientAllowancesIn([...quads]).filter((a) => droppedIds.has(a.clientId) && a.clientId !== options.oldManagerClientId)
-    .map((a) => ({ clientId: a.clientId, modes: a.modes }));
-  if (deadMatchers.size === 0) return { quads: rewriteQuads(quads, mapping), dropped };
-  // A policy with a dead matcher in acp:allOf can never match: remove it, and what only it used.
-  const dead = new Set(deadMatchers);
-  for (const q of quads) if (q.predicate.value === `${ACP}allOf` && deadMatchers.has(q.object.value)) dead.add(q.subject.value);
-  let remaining = quads.filter((q) => !dead.has(q.subject.value) && !dead.has(q.object.value));
-  // Nodes only the removed quads pointed to (the agent matcher of a removed policy) go too.
-  const orphanCandidates = new Set(quads.filter((q) => dead.has(q.subject.value)).map((q) => q.object.value));
-  let changed = true;
-  while (changed) {
-    changed = false;
-    const referenced = new Set(remaining.map((q) => q.object.value));
-    const orphans = [...orphanCandidates].filter((node) => !referenced.has(node) && remaining.some((q) => q.subject.value === node));
-    if (orphans.length) {
-      for (const node of orphans) for (const q of remaining) if (q.subject.value === node) orphanCandidates.add(q.object.value);
-      remaining = remaining.filter((q) => !orphans.includes(q.subject.value));
-      changed = true;
+export function portAcr(quads: readonly Quad[], resourceUrl: string, to: AcrDestination):
+  { rules: HearthRule[]; refused: { policy: string; reason: string }[]; dropped: DroppedClient[] } {
+  const issuer = namedNode(to.issuer);
+  const moved = quads.map((q) => (q.predicate.value === `${ACP}issuer` && q.object.value === to.oldIssuer ? quad(q.subject, q.predicate, issuer, q.graph) : q));
+  const reading = readAcrRules(moved, resourceUrl, to);
+  const refused = reading.foreign.map(({ policy, reason }) => ({ policy, reason }));
+  const dropped: DroppedClient[] = [];
+  const rules: HearthRule[] = [];
+  const publicPlaces = [...(['posts', 'media', 'likes', 'following', 'profile'] as const).map((area) => areaUrl(to.podUrl, area))];
+  for (const rule of reading.rules) {
+    const refuse = (reason: string) => refused.push({ policy: `${rule.kind}${rule.kind === 'client' ? ` ${rule.clientId}` : ''}`, reason });
+    if (rule.kind === 'client') {
+      const literalId = !/^https?:\/\//u.test(rule.clientId);
+      if (rule.modes.includes('Control')) refuse('it gives Control, which only the new pod\'s manager has');
+      else if (literalId && (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId)) refuse('Hearth\'s manager needs no rule outside the root');
+      else if (literalId && !to.sameOwner) dropped.push({ clientId: rule.clientId, modes: rule.modes });
+      else rules.push({ ...rule, issuerBound: true });
+    } else if (rule.kind === 'manager-only') {
+      if (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId) rules.push({ ...rule, clientId: to.managerClientId, issuerBound: true });
+      else refuse('it keeps the resource private to a client that is not Hearth\'s manager');
+    } else if (rule.kind === 'authenticated-append') {
+      if (resourceUrl === areaUrl(to.podUrl, 'inbox')) rules.push(rule);
+      else refuse('it lets others append outside the inbox');
+    } else if (rule.kind === 'authenticated-read') {
+      refuse('it lets anyone logged in read, which Hearth never grants');
+    } else if (isInsideAny(resourceUrl, publicPlaces) || resourceUrl === new URL('settings/publicTypeIndex.ttl', to.podUrl).href) {
+      rules.push(rule);
+    } else {
+      refuse('it makes private data readable by anyone');
     }
   }
-  return { quads: rewriteQuads(remaining, mapping), dropped };
+  return { rules, refused, dropped };
 }
 
 /** The quads of both lists, each once. */
@@ -116,43 +133,3 @@ export function union(a: readonly Quad[], b: readonly Quad[]): Quad[] {
   return out;
 }
 
-/**
- * A canonical form of a graph: sorted N-Triples-like lines with blank nodes labelled by a hash of their surroundings
- * (iterated). Equal for isomorphic graphs of the shapes Hearth meets (trees of blank nodes, as in ACRs).
- */
-export function canonicalLines(quads: readonly Quad[]): string[] {
-  const blanks = new Set<string>();
-  for (const q of quads) for (const t of [q.subject, q.object]) if (t.termType === 'BlankNode') blanks.add(t.value);
-  let labels = new Map([...blanks].map((b) => [b, '']));
-  for (let round = 0; round < 4 && blanks.size > 0; round++) {
-    const next = new Map<string, string>();
-    for (const b of blanks) {
-      const lines = quads.filter((q) => q.subject.value === b && q.subject.termType === 'BlankNode' ||
-        q.object.value === b && q.object.termType === 'BlankNode')
-        .map((q) => line(q, (t) => (t.value === b ? '_:self' : `_:${labels.get(t.value)}`))).sort();
-      next.set(b, createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16));
-    }
-    labels = next;
-  }
-  return [...new Set(quads.map((q) => line(q, (t) => `_:${labels.get(t.value)}`)))].sort();
-}
-
-/** Whether two graphs are the same (isomorphic for the shapes `canonicalLines` handles). */
-export function sameGraph(a: readonly Quad[], b: readonly Quad[]): boolean {
-  const left = canonicalLines(a);
-  const right = canonicalLines(b);
-  return left.length === right.length && left.every((value, index) => value === right[index]);
-}
-
-function line(q: Quad, blank: (t: Term) => string): string {
-  const term = (t: Term) => (t.termType === 'BlankNode' ? blank(t) : termKey(t));
-  return `${term(q.subject)} ${term(q.predicate)} ${term(q.object)}${q.graph.termType === 'DefaultGraph' ? '' : ` ${term(q.graph)}`} .`;
-}
-
-function termKey(t: Term): string {
-  if (t.termType === 'NamedNode') return `<${t.value}>`;
-  if (t.termType === 'BlankNode') return `_:${t.value}`;
-  if (t.termType === 'Literal') return `${JSON.stringify(t.value)}${t.language ? `@${t.language}` : `^^<${t.datatype.value}>`}`;
-  if (t.termType === 'DefaultGraph') return '';
-  return `?${t.value}`;
-}

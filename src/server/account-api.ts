@@ -50,6 +50,19 @@ export class AccountApi {
     this.useToken(authorization);
   }
 
+  /**
+   * Ends the account session (CSS's `account.logout`): its token no longer works anywhere. Does nothing when not
+   * logged in; forgets the token even when the server could not be told.
+   */
+  async logout(): Promise<void> {
+    if (!this.token) return;
+    try {
+      await this.post(need((await this.controls()).account?.logout, 'account.logout'), {});
+    } finally {
+      this.useToken(undefined);
+    }
+  }
+
   /** Adds an email/password login to the logged-in account; answers the login's resource URL. */
   async createPasswordLogin(email: string, password: string): Promise<string> {
     const { resource } = await this.post<{ resource: string }>(
@@ -98,7 +111,7 @@ export class AccountApi {
     return this.controlsCache;
   }
 
-  private useToken(token: string): void {
+  private useToken(token: string | undefined): void {
     this.token = token;
     this.controlsCache = undefined;
   }

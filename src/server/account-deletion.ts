@@ -1,5 +1,4 @@
-import { readFile, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The path, below the server's base URL, where an owner's manager asks the server to delete the account. */
@@ -10,11 +9,15 @@ export interface DeletionComponents {
   credentialsExtractor: { handleSafe: (request: IncomingMessage) => Promise<{ agent?: { webId: string }; client?: { clientId: string } }> };
   permissionReader: { handleSafe: (input: { credentials: unknown; requestedModes: unknown }) => Promise<{ get: (id: { path: string }) => Record<string, boolean> | undefined }> };
   accountStorage: {
-    find: (type: string, query: Record<string, string>) => Promise<Record<string, string>[]>;
+    find: (type: string, query: Record<string, string>) => Promise<Record<string, unknown>[]>;
     delete: (type: string, id: string) => Promise<void>;
   };
   podStore: { findPods: (accountId: string) => Promise<{ id: string; baseUrl: string }[]> };
   fileMapper: { mapUrlToFilePath: (identifier: { path: string }, isMetadata: boolean) => Promise<{ filePath: string }> };
+  /** CSS's storage of `.internal/` (`KeyValueStorage`): every record with its key, parsed. */
+  internalStorage: { entries: () => AsyncIterable<[string, unknown]>; delete: (key: string) => Promise<boolean> };
+  /** CSS's notification channel storage (`SubscriptionStorage`), which keeps its index by topic in step. */
+  channelStorage: { delete: (id: string) => Promise<boolean> };
   /** `new IdentifierSetMultiMap(entries)` from CSS. */
   accessMap: (entries: [{ path: string }, string][]) => unknown;
 }
@@ -28,13 +31,15 @@ interface HandlerInput {
  * Deletes an account and everything of it: CSS 7.2 has no account deletion. Answers
  * `POST <base>.hearth/delete-account` with JSON `{ "pod": "<pod URL>" }`, only for a caller with Control over
  * that pod's root, which on a Hearth server is the owner through Hearth's manager client and nobody else.
- * It removes the pod's files, the account (logins, client credentials, pod and WebID records) and every
- * record of the server's `.internal/` folder that names the account, its WebID, pod or emails.
+ * It removes the pod's files, the account (logins, client credentials, pod and WebID records, through CSS's
+ * AccountStorage) and the records CSS keeps elsewhere for it (see {@link sweepRecords}): never another account's.
  */
 export class AccountDeletionHandler {
   private readonly url: string;
 
-  constructor(baseUrl: string, private readonly dataDir: string, private readonly components: DeletionComponents) {
+  /** `onPodDeleted` is told of every pod removed. */
+  constructor(baseUrl: string, private readonly components: DeletionComponents,
+    private readonly onPodDeleted: (baseUrl: string) => void = () => undefined) {
     this.url = new URL(accountDeletionPath, baseUrl).pathname;
   }
 
@@ -59,8 +64,8 @@ export class AccountDeletionHandler {
       const pod = await readPodField(request);
       if (!pod) return answer(response, 400, { message: 'Send JSON { "pod": "<pod URL>" }.' });
 
-      const link = (await this.components.accountStorage.find('webIdLink', { webId }))[0];
-      const accountId = link?.accountId;
+      const linked = (await this.components.accountStorage.find('webIdLink', { webId }))[0]?.accountId;
+      const accountId = typeof linked === 'string' ? linked : undefined;
       const pods = accountId ? await this.components.podStore.findPods(accountId) : [];
       const owned = pods.find((candidate) => candidate.baseUrl === pod);
       if (!accountId || !owned) return answer(response, 403, { message: `${webId} does not own ${pod}.` });
@@ -73,50 +78,89 @@ export class AccountDeletionHandler {
         return answer(response, 403, { message: 'Only the owner, through Hearth\'s manager client, may delete this account.' });
       }
 
-      const emails = (await this.components.accountStorage.find('password', { accountId })).map((login) => login.email ?? '');
+      const identity = await this.identityOf(accountId, webId);
       for (const { baseUrl } of pods) {
         const { filePath } = await this.components.fileMapper.mapUrlToFilePath({ path: baseUrl }, false);
         await rm(filePath, { recursive: true, force: true });
       }
       await this.components.accountStorage.delete('account', accountId);
-      const traces = [accountId, webId, ...pods.map((p) => p.baseUrl), ...emails].filter(Boolean);
-      const swept = await sweepTraces(join(this.dataDir, '.internal'), traces);
+      for (const { baseUrl } of pods) this.onPodDeleted(baseUrl);
+      const swept = await sweepRecords(this.components, identity, pods.map((p) => p.baseUrl));
       answer(response, 200, { deleted: pods.map((p) => p.baseUrl), webId, internalRecordsRemoved: swept });
     } catch (error: unknown) {
       answer(response, 500, { message: `Account deletion failed: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
+
+  /** What names the account in CSS's records: its id, every WebID linked to it, its logins' emails, its client ids. */
+  private async identityOf(accountId: string, webId: string): Promise<Set<string>> {
+    const field = async (type: string, name: string) => (await this.components.accountStorage.find(type, { accountId }))
+      .map((record) => record[name]).filter((value): value is string => typeof value === 'string' && value !== '');
+    return new Set([accountId, webId, ...await field('webIdLink', 'webId'), ...await field('password', 'email'),
+      ...await field('clientCredentials', 'label')]);
+  }
 }
 
-/** Deletes every file below `folder` whose name or content mentions one of `traces` (raw or URL-encoded). */
-async function sweepTraces(folder: string, traces: string[]): Promise<number> {
-  const needles = [...new Set(traces.flatMap((trace) => [trace, encodeURIComponent(trace)]))];
+/**
+ * Removes the records of CSS's `.internal/` storage that belong to the deleted account, besides its account record
+ * (CSS's AccountStorage already removed that and its indexes): account tokens, password reset links, identity
+ * provider state, ownership tokens, and the notification channels it subscribed, on its pods or sending into them.
+ * A record belongs to it when one of its values, or its own name, *equals* one of `identity` (account id, WebIDs,
+ * emails, client ids): never by a part of a text, so that deleting `a@x.org` leaves `ba@x.org` alone.
+ */
+async function sweepRecords(components: DeletionComponents, identity: Set<string>, pods: string[]): Promise<number> {
+  const records: [string, unknown][] = [];
+  for await (const entry of components.internalStorage.entries()) records.push(entry);
   let removed = 0;
-  const walk = async (dir: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        // Whole account records are CSS's to delete (done above): never touch another account's record.
-        if (path !== join(folder, 'accounts', 'data')) await walk(path);
-      } else if (entry.isFile()) {
-        const named = needles.some((needle) => entry.name.includes(needle));
-        const small = (await stat(path)).size < 4_000_000;
-        const content = !named && small ? await readFile(path, 'utf8').catch(() => '') : '';
-        if (named || needles.some((needle) => content.includes(needle))) {
-          await rm(path, { force: true });
-          removed += 1;
-        }
+  for (const [key, value] of records) {
+    if (typeof key !== 'string' || keptAreas.some((area) => key.startsWith(area))) continue;
+    if (key.startsWith('notifications/')) {
+      // A channel record (a topic's list of channels is kept in step by the channel storage itself).
+      if (!isChannel(value)) continue;
+      if (names(value, identity) || [value.topic, value.sendTo].some((url) => pods.some((pod) => within(url, pod)))) {
+        if (await components.channelStorage.delete(value.id)) removed += 1;
       }
+    } else if (names(value, identity) || identity.has(decodeSafely(key.slice(key.lastIndexOf('/') + 1)))) {
+      if (await components.internalStorage.delete(key)) removed += 1;
     }
-  };
-  await walk(folder);
+  }
   return removed;
+}
+
+/** Areas of `.internal/` never swept: CSS's account records and indexes, the server's setup and keys. */
+const keptAreas = ['accounts/data/', 'accounts/index/', 'setup/', 'idp/keys/'];
+
+/** Whether `value`, or any value or field name inside it, equals one of `identity`. */
+function names(value: unknown, identity: Set<string>): boolean {
+  if (typeof value === 'string') return identity.has(value);
+  if (Array.isArray(value)) return value.some((item) => names(item, identity));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).some(([field, inner]) => identity.has(field) || names(inner, identity));
+  }
+  return false;
+}
+
+function isChannel(value: unknown): value is { id: string; topic?: unknown; sendTo?: unknown } {
+  return Boolean(value) && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string';
+}
+
+/** Whether `url` is the pod `pod` (ending in `/`) or a resource in it, once parsed and normalised. */
+function within(url: unknown, pod: string): boolean {
+  if (typeof url !== 'string') return false;
+  try {
+    const href = new URL(url).href;
+    return href === pod || href.startsWith(pod);
+  } catch {
+    return false;
+  }
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 async function readPodField(request: IncomingMessage): Promise<string | undefined> {

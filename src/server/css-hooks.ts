@@ -1,6 +1,9 @@
 import type { App, AppRunner } from '@solid/community-server';
 import { AccountDeletionHandler, type DeletionComponents } from './account-deletion.js';
+import { listenOnHost, type ServerFactory } from './listen-host.js';
+import { redactLogsOf } from './log-redaction.js';
 import { MissingPodHandler } from './missing-pod.js';
+import { installNotificationHooks } from './notification-hooks.js';
 
 type Css = typeof import('@solid/community-server');
 interface Manager {
@@ -10,8 +13,9 @@ interface Manager {
 /**
  * An AppRunner that, once CSS's components are built, puts Hearth's own HTTP handlers first in CSS's
  * `BaseHttpHandler` (a WaterfallHandler). Components.js caches instances, so these are the server's own.
+ * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only.
  */
-export function hearthAppRunner(css: Css, options: { baseUrl: string; dataDir: string }): AppRunner {
+export function hearthAppRunner(css: Css, options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean }): AppRunner {
   class HearthAppRunner extends css.AppRunner {}
   const runner = new HearthAppRunner();
   const internals = runner as unknown as { createApp: (manager: Manager, variables: Record<string, unknown>) => Promise<App> };
@@ -19,18 +23,28 @@ export function hearthAppRunner(css: Css, options: { baseUrl: string; dataDir: s
   internals.createApp = async (manager, variables) => {
     const app = await createApp(manager, variables);
     const get = async <T>(id: string): Promise<T> => manager.instantiate(`urn:solid-server:default:${id}`, { variables }) as Promise<T>;
+    redactLogsOf(css, await get('LoggerFactory'));
+    listenOnHost(await get<ServerFactory>('ServerFactory'), options.host);
     const components: DeletionComponents = {
       credentialsExtractor: await get('CredentialsExtractor'),
       permissionReader: await get('PermissionReader'),
       accountStorage: await get('AccountStorage'),
       podStore: await get('PodStore'),
       fileMapper: await get('FileIdentifierMapper'),
+      internalStorage: await get('KeyValueStorage'),
+      channelStorage: await get('SubscriptionStorage'),
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     };
+    await installNotificationHooks(get, {
+      baseUrl: options.baseUrl,
+      allowPrivateWebhooks: options.allowPrivateWebhooks === true,
+      accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
+    });
     const base = await get<{ handlers: unknown[] }>('BaseHttpHandler');
+    const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(
-      new AccountDeletionHandler(options.baseUrl, options.dataDir, components),
-      new MissingPodHandler(options.baseUrl, options.dataDir),
+      new AccountDeletionHandler(options.baseUrl, components, (pod) => missingPods.forget(pod)),
+      missingPods,
     );
     return app;
   };

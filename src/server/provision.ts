@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { InvalidInputError, NotLoggedInError, ForbiddenError } from '../errors.js';
 import { lockPodToManager } from '../access/lockdown.js';
-import { adoptRecord } from '../access/record.js';
+import { bringPodUpToDate, type PodUpdate } from '../access/migrate.js';
 import { openSession } from '../auth/session.js';
 import type { StoredAccount } from '../auth/credentials.js';
 import { AccountApi, AccountApiError } from './account-api.js';
@@ -34,6 +34,16 @@ export async function createAccount(input: NewAccount): Promise<StoredAccount> {
   validateEmail(input.email);
   validatePassword(input.password);
   const api = new AccountApi(server, input.fetch ?? fetch);
+  try {
+    return await provisionAccount(api, server, input);
+  } finally {
+    // The account token must not outlive this call (CSS keeps it valid for days).
+    await api.logout().catch(() => undefined);
+  }
+}
+
+/** The steps of `createAccount`, on an account API session the caller logs out. */
+async function provisionAccount(api: AccountApi, server: string, input: NewAccount): Promise<StoredAccount> {
   await api.createAccount();
   // CSS wants a login before a pod, and never deletes an account's last login. A throwaway login
   // comes first, so that a taken email or a taken name leaves nothing the person can see or must undo.
@@ -70,6 +80,8 @@ export interface ExistingAccount {
   known?: StoredAccount[];
   /** The fetch to reach the server with. */
   fetch?: typeof fetch;
+  /** Told what bringing the pod up to today's rules changed (see `bringPodUpToDate`). */
+  onUpdate?: (update: PodUpdate) => void;
 }
 
 /**
@@ -78,8 +90,17 @@ export interface ExistingAccount {
  */
 export async function loginAccount(input: ExistingAccount): Promise<StoredAccount> {
   const server = normalizeBaseUrl(input.server);
-  const fetchFn = input.fetch ?? fetch;
-  const api = new AccountApi(server, fetchFn);
+  const api = new AccountApi(server, input.fetch ?? fetch);
+  try {
+    return await loginWith(api, server, input);
+  } finally {
+    // The account token must not outlive this call (CSS keeps it valid for days).
+    await api.logout().catch(() => undefined);
+  }
+}
+
+/** The steps of `loginAccount`, on an account API session the caller logs out. */
+async function loginWith(api: AccountApi, server: string, input: ExistingAccount): Promise<StoredAccount> {
   await api.login(input.email, input.password);
   const pods = Object.keys(await api.listPods());
   const webIds = Object.keys(await api.listWebIds());
@@ -91,11 +112,18 @@ export async function loginAccount(input: ExistingAccount): Promise<StoredAccoun
 
   const stored = (input.known ?? []).find((account) => account.server === server && account.podUrl === pod);
   if (stored && stored.manager.id in credentials) {
-    await (await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret })).logout();
+    const session = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+    try {
+      // A pod made by an older Hearth is brought up to today's rules on the owner's next login.
+      const update = await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: stored.manager.id, issuer: server });
+      input.onUpdate?.(update);
+    } finally {
+      await session.logout();
+    }
     return { ...stored, email: input.email, savedAt: new Date().toISOString() };
   }
   try {
-    const manager = await setUpManager(api, server, pod, webId, true);
+    const manager = await setUpManager(api, server, pod, webId, input.onUpdate ?? (() => undefined));
     return { server, name, email: input.email, webId, podUrl: pod, manager, savedAt: new Date().toISOString() };
   } catch (error: unknown) {
     if (!(error instanceof ForbiddenError)) throw error;
@@ -108,15 +136,17 @@ export async function loginAccount(input: ExistingAccount): Promise<StoredAccoun
 
 /**
  * Creates a manager credential and locks the pod to it; removes the credential again if the lock fails.
- * `adopt`: the pod may hold data already (an unlocked pod): the private records are handed to the new manager too.
+ * `adopt`: the pod may hold data already (an unlocked pod): it is brought up to date with the new manager, which takes
+ * over the private records and writes every recorded grant again (lifting the suspension of an unlocked pod).
  */
-async function setUpManager(api: AccountApi, server: string, pod: string, webId: string, adopt = false): Promise<StoredAccount['manager']> {
+async function setUpManager(api: AccountApi, server: string, pod: string, webId: string,
+  adopt?: (update: PodUpdate) => void): Promise<StoredAccount['manager']> {
   const credential = await api.createClientCredential(managerCredentialName, webId);
   try {
     const session = await openSession({ server, clientId: credential.id, clientSecret: credential.secret });
     try {
-      await lockPodToManager(session.fetch, pod, webId, credential.id);
-      if (adopt) await adoptRecord(session.fetch, pod, credential.id);
+      if (adopt) adopt(await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: credential.id, issuer: server }));
+      else await lockPodToManager(session.fetch, pod, webId, credential.id, server);
     } finally {
       await session.logout();
     }

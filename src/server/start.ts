@@ -1,5 +1,4 @@
 import { createServer } from 'node:net';
-import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ServerStartError, describe } from '../errors.js';
 import type { AppRunner } from '@solid/community-server';
@@ -7,11 +6,17 @@ import { createAppWithCompiledConfig } from './compiled-config.js';
 import { podConfigFiles, podTemplateFolder } from './config.js';
 import { normalizeBaseUrl } from '../url.js';
 import { hearthAppRunner } from './css-hooks.js';
+import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-dir.js';
+import { defaultHost } from './listen-host.js';
+
+export type { PodServerWarning } from './data-dir.js';
 
 /** How to start a Hearth pod server; every field has the embedded default. */
 export interface PodServerOptions {
-  /** TCP port to listen on (all interfaces, as CSS 7.2 does). Default 3000. */
+  /** TCP port to listen on. Default 3000. */
   port?: number;
+  /** Address to listen on. Default `127.0.0.1`: this machine only; `0.0.0.0` or `::` opens it to the network. */
+  host?: string;
   /** Public base URL; default `http://localhost:<port>/`. */
   baseUrl?: string;
   /** Folder for pods and server data; default `./.hearth/data`. */
@@ -20,6 +25,8 @@ export interface PodServerOptions {
   logLevel?: string;
   /** Start from the cached compiled configuration (see compiled-config.ts). Default true; false always builds it with Components.js. */
   compiledConfig?: boolean;
+  /** Let WebhookChannel2023 subscriptions send to loopback, private and other non-public addresses. Default false. */
+  allowPrivateWebhooks?: boolean;
 }
 
 /** A running pod server. */
@@ -28,6 +35,10 @@ export interface PodServer {
   readonly url: string;
   /** Absolute path of the data folder. */
   readonly dataDir: string;
+  /** The address it listens on. */
+  readonly host: string;
+  /** What its operator should fix (the server runs anyway); the library never prints them. */
+  readonly warnings: readonly PodServerWarning[];
   /** Stops the server and releases its port. */
   stop(): Promise<void>;
 }
@@ -35,7 +46,10 @@ export interface PodServer {
 /** The data folder used when none is given. */
 export const defaultDataDir = '.hearth/data';
 
-/** Starts Community Solid Server in this process with Hearth's configuration from `pod-config/`. */
+/**
+ * Starts Community Solid Server in this process with Hearth's configuration from `pod-config/`. While it runs the
+ * process umask is 077: the data folder and everything in it are private to the user running it.
+ */
 export async function startPodServer(options: PodServerOptions = {}): Promise<PodServer> {
   const port = options.port ?? 3000;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -43,14 +57,16 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   }
   const url = normalizeBaseUrl(options.baseUrl ?? `http://localhost:${port}/`);
   const dataDir = resolve(options.dataDir ?? defaultDataDir);
-  await ensureWritable(dataDir);
-  await ensurePortFree(port);
+  const host = options.host ?? defaultHost;
+  const warnings = await prepareDataDir(dataDir);
+  await ensurePortFree(port, host);
+  const releaseUmask = holdPrivateUmask();
 
   let app;
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
-    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, dataDir });
+    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks });
     const input = {
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' as const },
@@ -62,34 +78,33 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
       : await createAppWithCompiledConfig(makeRunner, input);
     await app.start();
   } catch (error: unknown) {
+    releaseUmask();
     if ((error as { code?: string }).code === 'EADDRINUSE') throw portInUse(port);
     throw new ServerStartError('START_FAILED', `The pod server did not start: ${describe(error)}`, { cause: error });
   }
   const running = app;
-  return { url, dataDir, stop: async () => running.stop() };
+  return {
+    url, dataDir, host, warnings,
+    stop: async () => {
+      try {
+        await running.stop();
+      } finally {
+        releaseUmask();
+      }
+    },
+  };
 }
 
-async function ensureWritable(dataDir: string): Promise<void> {
-  try {
-    await mkdir(dataDir, { recursive: true });
-    await access(dataDir, constants.W_OK | constants.R_OK | constants.X_OK);
-  } catch (error: unknown) {
-    throw new ServerStartError('DATA_DIR_NOT_WRITABLE',
-      `The data folder ${dataDir} is not writable (${(error as { code?: string }).code ?? describe(error)}). ` +
-      'Choose another with --data or HEARTH_DATA.', { cause: error });
-  }
-}
-
-/** CSS listens on every interface, so the port must be free on all of them. */
-async function ensurePortFree(port: number): Promise<void> {
+/** Whether the server can listen on `port` at `host`, the address it will take. */
+async function ensurePortFree(port: number, host: string): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' || error.code === 'EACCES'
         ? portInUse(port, error.code)
-        : new ServerStartError('START_FAILED', `Cannot listen on port ${port}: ${describe(error)}`));
+        : new ServerStartError('START_FAILED', `Cannot listen on ${host} port ${port}: ${describe(error)}`));
     });
-    probe.listen(port, () => probe.close(() => resolvePromise()));
+    probe.listen(port, host, () => probe.close(() => resolvePromise()));
   });
 }
 

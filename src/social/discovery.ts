@@ -51,8 +51,3 @@ export async function postsContainerOf(fetchFn: typeof fetch, links: ProfileLink
   if (!links.publicTypeIndex) throw new BadDataError(links.webId, `${links.webId} has no public type index`);
   return findRegisteredContainer(fetchFn, links.publicTypeIndex, `${AS}Note`, limits);
 }
-
-/** Whether `url` lies inside one of the `storages` (used to check who really wrote an activity). */
-export function isInside(url: string, storages: readonly string[]): boolean {
-  return storages.some((storage) => storage.endsWith('/') && url.startsWith(storage));
-}

@@ -1,6 +1,7 @@
 import type { Quad } from 'n3';
 import { httpErrorFor } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
+import { canonicalUrl, isInside } from '../url.js';
 import { LDP } from '../vocab.js';
 
 /** One notification in an inbox: its URL and its RDF. */
@@ -11,21 +12,26 @@ export interface InboxItem {
   quads: Quad[];
 }
 
-/** Appends a notification (Turtle) to an LDN inbox; answers the new item's URL. `signal` may bound the time. */
+/**
+ * Appends a notification (Turtle) to an LDN inbox; answers the new item's URL. `signal` may bound the time. A redirect is
+ * never followed (the request carries the sender's credentials): it fails like any other non-2xx answer.
+ */
 export async function sendToInbox(fetchFn: typeof fetch, inboxUrl: string, quads: Quad[], signal?: AbortSignal): Promise<string> {
-  const response = await fetchFn(inboxUrl, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads), ...(signal ? { signal } : {}) });
+  const response = await fetchFn(inboxUrl, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads), redirect: 'manual',
+    ...(signal ? { signal } : {}) });
   if (!response.ok) throw await httpErrorFor(response, `Sending a notification to ${inboxUrl}`);
   await response.body?.cancel();
   return response.headers.get('location') ?? inboxUrl;
 }
 
-/** The URLs of the items in an inbox container (the owner's fetch). */
+/** The URLs of the items in an inbox container (the owner's fetch): only those really inside it, compared canonically. */
 export async function listInboxUrls(fetchFn: typeof fetch, inboxUrl: string): Promise<string[]> {
   const response = await fetchFn(inboxUrl, { headers: { accept: 'text/turtle' } });
   if (!response.ok) throw await httpErrorFor(response, `Reading the inbox ${inboxUrl}`);
   return parseTurtle(await response.text(), inboxUrl)
     .filter((q) => q.subject.value === inboxUrl && q.predicate.value === `${LDP}contains`)
     .map((q) => q.object.value)
+    .filter((url) => isInside(url, inboxUrl) && canonicalUrl(url) !== canonicalUrl(inboxUrl))
     .sort();
 }
 

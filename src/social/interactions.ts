@@ -1,5 +1,6 @@
 import { DataFactory, type Quad } from 'n3';
 import { NotFoundError } from '../errors.js';
+import { canonicalUrl, isInside } from '../url.js';
 import { AS, LDP } from '../vocab.js';
 import type { Post } from './model.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
@@ -70,13 +71,17 @@ export async function unlike(actor: Actor, postUrl: string, limits: ReadLimits =
   return { removed, delivery };
 }
 
-/** The acting person's likes (every month document of their likes container). */
+/**
+ * The acting person's likes (every month document of their likes container). Only likes whose URL is in the document
+ * they were read from: `unlike` changes that document, so no text in the pod can point it anywhere else.
+ */
 export async function readOwnLikes(actor: Actor): Promise<Like[]> {
   const container = await ownArea(actor, 'likes');
   const listing = await readRdf(actor.fetch, container);
   const documents = listing.quads.filter((q) => q.predicate.value === `${LDP}contains` && /\/\d{4}-\d{2}\.ttl$/u.test(q.object.value))
-    .map((q) => q.object.value);
-  const perDocument = await mapBounded(documents, 4, async (url) => parseLikes((await readRdf(actor.fetch, url)).quads, actor.webId));
+    .map((q) => canonicalUrl(q.object.value)).filter((url): url is string => url !== undefined && isInside(url, container));
+  const perDocument = await mapBounded(documents, 4, async (url) => parseLikes((await readRdf(actor.fetch, url)).quads, actor.webId)
+    .filter((l) => { const canonical = canonicalUrl(l.url); return canonical !== undefined && documentOf(canonical) === url; }));
   return perDocument.flat();
 }
 

@@ -1,3 +1,5 @@
+import { canonicalUrl, isInside } from '../url.js';
+
 /**
  * Where Hearth keeps things in a pod. Pods are born with this layout (pod-config/templates/pod),
  * each container with its ACR. The short names are what owners use in grants (`--read posts`).
@@ -30,4 +32,16 @@ export function areaUrl(podUrl: string, area: PodArea): string {
 /** The public type index of a pod made by Hearth. */
 export function publicTypeIndexUrl(podUrl: string): string {
   return new URL('settings/publicTypeIndex.ttl', podUrl).href;
+}
+
+/**
+ * Whether `url` is a file Hearth may have uploaded into `container` (an image in media/, an avatar in profile/): a
+ * document directly inside it, not the container, not an auxiliary resource (`.acr`, `.meta`), compared canonically.
+ */
+export function isUploadIn(url: string, container: string): boolean {
+  const target = canonicalUrl(url);
+  const root = canonicalUrl(container);
+  if (!target || !root || !isInside(target, root)) return false;
+  const name = target.slice(root.length);
+  return name !== '' && !/[/?#]/u.test(name) && !/\.(acr|meta)$/iu.test(name);
 }

@@ -1,13 +1,16 @@
 import { DataFactory, type Quad, type Term } from 'n3';
-import { NotFoundError, describe } from '../errors.js';
-import { updateTurtleDoc } from '../turtle-doc.js';
+import { HearthError, NotFoundError, describe } from '../errors.js';
+import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
+import { podIssuerOf } from '../access/acr.js';
+import { ensurePrivateRecord, socialRecordUrl } from '../access/private.js';
 import { AS, RDF } from '../vocab.js';
-import { isInside, readProfileLinks } from './discovery.js';
+import { canonicalUrl, isInside, isInsideAny } from '../url.js';
+import { readProfileLinks } from './discovery.js';
 import { deleteInboxItem, listInboxUrls } from './inbox.js';
 import { parsePost, type Post } from './model.js';
 import { as, documentOf, hasType, objectOf, rdfType, triple } from './patch.js';
 import { mapBounded, readRdf, type ReadLimits } from './remote.js';
-import { ownArea, type Actor } from './self.js';
+import { ownArea, ownPod, type Actor } from './self.js';
 
 const { namedNode } = DataFactory;
 
@@ -71,11 +74,15 @@ export async function listNotifications(actor: Actor, limits: ReadLimits = {}): 
 export async function clearNotifications(actor: Actor, limits: ReadLimits = {}, listed?: readonly Notification[]): Promise<{ cleared: number; record: SocialRecord }> {
   const notifications = listed ?? await listNotifications(actor, limits);
   let record: SocialRecord = emptyRecord();
+  const url = await recordUrl(actor);
+  // A missing record is made first, private to the manager (as the lock-down makes it): never an open document.
+  const first = await readTurtleDoc(actor.fetch, url);
+  if (!first) await ensureSocialRecord(actor, url);
   // Read, fold, write back only if nobody changed the record meanwhile (If-Match), else again: two clears lose nothing.
-  await updateTurtleDoc(actor.fetch, await recordUrl(actor), (current) => {
+  await updateTurtleDoc(actor.fetch, url, (current) => {
     record = fold(parseRecord(current ?? []), notifications);
     return recordQuads(record, actor.webId);
-  });
+  }, first ? { first } : {});
   await mapBounded(notifications, 8, (n) => deleteInboxItem(actor.fetch, n.url));
   return { cleared: notifications.length, record };
 }
@@ -139,34 +146,46 @@ export function parseNotification(url: string, quads: readonly Quad[]): Notifica
   return undefined;
 }
 
-/** Checks notifications against the senders' pods, caching profiles and documents within one run. */
+/**
+ * Checks notifications against the senders' pods, caching profiles and documents within one run. Every URL is compared
+ * as the pod server resolves it (`canonicalUrl`): `…/bob/../eve/…` is in eve's pod, whatever its text starts with.
+ */
 class Verifier {
   private readonly storages = new Map<string, Promise<string[]>>();
-  private readonly documents = new Map<string, Promise<Quad[] | 'missing'>>();
+  private readonly documents = new Map<string, Promise<{ url: string; quads: Quad[] } | 'missing'>>();
   constructor(private readonly owner: Actor, private readonly ownPosts: string, private readonly limits: ReadLimits) {}
 
-  async check(claim: Notification): Promise<Notification> {
+  async check(said: Notification): Promise<Notification> {
+    const actor = canonicalUrl(said.actor);
+    const activity = canonicalUrl(said.activity);
+    if (!actor || !activity) return this.reject(said, `${said.activity} by ${said.actor} is not an http(s) URL`);
+    const claim = { ...said, actor, activity };
     try {
-      const storages = await this.storagesOf(claim.actor);
-      if (!isInside(claim.activity, storages)) return this.reject(claim, `${claim.activity} is not in ${claim.actor}'s pod`);
-      const quads = await this.document(claim.activity);
+      const storages = await this.storagesOf(actor);
+      if (!isInsideAny(activity, storages)) return this.reject(claim, `${activity} is not in ${actor}'s pod`);
+      const found = await this.document(activity);
+      // The document must be in their pod where it answered too (a redirect elsewhere proves nothing).
+      if (found !== 'missing' && !isInsideAny(found.url, storages)) return this.reject(claim, `${activity} is answered from outside ${actor}'s pod`);
+      const quads = found === 'missing' ? 'missing' : found.quads;
       if (claim.kind === 'undo') {
         // Gone: no document, or no like, follow or note (a deleted reply leaves only a tombstone).
-        const gone = quads === 'missing' || !['Like', 'Follow', 'Note'].some((type) => hasType(quads, claim.activity, `${AS}${type}`));
-        return gone ? { ...claim, verified: true } : this.reject(claim, `${claim.activity} still exists`);
+        const gone = quads === 'missing' || !['Like', 'Follow', 'Note'].some((type) => hasType(quads, activity, `${AS}${type}`));
+        return gone ? { ...claim, verified: true } : this.reject(claim, `${activity} still exists`);
       }
-      if (quads === 'missing') return this.reject(claim, `${claim.activity} does not exist`);
+      if (quads === 'missing') return this.reject(claim, `${activity} does not exist`);
       if (claim.kind === 'reply') {
-        const post = parsePost(quads, claim.activity);
-        if (!post || post.author !== claim.actor || !post.inReplyTo?.startsWith(this.ownPosts)) return this.reject(claim, `${claim.activity} is not a reply by ${claim.actor} to one of your posts`);
+        const post = parsePost(quads, activity);
+        if (!post || post.author !== actor || !post.inReplyTo || !isInside(post.inReplyTo, this.ownPosts)) {
+          return this.reject(claim, `${activity} is not a reply by ${actor} to one of your posts`);
+        }
         return { ...claim, object: post.inReplyTo, verified: true };
       }
       const type = claim.kind === 'like' ? 'Like' : 'Follow';
-      const object = objectOf(quads, claim.activity, `${AS}object`)?.value;
-      const matches = hasType(quads, claim.activity, `${AS}${type}`) && objectOf(quads, claim.activity, `${AS}actor`)?.value === claim.actor;
-      const aboutMe = claim.kind === 'like' ? object?.startsWith(this.ownPosts) : object === this.owner.webId;
-      if (!matches || !aboutMe) return this.reject(claim, `${claim.activity} is not a ${type.toLowerCase()} of yours by ${claim.actor}`);
-      return { ...claim, object: object!, verified: true };
+      const object = objectOf(quads, activity, `${AS}object`)?.value;
+      const matches = hasType(quads, activity, `${AS}${type}`) && objectOf(quads, activity, `${AS}actor`)?.value === actor;
+      const aboutMe = object !== undefined && (claim.kind === 'like' ? isInside(object, this.ownPosts) : object === canonicalUrl(this.owner.webId));
+      if (!matches || !aboutMe) return this.reject(claim, `${activity} is not a ${type.toLowerCase()} of yours by ${actor}`);
+      return { ...claim, object, verified: true };
     } catch (error: unknown) {
       return this.reject(claim, describe(error));
     }
@@ -185,11 +204,12 @@ class Verifier {
     return found;
   }
 
-  private document(url: string): Promise<Quad[] | 'missing'> {
+  /** A document read without credentials, its IRIs made canonical so that `..` or `//` in them cannot fool a comparison. */
+  private document(url: string): Promise<{ url: string; quads: Quad[] } | 'missing'> {
     const doc = documentOf(url);
     let found = this.documents.get(doc);
     if (!found) {
-      found = readRdf(globalThis.fetch, doc, this.limits).then((r) => r.quads, (error: unknown) => {
+      found = readRdf(globalThis.fetch, doc, this.limits).then((r) => ({ url: r.url, quads: r.quads.map(canonicalQuad) }), (error: unknown) => {
         if (error instanceof NotFoundError) return 'missing' as const;
         throw error;
       });
@@ -199,9 +219,23 @@ class Verifier {
   }
 }
 
+/** A quad whose http(s) IRIs are canonical (see `canonicalUrl`). */
+function canonicalQuad(q: Quad): Quad {
+  const iri = (term: Term): Term => (term.termType === 'NamedNode' ? namedNode(canonicalUrl(term.value) ?? term.value) : term);
+  return triple(iri(q.subject), q.predicate, iri(q.object));
+}
+
 /** The URL of the owner's private record of received likes, replies and follows. */
 export async function recordUrl(actor: Actor): Promise<string> {
-  return `${await ownArea(actor, 'settings')}social-record.ttl`;
+  return socialRecordUrl(await ownPod(actor));
+}
+
+/** Makes the social record, empty and the manager's alone; only the manager's own session can. */
+async function ensureSocialRecord(actor: Actor, url: string): Promise<void> {
+  if (!actor.clientId) {
+    throw new HearthError('NEEDS_MANAGER', `${url} does not exist yet, and only Hearth's manager session (with its client id) may make it.`);
+  }
+  await ensurePrivateRecord({ fetch: actor.fetch, managerClientId: actor.clientId, issuer: podIssuerOf(await ownPod(actor)) }, url);
 }
 
 /** Reads the private record (empty when there is none yet). */

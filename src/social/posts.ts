@@ -1,10 +1,12 @@
 import { DataFactory, type Quad } from 'n3';
 import { ForbiddenError, HttpError, InvalidInputError, NotFoundError, httpErrorFor } from '../errors.js';
+import { canonicalUrl, isInside } from '../url.js';
 import { AS } from '../vocab.js';
 import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, triplesAbout, type Attachment, type Post } from './model.js';
 import { as, dateLiteral, documentOf, hasType, newId, patchDocument, rdfType, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
+import { isUploadIn } from './layout.js';
 import { ownArea, type Actor } from './self.js';
 import { collectPosts, type TimelineOptions } from './timeline.js';
 
@@ -54,8 +56,9 @@ export async function createPost(actor: Actor, input: { content: string; image?:
   return post;
 }
 
-/** Reads one post by URL (bounded); a deleted post throws NotFoundError (410). */
-export async function getPost(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}): Promise<Post> {
+/** Reads one post by URL, as the server resolves it (bounded); a deleted post throws NotFoundError (410). */
+export async function getPost(fetchFn: typeof fetch, postUrl: string, limits: ReadLimits = {}): Promise<Post> {
+  const url = canonicalUrl(postUrl) ?? postUrl;
   const { quads } = await readRdf(fetchFn, documentOf(url), limits);
   const post = parsePost(quads, url);
   if (post) return post;
@@ -71,10 +74,11 @@ export async function listPosts(fetchFn: typeof fetch, webId: string, options: P
 }
 
 /** Replaces the text of one's own post (and sets `as:updated`). */
-export async function editPost(actor: Actor, url: string, content: string): Promise<Post> {
+export async function editPost(actor: Actor, postUrl: string, content: string): Promise<Post> {
   checkContent(content);
+  const url = await ownPostUrl(actor, postUrl);
   return retryOnConflict(async () => {
-    const { quads } = await ownDocument(actor, url);
+    const { quads } = await readRdf(actor.fetch, documentOf(url));
     const post = parsePost(quads, url);
     if (!post) throw missing(quads, url);
     const old = quads.filter((q) => q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}updated`));
@@ -88,12 +92,14 @@ export async function editPost(actor: Actor, url: string, content: string): Prom
 }
 
 /**
- * Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed. A reply also
- * sends the replied-to author an `as:Undo` of it, so their reply count drops.
+ * Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed (only files directly
+ * in the media area: a post's text is not trusted to name what the owner deletes). A reply also sends the replied-to
+ * author an `as:Undo` of it, so their reply count drops.
  */
-export async function deletePost(actor: Actor, url: string, limits: ReadLimits = {}): Promise<{ delivery?: Delivery }> {
+export async function deletePost(actor: Actor, postUrl: string, limits: ReadLimits = {}): Promise<{ delivery?: Delivery }> {
+  const url = await ownPostUrl(actor, postUrl);
   const post = await retryOnConflict(async () => {
-    const { quads } = await ownDocument(actor, url);
+    const { quads } = await readRdf(actor.fetch, documentOf(url));
     const found = parsePost(quads, url);
     if (!found) throw missing(quads, url);
     await patchDocument(actor.fetch, documentOf(url), {
@@ -104,8 +110,8 @@ export async function deletePost(actor: Actor, url: string, limits: ReadLimits =
     return found;
   });
   const media = await ownArea(actor, 'media');
-  await Promise.all(post.attachments.filter((a) => a.url.startsWith(media)).map(async (attachment) => {
-    const response = await actor.fetch(attachment.url, { method: 'DELETE' }).catch(() => undefined);
+  await Promise.all(post.attachments.filter((a) => isUploadIn(a.url, media)).map(async (attachment) => {
+    const response = await actor.fetch(canonicalUrl(attachment.url)!, { method: 'DELETE' }).catch(() => undefined);
     await response?.body?.cancel();
   }));
   if (!post.inReplyTo) return {};
@@ -113,11 +119,12 @@ export async function deletePost(actor: Actor, url: string, limits: ReadLimits =
   return { delivery: author ? await notify(actor, author, undoQuads(actor.webId, [url]), limits) : { notified: false, reason: 'the post replied to is gone' } };
 }
 
-/** Reads a document of the actor's own pod, refusing URLs outside their posts. */
-async function ownDocument(actor: Actor, url: string) {
+/** The URL of one of the actor's own posts as the server resolves it; a URL outside their posts is refused. */
+async function ownPostUrl(actor: Actor, url: string): Promise<string> {
   const posts = await ownArea(actor, 'posts');
-  if (!url.startsWith(posts)) throw new ForbiddenError(403, url, `${url} is not one of your posts (they are under ${posts}).`);
-  return readRdf(actor.fetch, documentOf(url));
+  const canonical = canonicalUrl(url);
+  if (!canonical || !isInside(canonical, posts)) throw new ForbiddenError(403, url, `${url} is not one of your posts (they are under ${posts}).`);
+  return canonical;
 }
 
 function missing(quads: readonly Quad[], url: string): NotFoundError {

@@ -1,7 +1,9 @@
 import { DataFactory, type Quad } from 'n3';
 import { InvalidInputError, httpErrorFor } from '../errors.js';
+import { canonicalUrl } from '../url.js';
 import { AS, FOAF, LDP, PIM, SOLID } from '../vocab.js';
 import { documentOf, newId, objectOf, objectsOf, patchDocument, triple } from './patch.js';
+import { isUploadIn } from './layout.js';
 import { maxImageBytes, type ImageInput } from './posts.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { ownArea, type Actor } from './self.js';
@@ -75,9 +77,11 @@ export async function setProfile(actor: Actor, change: { name?: string; bio?: st
     replace([`${AS}icon`, `${VCARD}hasPhoto`], namedNode(await uploadAvatar(actor, change.avatar)));
   }
   await patchDocument(actor.fetch, card, { deletes, inserts }, 'Updating the profile');
+  // The old avatar goes only if it is a file directly in profile/ other than the profile itself: the profile's text,
+  // which another version or app may have written, is not trusted to name what the owner deletes.
   const profileArea = await ownArea(actor, 'profile');
-  if (oldAvatar?.startsWith(profileArea) && oldAvatar !== documentOf(actor.webId)) {
-    const response = await actor.fetch(oldAvatar, { method: 'DELETE' }).catch(() => undefined);
+  if (oldAvatar && isUploadIn(oldAvatar, profileArea) && canonicalUrl(oldAvatar) !== canonicalUrl(card)) {
+    const response = await actor.fetch(canonicalUrl(oldAvatar)!, { method: 'DELETE' }).catch(() => undefined);
     await response?.body?.cancel();
   }
   return getProfile(actor.fetch, actor.webId);

@@ -1,5 +1,6 @@
 import type { Quad } from 'n3';
 import { ForbiddenError, HttpError, InvalidInputError, NetworkError, NotFoundError } from '../errors.js';
+import { carriesCredentials } from '../auth/session.js';
 import { BadDataError, parseTurtle } from '../rdf.js';
 
 /** Bounds on every read of data from a pod: other people's pods are untrusted. */
@@ -8,7 +9,7 @@ export interface ReadLimits {
   maxBytes?: number;
   /** Time allowed for one request, headers and body (default 5 s). */
   timeoutMs?: number;
-  /** Redirects followed by hand (default 3). */
+  /** Redirects followed by hand (default 3); never any with a session's fetch, which carries credentials. */
   maxRedirects?: number;
   /** An overall deadline shared by many reads (e.g. a whole timeline). */
   signal?: AbortSignal;
@@ -41,7 +42,10 @@ export interface RemoteRdf {
 
 const rdfTypes = new Set(['text/turtle', 'application/n-triples', 'text/n3', 'application/trig', 'application/n-quads']);
 
-/** Reads `url` with `fetchFn`, bounded in size, time and redirects; HTTP failures become typed errors. */
+/**
+ * Reads `url` with `fetchFn`, bounded in size, time and redirects; HTTP failures become typed errors. Redirects are
+ * followed by hand only for reads without credentials: with a session's fetch a redirect is an error.
+ */
 export async function readBounded(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}, accept = 'text/turtle'): Promise<RemoteDocument> {
   const maxBytes = limits.maxBytes ?? defaultReadLimits.maxBytes;
   const timeoutMs = limits.timeoutMs ?? defaultReadLimits.timeoutMs;
@@ -58,6 +62,9 @@ export async function readBounded(fetchFn: typeof fetch, url: string, limits: Re
     }
     if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
       await cancel(response);
+      if (carriesCredentials(fetchFn)) {
+        throw new BadDataError(current, `${current} redirects elsewhere, and a request with your credentials never follows a redirect`);
+      }
       if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
       current = checkUrl(new URL(response.headers.get('location')!, current).href);
       continue;

@@ -3,8 +3,11 @@ import { BadDataError } from '../rdf.js';
 import { readProfileLinks } from './discovery.js';
 import { areaUrl, type PodArea } from './layout.js';
 
-/** What a function acting for someone needs: their WebID and an authenticated fetch. */
-export type Actor = Pick<HearthSession, 'webId' | 'fetch'>;
+/**
+ * What a function acting for someone needs: their WebID and an authenticated fetch; and the session's client id when
+ * known (making one of Hearth's private records needs the manager's).
+ */
+export type Actor = Pick<HearthSession, 'webId' | 'fetch'> & Partial<Pick<HearthSession, 'clientId'>>;
 
 const pods = new Map<string, Promise<string>>();
 

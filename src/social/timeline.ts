@@ -1,4 +1,5 @@
 import { HearthError, describe } from '../errors.js';
+import { canonicalUrl, isInside } from '../url.js';
 import { LDP } from '../vocab.js';
 import { discoverPostsContainer } from './discovery.js';
 import { byNewest, dayOf, parsePosts, type Post } from './model.js';
@@ -168,14 +169,16 @@ async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadL
   return { ...await listContainerDays(fetchFn, source, discovered, limits), discovered };
 }
 
+/** The day documents directly in `container` (compared as the server resolves URLs: `../` cannot lead out of it). */
 async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
   const { quads } = await readRdf(fetchFn, container, limits);
+  const root = canonicalUrl(container);
   const docs: { day: string; url: string }[] = [];
   for (const q of quads) {
-    if (q.predicate.value !== `${LDP}contains` || !q.object.value.startsWith(container)) continue;
-    const rest = q.object.value.slice(container.length);
-    const day = dayOf(q.object.value);
-    if (day && rest === `${day}.ttl`) docs.push({ day, url: q.object.value });
+    const url = canonicalUrl(q.object.value);
+    if (q.predicate.value !== `${LDP}contains` || !root || !url || !isInside(url, root)) continue;
+    const day = dayOf(url);
+    if (day && url.slice(root.length) === `${day}.ttl`) docs.push({ day, url });
   }
   const movedTo = movedToIn(quads, source.webId);
   return { docs: docs.sort((a, b) => (a.day < b.day ? 1 : -1)), ...(movedTo ? { movedTo } : {}) };
