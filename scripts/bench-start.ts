@@ -62,7 +62,7 @@ const [port, dataDir] = process.argv.slice(-2);
 const baseUrl = 'http://localhost:' + port + '/';
 const input = { config: [...podConfigFiles], variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
   shorthand: { port: Number(port), baseUrl, rootFilePath: dataDir, loggingLevel: 'error' } };
-const runner = hearthAppRunner(css, { baseUrl, dataDir });
+const runner = hearthAppRunner(css, { baseUrl, host: '127.0.0.1' });
 async function leanModuleState() {
   const builder = new componentsJs.ModuleStateBuilder();
   const nodeModulePaths = [cssRoot, dirname(createRequire(join(cssRoot, 'package.json')).resolve('componentsjs/package.json'))];

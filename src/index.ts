@@ -8,7 +8,7 @@ export { cleanText, safeForTerminal } from './text.js';
 export { normalizeBaseUrl } from './url.js';
 
 // The pod server: start it, provision accounts, recover a lost manager.
-export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions } from './server/start.js';
+export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions, type PodServerWarning } from './server/start.js';
 export { podConfigFiles, podConfigFolder, podTemplateFolder } from './server/config.js';
 export { AccountApi, AccountApiError, type ClientCredential } from './server/account-api.js';
 export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './server/provision.js';

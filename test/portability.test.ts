@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
-import * as tar from 'tar-stream';
-import type { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   AccountApi, clearNotifications, createClientCredentialApp, createPost, follow, getTimeline, grantAccess, like, openSession,
@@ -18,39 +13,11 @@ import { readInbox } from '../src/social/inbox.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { podPathOf, urlInPod } from '../src/portability/archive.js';
 import { AS, RDF } from '../src/vocab.js';
+import { readEntries, writeEntries } from './support/archive.js';
 import { runCli } from './support/cli.js';
 import { startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
 import { freePort } from './support/ports.js';
 import { createUser, uniqueName, type TestUser } from './support/users.js';
-
-/** Every entry of an archive, in order, with its bytes (test pods are small). */
-async function readEntries(file: string): Promise<{ name: string; type: string; data: Buffer }[]> {
-  const extract = tar.extract();
-  const entries: { name: string; type: string; data: Buffer }[] = [];
-  const source = createReadStream(file);
-  const head = (await readFile(file)).subarray(0, 2);
-  const feeding = head[0] === 0x1f && head[1] === 0x8b
-    ? pipeline(source, createGunzip(), extract as unknown as Writable) : pipeline(source, extract as unknown as Writable);
-  for await (const entry of extract) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    entries.push({ name: entry.header.name, type: entry.header.type ?? 'file', data: Buffer.concat(chunks) });
-  }
-  await feeding;
-  return entries;
-}
-
-/** Writes entries as an uncompressed tar. */
-async function writeEntries(file: string, entries: { name: string; type: string; data: Buffer }[]): Promise<void> {
-  const pack = tar.pack();
-  const done = pipeline(pack, createWriteStream(file));
-  for (const entry of entries) {
-    if (entry.type === 'directory') pack.entry({ name: entry.name, type: 'directory' });
-    else pack.entry({ name: entry.name, size: entry.data.length }, entry.data);
-  }
-  pack.finalize();
-  await done;
-}
 
 const png = (seed: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed * 7) % 256));
 

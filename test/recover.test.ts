@@ -33,13 +33,20 @@ describe('an owner who lost the manager credential gets the pod back through the
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('locked to a Hearth manager whose credentials are not on this machine');
 
+    // The app's grant is in force before the unlock.
+    const app = await openSession({ server, clientId: bot.id, clientSecret: bot.secret });
+    const inbox = `${alice.account.podUrl}social/inbox/`;
+    expect((await app.fetch(inbox)).status).toBe(200);
+
     const unlocked = await runCli(['admin', 'unlock-pod', '--name', alice.account.name, '--data', dataDir, '--json']);
     expect(unlocked.code, unlocked.stderr).toBe(0);
     expect(JSON.parse(unlocked.stdout)).toEqual({ podUrl: alice.account.podUrl, webId: alice.account.webId });
-    // Unlocked is not open: nobody reads the data until the owner logs in.
-    const app = await openSession({ server, clientId: bot.id, clientSecret: bot.secret });
+    // Unlocked is not open: no app of the owner's reads any data, granted or not, until the owner logs in.
+    expect((await app.fetch(inbox)).status).toBe(403);
     expect((await app.fetch(alice.account.podUrl)).status).toBe(403);
     expect((await fetch(alice.account.podUrl)).status).toBe(401);
+    // What is public stays public meanwhile.
+    expect((await fetch(`${alice.account.podUrl}social/posts/`)).status).toBe(200);
 
     const login = await runCli(['login', '--email', alice.account.email, '--server', server, '--json'], { env });
     expect(login.code, login.stderr).toBe(0);
@@ -56,7 +63,7 @@ describe('an owner who lost the manager credential gets the pod back through the
     expect(grants.map((g) => g.id)).toEqual([bot.id]);
     const old = await openSession({ server, clientId: alice.account.manager.id, clientSecret: alice.account.manager.secret });
     expect((await old.fetch(alice.account.podUrl)).status).toBe(403);
-    expect((await app.fetch(`${alice.account.podUrl}social/inbox/`)).status).toBe(200);
+    expect((await app.fetch(inbox)).status).toBe(200);
     expect((await app.fetch(`${alice.account.podUrl}settings/`)).status).toBe(403);
     for (const session of [manager, old, app]) await session.logout();
   });

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A port nothing listens on right now, on every interface (CSS 7.2 listens on all of them). */
+/** A port nothing listens on right now, on any interface (so it is free on whichever one a test server binds). */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
