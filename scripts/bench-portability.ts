@@ -5,19 +5,26 @@
 // its V8 heap is capped at 64 MB (BENCH_PORTABILITY_HEAP_MB), so memory that grew with the pod would make the run fail.
 // Sizes: 1,000 and 10,000 posts with 5 MB of images per 1,000 posts (50 MB at 10,000); BENCH_PORTABILITY_QUICK=1
 // runs 200 and 1,000. BENCH_PORTABILITY_RUNS sets the runs per size (default 3; medians are printed).
+// Then a hostile archive: a fresh pod's archive with a 10 MB RDF list of numbers added (some 15 KB gzipped), imported
+// beside a normal archive of about the same file size (text posts), each into a fresh account; BENCH_PORTABILITY_ONLY=hostile
+// runs that part alone.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
 import { createAccount, openSession, type HearthSession, type StoredAccount } from '../src/index.js';
 import { exportPod } from '../src/portability/export.js';
 import { importPod } from '../src/portability/import.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { LDP } from '../src/vocab.js';
-import { median, startBenchServer } from './support.js';
+import { forgeArchive } from '../test/support/archive.js';
+import { median, startBenchServer, type BenchServer } from './support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const postsPerDay = 25;
@@ -51,13 +58,13 @@ async function put(session: HearthSession, url: string, type: string, body: stri
   await response.arrayBuffer();
 }
 
-/** A pod with `posts` posts in day documents of 25, and 5 MB of random (incompressible) images per 1,000 posts. */
-async function seed(server: string, posts: number): Promise<{ account: StoredAccount; session: HearthSession }> {
+/** A pod with `posts` posts in day documents of 25, and 5 MB of random (incompressible) images per 1,000 posts (unless not `withImages`). */
+async function seed(server: string, posts: number, withImages = true): Promise<{ account: StoredAccount; session: HearthSession }> {
   const name = `bench-${posts}-${randomBytes(3).toString('hex')}`;
   const account = await createAccount({ server, name, email: `${name}@example.org`, password: 'bench password' });
   const session = await openSession({ server, clientId: account.manager.id, clientSecret: account.manager.secret });
   const days = Math.ceil(posts / postsPerDay);
-  const images = Math.round((posts / 1000) * (5 * 1024 * 1024) / imageBytes);
+  const images = withImages ? Math.round((posts / 1000) * (5 * 1024 * 1024) / imageBytes) : 0;
   await pool(Array.from({ length: images }, (_, i) => i), 4, async (i) =>
     put(session, `${account.podUrl}social/media/img-${i}.png`, 'image/png', new Blob([new Uint8Array(randomBytes(imageBytes))])));
   await pool(Array.from({ length: days }, (_, d) => d), 4, async (d) => {
@@ -107,6 +114,8 @@ interface WorkerResult {
   peakRssMb: number;
   peakHeapMb: number;
   archiveBytes?: number;
+  /** Entries an import did not take (past a limit, or not Turtle). */
+  refused?: string[];
 }
 
 /** In a fresh process: one export or import, with its wall time and peak memory (RSS and heap, sampled every 10 ms). */
@@ -116,9 +125,10 @@ async function worker(job: WorkerJob): Promise<WorkerResult> {
   const sampleHeap = setInterval(() => { peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed); }, 10);
   try {
     const measured = await withPeakRss(async () => (job.action === 'export'
-      ? (await exportPod({ fetch: session.fetch, podUrl: job.podUrl, webId: session.webId, out: job.file, managerClientId: session.clientId })).archiveBytes
-      : (await importPod({ fetch: session.fetch, file: job.file, podUrl: job.podUrl, webId: session.webId, managerClientId: session.clientId }), undefined)));
-    return { ms: measured.ms, peakRssMb: measured.peakMb, peakHeapMb: peakHeap / 1024 ** 2, ...(measured.result ? { archiveBytes: measured.result } : {}) };
+      ? { archiveBytes: (await exportPod({ fetch: session.fetch, podUrl: job.podUrl, webId: session.webId, out: job.file, managerClientId: session.clientId })).archiveBytes }
+      : { refused: (await importPod({ fetch: session.fetch, file: job.file, podUrl: job.podUrl, webId: session.webId, managerClientId: session.clientId }))
+        .refusedEntries.filter((r) => r.limit).map((r) => r.entry) }));
+    return { ms: measured.ms, peakRssMb: measured.peakMb, peakHeapMb: peakHeap / 1024 ** 2, ...measured.result };
   } finally {
     clearInterval(sampleHeap);
     await session.logout();
@@ -138,14 +148,56 @@ async function inChild(job: WorkerJob): Promise<WorkerResult> {
 }
 
 
+/** A fresh account on `server` to import into. */
+async function freshAccount(server: string, label: string): Promise<StoredAccount> {
+  const name = `into-${label}-${randomBytes(3).toString('hex')}`;
+  return createAccount({ server, name, email: `${name}@example.org`, password: 'bench password' });
+}
+
+/**
+ * Peak memory and time of importing a hostile archive (a fresh pod's, with a 10 MB RDF list of numbers added: 10 million
+ * triples in some 15 KB of gzip) beside a normal archive of about the same file size (text posts), medians of `runs`.
+ */
+async function hostileRows(server: BenchServer, work: string, runs: number): Promise<string[]> {
+  const job = (account: StoredAccount, action: WorkerJob['action'], file: string): WorkerJob =>
+    ({ action, server: server.url, clientId: account.manager.id, clientSecret: account.manager.secret, podUrl: account.podUrl, file });
+  // The dense archive: a fresh pod's archive, the list added with its checksum (as anyone can), gzipped.
+  const empty = await freshAccount(server.url, 'empty');
+  const plainTar = join(work, 'empty.tar.gz');
+  await inChild(job(empty, 'export', plainTar));
+  const denseTar = join(work, 'dense.tar');
+  await forgeArchive(plainTar, denseTar, (entries) => {
+    entries.push({ name: 'resources/notes/', type: 'directory', data: Buffer.alloc(0) },
+      { name: 'resources/notes/dense.ttl', type: 'file', data: Buffer.from(`<#it> <#values> (${' 1'.repeat(5 * 1024 ** 2)} ).\n`) });
+  });
+  const dense = `${denseTar}.gz`;
+  await pipeline(createReadStream(denseTar), createGzip({ level: 6 }), createWriteStream(dense));
+  // The normal archive: text posts, as many as make about the same file size.
+  const { account: normalPod, session } = await seed(server.url, 900, false);
+  await session.logout();
+  const normal = join(work, 'normal.tar.gz');
+  await inChild(job(normalPod, 'export', normal));
+  const rows: string[] = [];
+  for (const [label, file] of [['normal: 900 text posts', normal], ['dense: a 10 MB RDF list of numbers added to a fresh pod', dense]] as const) {
+    const measured: WorkerResult[] = [];
+    for (let r = 0; r < runs; r++) measured.push(await inChild(job(await freshAccount(server.url, `${label.slice(0, 5)}${r}`), 'import', file)));
+    const refused = [...new Set(measured.flatMap((m) => m.refused ?? []))];
+    rows.push(`| ${label} | ${((await stat(file)).size / 1024).toFixed(1)} | ${(median(measured.map((m) => m.ms)) / 1000).toFixed(1)} | ` +
+      `${median(measured.map((m) => m.peakRssMb)).toFixed(0)} / ${median(measured.map((m) => m.peakHeapMb)).toFixed(0)} | ${refused.join(', ') || 'none'} |`);
+    process.stdout.write(`${rows.at(-1)}\n`);
+  }
+  return rows;
+}
+
 /** Runs the benchmark and prints a table. */
 export async function run(): Promise<void> {
   const quick = process.env.BENCH_PORTABILITY_QUICK === '1';
-  const sizes = quick ? [200, 1000] : [1000, 10_000];
+  const sizes = process.env.BENCH_PORTABILITY_ONLY === 'hostile' ? [] : quick ? [200, 1000] : [1000, 10_000];
   const runs = Number(process.env.BENCH_PORTABILITY_RUNS ?? 3);
   const server = await startBenchServer('portability');
   const work = await mkdtemp(join(tmpdir(), 'hearth-bench-archives-'));
   const rows: string[] = [];
+  const hostile: string[] = [];
   try {
     for (const posts of sizes) {
       const { account, session } = await seed(server.url, posts);
@@ -185,13 +237,18 @@ export async function run(): Promise<void> {
         `${(i / 1000).toFixed(1)} | ${(i / g).toFixed(2)} | ${exportPeak.toFixed(0)} / ${exportHeap.toFixed(0)} | ${importPeak.toFixed(0)} / ${importHeap.toFixed(0)} |`);
       process.stdout.write(`${rows.at(-1)}\n`);
     }
+    hostile.push(...await hostileRows(server, work, runs));
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true });
   }
-  process.stdout.write(['', `Medians of ${runs} interleaved runs; server in a child process; peaks of the exporting/importing process (one fresh process each, heap capped at ${heapCapMb} MB).`,
+  const note = `Medians of ${runs} interleaved runs; server in a child process; peaks of the exporting/importing process (one fresh process each, heap capped at ${heapCapMb} MB).`;
+  process.stdout.write([...(rows.length ? ['', note,
     '| posts | resources | archive MB | plain GETs s | export s | export/GETs | import s | import/GETs | export peak RSS / heap MB | import peak RSS / heap MB |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows, ''].join('\n'));
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows] : []),
+  '', `Import of a hostile archive beside a normal one of about the same file size: medians of ${runs} runs, each into a fresh account, in a fresh process (heap capped at ${heapCapMb} MB).`,
+  '| archive | file KB | import s | import peak RSS / heap MB | entries refused past a limit |',
+  '| --- | --- | --- | --- | --- |', ...hostile, ''].join('\n'));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -5,6 +5,14 @@
 //    per post (the newest min(P, 50) posts of everyone), same concurrency (8). Seed data is written with PUTs of whole day
 //    documents (10 posts a day). BENCH_SOCIAL_ROUNDS (default 3) sets the interleaved rounds; the naive way runs once
 //    when it takes more than 1,200 requests (it is the slow side; its one sample is then set against Hearth's median).
+// 3. timeline against hostile pods: a reader following 10 of the people above (200 posts each, limit 50), against a
+//    reader following the same 10 and the hostile pods of test/support/hostile-pod.ts, served by their own process:
+//    dense (4.8 MB lists as a profile and as a listing), 50,000 notes in a day, a post dated 9999, 90,000 listed days,
+//    and (second row) 4 listings that never end and a pod that never answers. Default limits (5 s a request, 20 s
+//    overall). BENCH_SOCIAL_HOSTILE_ROUNDS (default 5) interleaved rounds; medians and their ratio.
+//    BENCH_SOCIAL_ONLY=hostile runs this part alone.
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { DataFactory } from 'n3';
 import { createAccount, openSession, type HearthSession } from '../src/index.js';
 import { writeTurtle } from '../src/rdf.js';
@@ -12,10 +20,11 @@ import { AS, HEARTH, RDF } from '../src/vocab.js';
 import { createPost, getTimeline, mapBounded } from '../src/social/index.js';
 import { dayDocument, postQuads, type Post } from '../src/social/model.js';
 import { n3PatchBody } from '../src/social/patch.js';
-import { log, median, seconds, startBenchServer } from './support.js';
+import { log, median, root, seconds, startBenchServer } from './support.js';
 
 const { namedNode, literal, quad } = DataFactory;
 const rounds = Number(process.env.BENCH_SOCIAL_ROUNDS ?? 3);
+const hostileRounds = Number(process.env.BENCH_SOCIAL_HOSTILE_ROUNDS ?? 5);
 const limit = 50;
 const postsPerDay = 10;
 
@@ -27,11 +36,20 @@ export async function run(): Promise<void> {
   const users: User[] = [];
   try {
     const started = performance.now();
-    users.push(...await mapBounded(Array.from({ length: 102 }, (_, i) => i), 4, (i) => makeUser(server, i)));
-    const [reader, writer, ...followees] = users as [User, User, ...User[]];
+    // BENCH_SOCIAL_ONLY=hostile: only part 3, with the 10 followees it needs (seeded as in part 2).
+    const onlyHostile = process.env.BENCH_SOCIAL_ONLY === 'hostile';
+    users.push(...await mapBounded(Array.from({ length: onlyHostile ? 13 : 103 }, (_, i) => i), 4, (i) => makeUser(server, i)));
+    const [reader, writer, hostileReader, ...followees] = users as [User, User, User, ...User[]];
     log(`created ${users.length} accounts in ${seconds(started)}`);
-    await benchCreatePost(writer);
-    await benchTimelines(reader, followees);
+    if (onlyHostile) {
+      const t = performance.now();
+      await seed(followees, 1, 20);
+      log(`(seeded 190 posts for each of ${followees.length} people in ${seconds(t)})`);
+    } else {
+      await benchCreatePost(writer);
+      await benchTimelines(reader, followees);
+    }
+    await benchHostile(reader, hostileReader, followees.slice(0, 10));
   } finally {
     await Promise.all(users.map((user) => user.session.logout().catch(() => undefined)));
     await bench.stop();
@@ -90,13 +108,15 @@ async function seed(followees: User[], fromDay: number, toDay: number): Promise<
   return written;
 }
 
-async function writeFollowing(reader: User, followees: User[]): Promise<void> {
+/** Writes the reader's following list; a followee's posts container is `container`, else in `pod`, else left to discovery. */
+async function writeFollowing(reader: User, followees: { webId: string; pod?: string; container?: string }[]): Promise<void> {
   const doc = `${reader.pod}social/following/index.ttl`;
   const quads = followees.flatMap((user, i) => {
     const s = namedNode(`${doc}#f${i}`);
+    const container = user.container ?? (user.pod ? `${user.pod}social/posts/` : undefined);
     return [quad(s, namedNode(`${RDF}type`), namedNode(`${AS}Follow`)), quad(s, namedNode(`${AS}actor`), namedNode(reader.webId)),
       quad(s, namedNode(`${AS}object`), namedNode(user.webId)), quad(s, namedNode(`${AS}published`), literal(new Date(Date.now() - 1e9 + i).toISOString())),
-      quad(s, namedNode(`${HEARTH}postsContainer`), namedNode(`${user.pod}social/posts/`))];
+      ...(container ? [quad(s, namedNode(`${HEARTH}postsContainer`), namedNode(container))] : [])];
   });
   const response = await reader.session.fetch(doc, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
   await response.arrayBuffer();
@@ -168,5 +188,55 @@ async function benchTimelines(reader: User, all: User[]): Promise<void> {
       const n = median(naiveMs);
       log(`| ${F} | ${P} | ${h.toFixed(0)} | ${hearthRequests} | ${(hearthRequests / F).toFixed(2)} | ${n.toFixed(0)} | ${naiveRequests} | ${(n / h).toFixed(1)} |`);
     }
+  }
+}
+
+/** Starts test/support/hostile-server.ts in its own process; answers its base URL and a stop function. */
+async function startHostileServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/hostile-server.ts'], { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the hostile server exited with ${code}`)));
+  });
+  return { url, stop: async () => { child.stdin!.end(); child.kill('SIGTERM'); await exited; } };
+}
+
+/** The timeline of 10 well-behaved people, alone and beside hostile pods (interleaved rounds, medians). */
+async function benchHostile(plainReader: User, hostileReader: User, followees: User[]): Promise<void> {
+  const hostile = await startHostileServer();
+  try {
+    const pod = (kind: string) => ({ webId: `${hostile.url}${kind}/profile/card#me`, container: `${hostile.url}${kind}/posts/` });
+    // denseprofile with no posts container known: the timeline discovers it through the (dense) profile.
+    const costly = [...['denselisting', 'notes', 'future', 'manydays'].map(pod), { webId: `${hostile.url}denseprofile/profile/card#me` }];
+    const slow = [...costly, ...['endless-1', 'endless-2', 'endless-3', 'endless-4', 'silent'].map(pod)];
+    const setups = [
+      { name: '10 people', reader: plainReader, follows: followees },
+      { name: '+ dense, 50,000-note, 9999-dated, 90,000-day pods', reader: hostileReader, follows: [...followees, ...costly] },
+      { name: '+ those, 4 endless listings and 1 silent pod', reader: hostileReader, follows: [...followees, ...slow] },
+    ];
+    const times = setups.map(() => [] as number[]);
+    const last = setups.map(() => ({ posts: 0, errors: 0, futureDated: 0 }));
+    log(`\ntimeline of 50 posts beside hostile pods (default limits: 5 s a request, 20 s overall; medians of ${hostileRounds} interleaved rounds)`);
+    for (let r = 0; r < hostileRounds + 1; r += 1) {
+      for (const [i, setup] of setups.entries()) {
+        // One reader per kind of setup would need three: the hostile reader's following list is rewritten instead.
+        if (setup.reader === hostileReader) await writeFollowing(hostileReader, setup.follows);
+        else if (r === 0) await writeFollowing(plainReader, setup.follows);
+        const start = performance.now();
+        const result = await getTimeline({ webId: setup.reader.webId, fetch: setup.reader.session.fetch }, { limit, followMoves: false });
+        if (r > 0) times[i]!.push(performance.now() - start); // round 0 warms up
+        last[i] = { posts: result.posts.length, errors: result.errors.length, futureDated: result.futureDated ?? 0 };
+      }
+    }
+    const base = median(times[0]!);
+    log('| following | median ms | ratio | posts | sources in errors | future-dated left out |');
+    log('| --- | --- | --- | --- | --- | --- |');
+    setups.forEach((setup, i) => {
+      const m = median(times[i]!);
+      log(`| ${setup.name} | ${m.toFixed(0)} | ${(m / base).toFixed(2)} | ${last[i]!.posts} | ${last[i]!.errors} | ${last[i]!.futureDated} |`);
+    });
+  } finally {
+    await hostile.stop();
   }
 }

@@ -1,3 +1,5 @@
+import { dirname } from 'node:path';
+
 /** Base class of every error Hearth throws on purpose; `code` is stable, `message` is for people. */
 export class HearthError extends Error {
   /** A stable machine-readable code, e.g. `PORT_IN_USE`. */
@@ -38,10 +40,50 @@ export class NotFoundError extends HttpError {}
 /** The server refused the request (401/403). */
 export class ForbiddenError extends HttpError {}
 
-/** The server could not be reached at all (refused, DNS, timeout). */
+/** The server could not be reached at all (refused, DNS, timeout); `hint` (e.g. "Is the pod server running?") ends the message. */
 export class NetworkError extends HearthError {
-  constructor(url: string, cause: unknown) {
-    super('NETWORK', `Cannot reach ${url}: ${describe(cause)}. Is the server running?`, { cause });
+  /** The URL that could not be reached. */
+  readonly url: string;
+  constructor(url: string, cause: unknown, hint?: string) {
+    super('NETWORK', `Cannot reach ${url} (${networkReason(cause)}).${hint ? ` ${hint}` : ''}`, { cause });
+    this.url = url;
+  }
+}
+
+/** A local file could not be read or written (missing, a folder, no permission, already there). */
+export class FileError extends HearthError {
+  /** The file. */
+  readonly path: string;
+  constructor(code: 'FILE_NOT_FOUND' | 'FILE_EXISTS' | 'FILE_ACCESS', path: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.path = path;
+  }
+}
+
+/** A FileError saying in plain words why `path` could not be read (or written): no `ENOENT: ...`. */
+export function fileError(path: string, error: unknown, doing: 'read' | 'write'): FileError {
+  const code = (error as { code?: string } | undefined)?.code;
+  const cause = { cause: error };
+  const folder = dirname(path);
+  switch (code) {
+    case 'ENOENT':
+      return doing === 'read' ? new FileError('FILE_NOT_FOUND', path, `There is no file ${path}.`, cause)
+        : new FileError('FILE_NOT_FOUND', path, `Cannot write ${path}: the folder ${folder} does not exist.`, cause);
+    case 'ENOTDIR':
+      return new FileError('FILE_NOT_FOUND', path, `Cannot ${doing} ${path}: part of that path is a file, not a folder.`, cause);
+    case 'EISDIR':
+      return new FileError('FILE_ACCESS', path, `${path} is a folder, not a file.`, cause);
+    case 'EACCES':
+    case 'EPERM':
+      return new FileError('FILE_ACCESS', path, `Cannot ${doing} ${path}: permission denied.`, cause);
+    case 'EEXIST':
+      return new FileError('FILE_EXISTS', path, `${path} already exists.`, cause);
+    case 'ENOSPC':
+      return new FileError('FILE_ACCESS', path, `Cannot write ${path}: the disk is full.`, cause);
+    case 'EROFS':
+      return new FileError('FILE_ACCESS', path, `Cannot write ${path}: the disk is read-only.`, cause);
+    default:
+      return new FileError('FILE_ACCESS', path, `Cannot ${doing} ${path}: ${describe(error)}.`, cause);
   }
 }
 
@@ -69,6 +111,28 @@ export function describe(error: unknown): string {
     return code && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
   }
   return String(error);
+}
+
+/** Why a request got no answer, in a few plain words: "connection refused", "no such host", "no answer within 5 s". */
+export function networkReason(cause: unknown): string {
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', EAI_AGAIN: 'the host name could not be looked up',
+    ECONNRESET: 'the connection was reset', EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'the connection timed out', UND_ERR_CONNECT_TIMEOUT: 'the connection timed out', UND_ERR_SOCKET: 'the connection was closed',
+    UND_ERR_HEADERS_TIMEOUT: 'no answer in time', UND_ERR_BODY_TIMEOUT: 'the answer stopped coming', EPIPE: 'the connection was closed',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another name', CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed', SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate is self-signed',
+  };
+  for (let current = cause as { code?: unknown; cause?: unknown; message?: unknown; name?: unknown } | undefined, depth = 0; current && depth < 5;
+    current = current.cause as typeof current, depth += 1) {
+    if (typeof current.code === 'string' && reasons[current.code]) return reasons[current.code]!;
+    if (current.name === 'TimeoutError') return 'no answer in time';
+    const message = typeof current.message === 'string' ? current.message : '';
+    const named = Object.keys(reasons).find((code) => message.includes(code));
+    if (named) return reasons[named]!;
+  }
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return message === 'fetch failed' || message === '' ? 'network error' : message;
 }
 
 function statusCode(status: number): string {

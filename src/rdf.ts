@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Parser, Writer, type Quad, type Term } from 'n3';
 import { HearthError } from './errors.js';
 import { ACL, ACP, AS, DCT, FOAF, LDP, PIM, RDF, SOLID, XSD } from './vocab.js';
@@ -87,3 +88,155 @@ export function termKey(t: Term): string {
   if (t.termType === 'DefaultGraph') return '';
   return `?${t.value}`;
 }
+
+/** Data read from somewhere holds more triples than Hearth reads from one document. */
+export class TooManyTriplesError extends BadDataError {
+  constructor(url: string, maxTriples: number) {
+    super(url, `${url} holds more than ${maxTriples} triples: more than Hearth reads from one document`);
+  }
+}
+
+/** Most triples read from one document of someone else's unless told otherwise. */
+export const defaultMaxTriples = 100_000;
+
+/**
+ * An incremental parse of Turtle from an untrusted source, fed piece by piece (`write`, then `end`): it stops at once at
+ * `maxTriples` triples, so memory stays bounded by the limit, not by what dense Turtle such as long lists expands to.
+ * Throws BadDataError (TooManyTriplesError past the limit), never a parser crash.
+ */
+export class BoundedTurtleParser {
+  private readonly quads: Quad[] = [];
+  private readonly input = new EventEmitter();
+  private failure: unknown;
+
+  constructor(private readonly url: string, private readonly maxTriples = defaultMaxTriples) {
+    // The parser reads from an emitter fed by hand: pieces stay strings (a surrogate pair cut in two is joined again),
+    // and a throw from the quad callback stops the parse in the middle of a piece.
+    new Parser({ baseIRI: url }).parse(this.input, {
+      onQuad: (error, quad) => {
+        if (error) this.failure ??= error;
+        else if (quad) {
+          if (this.quads.length >= this.maxTriples) throw new TooManyTriplesError(this.url, this.maxTriples);
+          this.quads.push(quad);
+        }
+      },
+    });
+  }
+
+  /** Triples parsed so far. */
+  get size(): number {
+    return this.quads.length;
+  }
+
+  /** Parses one more piece of the text. */
+  write(text: string): void {
+    this.step(() => this.input.emit('data', text));
+  }
+
+  /** Ends the text: answers every triple, or throws when the text ends in the middle of a statement. */
+  end(): Quad[] {
+    this.step(() => this.input.emit('end'));
+    return this.quads;
+  }
+
+  private step(action: () => void): void {
+    if (this.failure === undefined) {
+      try {
+        action();
+      } catch (error: unknown) {
+        this.failure = error;
+      }
+    }
+    if (this.failure === undefined) return;
+    if (this.failure instanceof BadDataError) throw this.failure;
+    const message = this.failure instanceof Error ? this.failure.message : String(this.failure);
+    throw new BadDataError(this.url, `${this.url} is not valid Turtle: ${message}`);
+  }
+}
+
+/**
+ * Parses Turtle from an untrusted source without letting it take the process: at most `maxTriples` triples (see
+ * BoundedTurtleParser), in slices of `sliceChars` characters (default 64 K) with a turn of the event loop between them, so
+ * other work goes on. Throws BadDataError (TooManyTriplesError past the limit); the signal's reason when it aborts.
+ */
+export async function parseTurtleBounded(text: string, url: string,
+  options: { maxTriples?: number; sliceChars?: number; signal?: AbortSignal } = {}): Promise<Quad[]> {
+  const slice = Math.max(2, options.sliceChars ?? 64 * 1024);
+  const parser = new BoundedTurtleParser(url, options.maxTriples ?? defaultMaxTriples);
+  for (let start = 0; start < text.length; start += slice) {
+    options.signal?.throwIfAborted();
+    parser.write(text.slice(start, start + slice));
+    if (start + slice < text.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+  options.signal?.throwIfAborted();
+  return parser.end();
+}
+
+const rdfTypeIri = `${RDF}type`;
+
+/**
+ * Triples grouped by subject (and, for subjects with many, by predicate), in one pass: a lookup costs what it finds, not
+ * a scan of every triple, so reading many subjects of a document is linear in its size.
+ */
+export class QuadIndex {
+  private readonly subjects = new Map<string, Quad[]>();
+  private readonly byPredicate = new Map<string, Map<string, Term[]>>();
+  private readonly types = new Map<string, string[]>();
+
+  constructor(quads: Iterable<Quad>) {
+    for (const q of quads) {
+      const about = this.subjects.get(q.subject.value);
+      if (about) about.push(q);
+      else this.subjects.set(q.subject.value, [q]);
+      if (q.predicate.value === rdfTypeIri && q.subject.termType === 'NamedNode') {
+        const typed = this.types.get(q.object.value);
+        if (typed) typed.push(q.subject.value);
+        else this.types.set(q.object.value, [q.subject.value]);
+      }
+    }
+  }
+
+  /** The first object of `subject predicate ?`. */
+  objectOf(subject: string, predicate: string): Term | undefined {
+    const about = this.subjects.get(subject);
+    if (!about) return undefined;
+    if (about.length <= smallSubject) return about.find((q) => q.predicate.value === predicate)?.object;
+    return this.predicatesOf(subject, about).get(predicate)?.[0];
+  }
+
+  /** Every object of `subject predicate ?`. */
+  objectsOf(subject: string, predicate: string): Term[] {
+    const about = this.subjects.get(subject);
+    if (!about) return [];
+    if (about.length <= smallSubject) return about.filter((q) => q.predicate.value === predicate).map((q) => q.object);
+    return [...this.predicatesOf(subject, about).get(predicate) ?? []];
+  }
+
+  /** Whether `subject` has `rdf:type type`. */
+  hasType(subject: string, type: string): boolean {
+    return this.objectsOf(subject, rdfTypeIri).some((t) => t.value === type);
+  }
+
+  /** Subjects (named nodes) with `rdf:type type`, each once, in document order. */
+  subjectsOfType(type: string): string[] {
+    return [...new Set(this.types.get(type) ?? [])];
+  }
+
+  /** The objects of a subject with many triples, by predicate (made once, on first use). */
+  private predicatesOf(subject: string, about: Quad[]): Map<string, Term[]> {
+    let predicates = this.byPredicate.get(subject);
+    if (!predicates) {
+      predicates = new Map();
+      for (const q of about) {
+        const objects = predicates.get(q.predicate.value);
+        if (objects) objects.push(q.object);
+        else predicates.set(q.predicate.value, [q.object]);
+      }
+      this.byPredicate.set(subject, predicates);
+    }
+    return predicates;
+  }
+}
+
+/** Subjects with at most this many triples are scanned; larger ones get a map by predicate. */
+const smallSubject = 32;

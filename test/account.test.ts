@@ -173,7 +173,7 @@ describe('hearth account create with bad input', () => {
       await saveAccount(ghostHome, gone);
       const result = await runCli(['whoami'], { env: { HEARTH_HOME: ghostHome } });
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toMatch(new RegExp(`^hearth: Cannot reach http://localhost:${port}/: .*ECONNREFUSED.*Is the server running\\?\n$`, 'u'));
+      expect(result.stderr).toMatch(new RegExp(`^hearth: Cannot reach http://localhost:${port}/ \\(connection refused\\)\\. Is the pod server running\\? ghost's pod lives there\\.\n$`, 'u'));
       expect(result.stderr).not.toContain('not-a-real-secret');
     } finally {
       await rm(ghostHome, { recursive: true, force: true });

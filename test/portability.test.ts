@@ -19,7 +19,9 @@ import { startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
 import { freePort } from './support/ports.js';
 import { createUser, uniqueName, type TestUser } from './support/users.js';
 
-const png = (seed: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i * 31 + seed * 7) % 256));
+// Bytes that start as a PNG does (Hearth checks an image's content, not its name), then differ by seed.
+const png = (seed: number, size: number) => Buffer.from(Array.from({ length: size }, (_, i) => (i < 8 ? pngSignature[i]! : (i * 31 + seed * 7) % 256)));
+const pngSignature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe('hearth export, import and move', () => {
   const serverA = inject('baseUrl');

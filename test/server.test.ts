@@ -75,6 +75,53 @@ describe('the pod server', () => {
     expect(stdout).toContain('Stopped.');
   });
 
+  it('`hearth serve` exits within seconds of one SIGTERM with a WebSocket channel, a notification stream and an idle keep-alive connection open', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-sigterm-'));
+    cleanup.push(async () => rm(dir, { recursive: true, force: true }));
+    const port = await freePort();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dir],
+      { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanup.push(async () => { child.kill('SIGKILL'); });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    await waitFor(() => stdout.includes('ready at'), 60_000);
+    const base = `http://localhost:${port}/`;
+    const account = await createAccount({ server: base, name: 'open', email: 'open@example.org', password: 'a long password' });
+    // What an hour of use leaves open: an app session, a WebSocket channel, a notification stream, an idle keep-alive socket.
+    const session = await openSession({ server: base, clientId: account.manager.id, clientSecret: account.manager.secret });
+    const topic = `${account.podUrl}profile/card`;
+    const channel = await session.fetch(`${base}.notifications/WebSocketChannel2023/`, { method: 'POST', headers: { 'content-type': 'application/ld+json' },
+      body: JSON.stringify({ '@context': ['https://www.w3.org/ns/solid/notification/v1'], type: 'http://www.w3.org/ns/solid/notifications#WebSocketChannel2023', topic }) });
+    expect(channel.status).toBe(200);
+    const { default: WebSocket } = await import('ws');
+    const socket = new WebSocket((await channel.json() as { receiveFrom: string }).receiveFrom);
+    const socketClosed = new Promise<number>((resolve) => socket.on('close', resolve));
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+    const stream = await session.fetch(`${base}.notifications/StreamingHTTPChannel2023/${encodeURIComponent(topic)}`);
+    expect(stream.status).toBe(200);
+    const streamEnded = (async () => {
+      const reader = stream.body!.getReader();
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })().catch(() => 'cut');
+    const { Agent, get } = await import('node:http');
+    const agent = new Agent({ keepAlive: true });
+    await new Promise<void>((resolve, reject) => get(`${base}.account/`, { agent }, (response) => { response.resume(); response.on('end', resolve); }).on('error', reject));
+    expect(Object.values(agent.freeSockets).flat()).toHaveLength(1);
+
+    const signalled = Date.now();
+    child.kill('SIGTERM');
+    const ended = await Promise.race([exited, new Promise<'still running'>((resolve) => setTimeout(() => resolve('still running'), 8_000))]);
+    expect(ended).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalled).toBeLessThan(8_000);
+    expect(stdout).toContain('Stopped.');
+    expect(await socketClosed).toBe(1001);
+    expect(await streamEnded).toBe('ended');
+    agent.destroy();
+    await session.logout();
+  });
+
   it('keeps data across a restart on the same folder', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hearth-restart-'));
     cleanup.push(async () => rm(dataDir, { recursive: true, force: true }));

@@ -74,13 +74,16 @@ export interface FetchBounds {
   timeoutMs?: number;
   /** Read at most this many bytes (default 64 KiB). */
   maxBytes?: number;
+  /** An overall deadline this fetch is part of (e.g. a whole listing of access requests). */
+  signal?: AbortSignal;
 }
 
 /** Fetches and checks a Solid-OIDC Client ID Document (bounded in time and size); answers the app it describes. */
 export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch = fetch, bounds: FetchBounds = {}): Promise<AppInfo> {
   if (!isClientIdUrl(url)) throw new ClientIdDocumentError(url, `"${url}" is not an http(s) URL, so it cannot be a Client ID Document.`);
   // Bounded like every read of someone else's data: size, time and redirects (src/social/remote.ts).
-  const { text } = await readBounded(fetchFn, url, { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536 },
+  const { text } = await readBounded(fetchFn, url, { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536,
+    ...(bounds.signal ? { signal: bounds.signal } : {}) },
     'application/ld+json, application/json');
   let json: Record<string, unknown>;
   try {

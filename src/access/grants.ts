@@ -1,5 +1,5 @@
 import type { Quad } from 'n3';
-import { HearthError, httpErrorFor } from '../errors.js';
+import { HearthError, InvalidInputError, httpErrorFor } from '../errors.js';
 import { areaUrl, podAreas, type PodArea } from '../social/layout.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { ACP } from '../vocab.js';
@@ -7,7 +7,7 @@ import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr,
 import { readAcrRules, type AcrReading } from './acr-rules.js';
 import { privateRecordUrls, profileDocumentOf } from './private.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
-import { grantModes, readRecord, readRecordSnapshot, updateRecord, type AppRecord, type GrantEntry, type GrantMode } from './record.js';
+import { grantModes, readRecord, readRecordSnapshot, updateRecord, type AppRecord, type GrantEntry, type GrantMode, type RecordSnapshot } from './record.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 
 /** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
@@ -124,24 +124,115 @@ async function resolveApp(app: string | AppInfo, apps: AppRecord[]): Promise<App
  * The record is written first, then the ACR: a failure between the two shows as drift in `checkGrants`,
  * never as access the record does not show. `app` is an app of the record (id or name), a Client ID Document URL, or an AppInfo.
  */
-export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[]): Promise<{ app: AppInfo; grant: GrantEntry }> {
-  const wanted = checkModes(modes);
-  const { container, area } = resolveTarget(owner.podUrl, target);
-  refuseProfileWrites(owner, container, wanted);
+export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[],
+  options: GrantOptions = {}): Promise<{ app: AppInfo; grant: GrantEntry }> {
+  const { app: info, grants } = await grantAccessAll(owner, app, [{ target, modes }], options);
+  return { app: info, grant: grants[0]! };
+}
+
+/** One part of a grant: an area (`posts`) or container path (`notes/`), and the modes on it. */
+export interface GrantPart {
+  /** An area name, a container path in the pod, or its full URL. */
+  target: string;
+  /** read, append, write. */
+  modes: readonly string[];
+}
+
+/** How a grant treats containers that do not exist yet. */
+export interface GrantOptions {
+  /** Create missing containers named by path (not areas) before granting; default false: a missing container is refused. */
+  create?: boolean;
+}
+
+/** A grant checked in full and not written yet (see `planGrant`). */
+export interface GrantPlan {
+  /** The app, from the record or its Client ID Document. */
+  app: AppInfo;
+  /** Each container with the modes asked for there (parts naming one container are merged). */
+  parts: { target: string; container: string; area?: PodArea; modes: GrantMode[] }[];
+  /** Containers named by path that do not exist (created by `grantAccessAll` with `create`, else refused). */
+  missing: string[];
+}
+
+/**
+ * Checks every part of a grant without writing anything: modes, targets inside the pod, no write to the WebID profile's
+ * container, the app known, and (unless `create`) every container named by path present. Throws the first problem found;
+ * missing containers are all named in one error.
+ */
+export async function planGrant(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[], options: GrantOptions = {}): Promise<GrantPlan> {
+  return (await checkGrant(owner, app, parts, options)).plan;
+}
+
+/** `planGrant`, and the record as it was read for it (the grant writes over that version, or again if it changed). */
+async function checkGrant(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[],
+  options: GrantOptions): Promise<{ plan: GrantPlan; snapshot: RecordSnapshot }> {
+  if (parts.length === 0) throw new InvalidInputError('Nothing to grant: name an area or container and its modes, e.g. read on posts.');
+  const byContainer = new Map<string, GrantPlan['parts'][number]>();
+  for (const part of parts) {
+    const wanted = checkModes(part.modes);
+    const { container, area } = resolveTarget(owner.podUrl, part.target);
+    const known = byContainer.get(container);
+    const modes = grantModes.filter((m) => wanted.includes(m) || known?.modes.includes(m));
+    refuseProfileWrites(owner, container, modes);
+    byContainer.set(container, { target: known?.target ?? part.target, container, ...(area ? { area } : {}), modes });
+  }
   const snapshot = await readRecordSnapshot(owner);
   const info = await resolveApp(app, snapshot.apps);
-  if (!area) await requireContainer(owner.fetch, container, target);
-  let grant: GrantEntry | undefined;
+  const planned = [...byContainer.values()];
+  const present = await Promise.all(planned.map(async (part) => part.area !== undefined || containerExists(owner.fetch, part.container)));
+  const missing = planned.filter((_, index) => !present[index]);
+  if (missing.length > 0 && !options.create) {
+    throw new UnknownAreaError(`There is no container ${missing.map((p) => `${p.target} (${p.container})`).join(', ')} in the pod: ` +
+      'nothing was granted. Create it first, or let the grant create it (--create).');
+  }
+  return { plan: { app: info, parts: planned, missing: missing.map((p) => p.container) }, snapshot };
+}
+
+/**
+ * Grants an app several parts at once, all or none: every part is checked first (`planGrant`), so a bad or missing
+ * part leaves everything as it was; with `create`, missing containers are made then. The record is written once, then
+ * each ACR; if an ACR cannot be written, the ACRs already changed and then the record are put back as they were.
+ */
+export async function grantAccessAll(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[],
+  options: GrantOptions = {}): Promise<{ app: AppInfo; grants: GrantEntry[]; created: string[] }> {
+  const { plan, snapshot } = await checkGrant(owner, app, parts, options);
+  for (const container of plan.missing) await createContainer(owner.fetch, container);
+  const info = plan.app;
+  const before = snapshot.apps.find((a) => a.id === info.id);
+  const grants: GrantEntry[] = [];
   await updateRecord(owner, (apps) => {
+    grants.length = 0;
     const known = apps.find((a) => a.id === info.id);
-    const old = known?.grants.find((g) => g.container === container);
-    grant = { container, ...(area ? { area } : {}), modes: grantModes.filter((m) => wanted.includes(m) || old?.modes.includes(m)), since: old?.since ?? new Date().toISOString() };
-    const entry: AppRecord = { ...known, ...info, since: known?.since ?? new Date().toISOString(),
-      grants: [...(known?.grants ?? []).filter((g) => g.container !== container), grant] };
+    const now = new Date().toISOString();
+    for (const part of plan.parts) {
+      const old = known?.grants.find((g) => g.container === part.container);
+      grants.push({ container: part.container, ...(part.area ? { area: part.area } : {}),
+        modes: grantModes.filter((m) => part.modes.includes(m) || old?.modes.includes(m)), since: old?.since ?? now });
+    }
+    const changed = new Set(grants.map((g) => g.container));
+    const entry: AppRecord = { ...known, ...info, since: known?.since ?? now,
+      grants: [...(known?.grants ?? []).filter((g) => !changed.has(g.container)), ...grants] };
     return [...apps.filter((a) => a.id !== info.id), entry];
   }, snapshot);
-  await setAppModes(owner, container, info.id, grant!.modes);
-  return { app: info, grant: grant! };
+  const written: GrantEntry[] = [];
+  try {
+    for (const grant of grants) {
+      await setAppModes(owner, grant.container, info.id, grant.modes);
+      written.push(grant);
+    }
+  } catch (error: unknown) {
+    await undoGrants(owner, info.id, before, written).catch(() => undefined);
+    throw error;
+  }
+  return { app: info, grants, created: plan.missing };
+}
+
+/** Puts back the ACRs a failed grant changed, then the app's record entry (ACRs first: the record never shows less). */
+async function undoGrants(owner: PodOwner, appId: string, before: AppRecord | undefined, written: readonly GrantEntry[]): Promise<void> {
+  for (const grant of written) {
+    await setAppModes(owner, grant.container, appId, before?.grants.find((g) => g.container === grant.container)?.modes ?? []);
+  }
+  await updateRecord(owner, (apps) => [...apps.filter((a) => a.id !== appId), ...(before ? [before] : [])]);
 }
 
 /**
@@ -342,8 +433,25 @@ function withoutClientPolicies(quads: Quad[], clientId?: string): Quad[] {
   return quads.filter((q) => !gone.has(q.subject.value) && !gone.has(q.object.value));
 }
 
-async function requireContainer(fetchFn: typeof fetch, container: string, target: string): Promise<void> {
+/** Whether a container exists (HEAD with the owner's fetch); other refusals are errors. */
+async function containerExists(fetchFn: typeof fetch, container: string): Promise<boolean> {
   const response = await fetchFn(container, { method: 'HEAD' });
-  if (response.status === 404) throw new UnknownAreaError(`There is no container ${target} in the pod (${container}): create it first.`);
+  await response.body?.cancel();
+  if (response.status === 404) return false;
   if (!response.ok) throw await httpErrorFor(response, `Checking ${container}`);
+  return true;
+}
+
+/**
+ * Creates an empty container (and any missing containers above it, as the server does) for a grant; one made meanwhile
+ * by someone else is fine. Only paths inside the pod reach here (`resolveTarget` checked them).
+ */
+export async function createContainer(fetchFn: typeof fetch, container: string): Promise<void> {
+  if (!container.endsWith('/')) throw new UnknownAreaError(`"${container}" is not a container: container paths end with "/".`);
+  const response = await fetchFn(container, { method: 'PUT', headers: { 'content-type': 'text/turtle', 'if-none-match': '*' }, body: '' });
+  if (response.ok || response.status === 412) {
+    await response.body?.cancel();
+    return;
+  }
+  throw await httpErrorFor(response, `Creating the container ${container}`);
 }

@@ -2,8 +2,9 @@ import { DataFactory, type Quad } from 'n3';
 import { HearthError, NotFoundError } from '../errors.js';
 import { readProfileLinks } from '../social/discovery.js';
 import { areaUrl } from '../social/layout.js';
-import { readRdf } from '../social/remote.js';
-import { deleteInboxItem, listInboxUrls, sendToInbox } from '../social/inbox.js';
+import { Deadline, SilentOrigins, mapFair, originOf } from '../social/deadline.js';
+import { mapBounded, readRdf } from '../social/remote.js';
+import { deleteInboxItem, listInbox, maxInboxItemBytes, scanInbox, sendToInbox } from '../social/inbox.js';
 import { ACL, AS, HEARTH, RDF, XSD } from '../vocab.js';
 import { clientMatcherTerm } from './acr.js';
 import { cleanText } from '../text.js';
@@ -95,31 +96,87 @@ export async function requestAccess(app: AppSession, ownerWebId: string, needs: 
   return sendToInbox(app.fetch, inbox, quads);
 }
 
-/** The pending access requests in the owner's inbox (other items are left alone). */
-export async function listAccessRequests(owner: PodOwner, options: { maxItems?: number } = {}): Promise<AccessRequest[]> {
-  const inbox = areaUrl(owner.podUrl, 'inbox');
-  const urls = (await listInboxUrls(owner.fetch, inbox)).slice(-(options.maxItems ?? 500));
+/** Most inbox items `listAccessRequests` reads, newest first, unless told otherwise. */
+export const maxRequestItems = 500;
+
+/** Bounds of listing access requests. */
+export interface RequestListOptions {
+  /** Most inbox items read, newest first by the server's times (default `maxRequestItems`). */
+  maxItems?: number;
+  /** Time for the whole listing, Client ID Documents included (default 20 s): an app whose document is not read by then is named by its host. */
+  deadlineMs?: number;
+  /** Time for one Client ID Document (default 5 s). */
+  timeoutMs?: number;
+  /** Aborts the listing (it then ends as at its deadline). */
+  signal?: AbortSignal;
+  /** Read Client ID Documents to name the apps (default true); false names them by host, as when a document cannot be read. */
+  fetchApps?: boolean;
+}
+
+/** What one bounded look at the inbox found for access requests. */
+export interface AccessRequestList {
+  /** The pending requests, newest first (by when the inbox received them). */
+  requests: AccessRequest[];
+  /** Inbox items not looked at: beyond `maxItems`, not reached within the deadline, or unreadable just now. */
+  unread: number;
+  /** True when the inbox held more items than can be listed at once. */
+  truncated: boolean;
+  /** Client ID Documents not read within the deadline (those apps are named by their host). */
+  late: number;
+}
+
+type ParsedRequest = Omit<AccessRequest, 'app'>;
+
+/**
+ * The pending access requests in the owner's inbox (other items are left alone), within bounds: the newest `maxItems`
+ * items, read 8 at a time; Client ID Documents fetched once per client id, 8 at a time and at most 3 per server, a
+ * server that gave no answer not asked again; everything within `deadlineMs`.
+ */
+export async function readAccessRequests(owner: PodOwner, options: RequestListOptions = {}): Promise<AccessRequestList> {
+  const deadline = new Deadline(options.deadlineMs ?? 20_000, options.signal);
+  const reading = deadline.within(deadline.ms * 0.6);
+  const scan = await scanInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'), (url, quads) => parseRequest(owner, url, quads),
+    { deadline: reading, maxItems: options.maxItems ?? maxRequestItems });
+  const parsed = scan.items.flatMap((item) => (item.value ? [item.value] : []));
+  const { requests, late } = await withApps(owner, parsed, options.fetchApps === false ? undefined : deadline, options.timeoutMs);
+  return { requests, unread: scan.unread, truncated: scan.truncated, late };
+}
+
+/** The pending access requests in the owner's inbox, newest first: `readAccessRequests`' list. */
+export async function listAccessRequests(owner: PodOwner, options: RequestListOptions = {}): Promise<AccessRequest[]> {
+  return (await readAccessRequests(owner, options)).requests;
+}
+
+/**
+ * Names the app of each request: from the owner's record, else from its Client ID Document (fetched once per client id,
+ * bounded as described at `readAccessRequests`; none without `deadline`), else by its host or credential name.
+ */
+async function withApps(owner: PodOwner, parsed: readonly ParsedRequest[], deadline: Deadline | undefined, timeoutMs?: number): Promise<{ requests: AccessRequest[]; late: number }> {
   const apps = await readRecord(owner);
-  const documents = new Map<string, Promise<AppInfo | undefined>>();
-  const found: AccessRequest[] = [];
-  for (let start = 0; start < urls.length; start += 10) {
-    const batch = await Promise.all(urls.slice(start, start + 10).map(async (url) => {
-      const parsed = await readRequest(owner, url);
-      if (!parsed) return undefined;
-      let app: AppInfo | undefined = apps.find((a) => a.id === parsed.clientId);
-      if (!app && isClientIdUrl(parsed.clientId)) {
-        if (!documents.has(parsed.clientId)) documents.set(parsed.clientId, fetchClientIdDocument(parsed.clientId).catch(() => undefined));
-        app = await documents.get(parsed.clientId);
-      }
-      const known = Boolean(app && apps.some((a) => a.id === parsed.clientId));
-      const fallback: AppInfo = isClientIdUrl(parsed.clientId)
-        ? { id: parsed.clientId, name: `${new URL(parsed.clientId).host} (its Client ID Document cannot be read)`, kind: 'client-id-document' }
-        : { id: parsed.clientId, name: `${parsed.clientId.replace(/_[0-9a-f-]{36}$/u, '')} (a client credential Hearth did not make)`, kind: 'client-credential' };
-      return { ...parsed, app: { ...(app ?? fallback), known } };
-    }));
-    for (const request of batch) if (request) found.push(request);
-  }
-  return found;
+  const wanted = deadline ? [...new Set(parsed.map((p) => p.clientId))].filter((id) => !apps.some((a) => a.id === id) && isClientIdUrl(id)) : [];
+  const silent = new SilentOrigins((timeoutMs ?? 5000) * 0.9);
+  const documents = new Map<string, AppInfo>();
+  let late = 0;
+  await mapFair(wanted, (id) => originOf(id) ?? '', 8, 3, async (id) => {
+    if (!deadline || deadline.passed) {
+      late += 1;
+      return;
+    }
+    try {
+      documents.set(id, await silent.guard(id, deadline, () => fetchClientIdDocument(id, fetch, { signal: deadline.signal, ...(timeoutMs ? { timeoutMs } : {}) })));
+    } catch {
+      if (deadline.passed) late += 1;
+    }
+  });
+  const requests = parsed.map((request): AccessRequest => {
+    const known = apps.find((a) => a.id === request.clientId);
+    const app: AppInfo | undefined = known ?? documents.get(request.clientId);
+    const fallback: AppInfo = isClientIdUrl(request.clientId)
+      ? { id: request.clientId, name: `${new URL(request.clientId).host} (its Client ID Document cannot be read)`, kind: 'client-id-document' }
+      : { id: request.clientId, name: `${request.clientId.replace(/_[0-9a-f-]{36}$/u, '')} (a client credential Hearth did not make)`, kind: 'client-credential' };
+    return { ...request, app: { ...(app ?? fallback), known: Boolean(known) } };
+  });
+  return { requests, late };
 }
 
 /** Grants exactly what a request asked for, to the client it names, then removes it from the inbox. */
@@ -140,21 +197,39 @@ export async function denyAccessRequest(owner: PodOwner, id: string): Promise<Ac
   return request;
 }
 
-async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> {
-  const requests = await listAccessRequests(owner);
-  const request = requests.find((r) => r.id === id || r.url === id);
-  if (!request) throw new UnknownRequestError(id);
-  return request;
+/** Refuses requests already listed (`hearth apps deny --all`): removes exactly those items, granting nothing. */
+export async function denyAccessRequests(owner: PodOwner, requests: readonly AccessRequest[]): Promise<AccessRequest[]> {
+  const done = await mapBounded(requests, 8, async (request) => deleteInboxItem(owner.fetch, request.url));
+  return requests.filter((_, index) => done[index]);
 }
 
-/** Reads one inbox item as an access request; undefined when it is not one (or not readable, too large, not Turtle). */
-async function readRequest(owner: PodOwner, url: string): Promise<Omit<AccessRequest, 'app'> | undefined> {
-  let quads: Quad[];
+/** One request by id, read on its own: however full the inbox, a listed request can be answered. */
+async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> {
+  const { entries } = await listInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'));
+  const entry = entries.find((e) => !e.container && (idOf(e.url) === id || e.url === id));
+  if (!entry) throw new UnknownRequestError(id);
+  let parsed: ParsedRequest | undefined;
   try {
-    ({ quads } = await readRdf(owner.fetch, url, { maxBytes: 65_536, timeoutMs: 10_000 }));
+    parsed = parseRequest(owner, entry.url, (await readRdf(owner.fetch, entry.url, { maxBytes: maxInboxItemBytes, timeoutMs: 10_000 })).quads);
   } catch {
-    return undefined;
+    parsed = undefined;
   }
+  if (!parsed) throw new UnknownRequestError(id);
+  return (await withApps(owner, [parsed], new Deadline(20_000))).requests[0]!;
+}
+
+/** The short id of an inbox item: the last segment of its URL. */
+function idOf(url: string): string {
+  const segment = new URL(url).pathname.split('/').pop() ?? url;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Reads one inbox item's triples as an access request; undefined when it is not one. */
+function parseRequest(owner: PodOwner, url: string, quads: readonly Quad[]): ParsedRequest | undefined {
   const value = (s: string, p: string) => quads.find((q) => q.subject.value === s && q.predicate.value === p)?.object;
   const values = (s: string, p: string) => quads.filter((q) => q.subject.value === s && q.predicate.value === p).map((q) => q.object.value);
   const subject = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === `${INTEROP}AccessRequest`)?.subject.value;
@@ -162,7 +237,8 @@ async function readRequest(owner: PodOwner, url: string): Promise<Omit<AccessReq
   const clientId = value(subject, `${HEARTH}clientId`)?.value;
   if (!clientId || clientId.length > 500) return undefined;
   const problems: string[] = [];
-  const needs = values(subject, `${INTEROP}hasAccessNeedGroup`).flatMap((group) => values(group, `${INTEROP}hasAccessNeed`)).slice(0, 20).map((need) => {
+  // At most 20 groups and 20 needs are read: an item naming thousands costs no more than that.
+  const needs = values(subject, `${INTEROP}hasAccessNeedGroup`).slice(0, 20).flatMap((group) => values(group, `${INTEROP}hasAccessNeed`)).slice(0, 20).map((need) => {
     const target = cleanText(value(need, `${HEARTH}area`)?.value ?? '', 200);
     const modes = values(need, `${INTEROP}accessMode`).map((iri) => iri.startsWith(ACL) ? iri.slice(ACL.length).toLowerCase() : iri);
     const bad = modes.filter((mode) => !(grantModes as readonly string[]).includes(mode));
@@ -182,7 +258,7 @@ async function readRequest(owner: PodOwner, url: string): Promise<Omit<AccessReq
   const from = value(subject, `${INTEROP}fromSocialAgent`)?.value;
   const published = value(subject, `${AS}published`)?.value;
   return {
-    id: decodeURIComponent(new URL(url).pathname.split('/').pop() ?? url), url, clientId, needs,
+    id: idOf(url), url, clientId, needs,
     reason: cleanText(value(subject, `${AS}summary`)?.value ?? '', 500),
     ...(from ? { from: cleanText(from, 300) } : {}), ...(published ? { published: cleanText(published, 40) } : {}),
     ...(problems.length ? { problem: problems.join('; ') } : {}),

@@ -37,10 +37,15 @@ export async function saveAccount(home: string, account: StoredAccount): Promise
   // The folders Hearth makes are its owner's alone; a HEARTH_HOME that already existed keeps its mode.
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
-  const file = join(dir, `${fileSafe(accountKey(account))}.json`);
+  const file = accountFile(home, account);
   await writePrivate(file, `${JSON.stringify(account, null, 2)}\n`);
   await writePrivate(join(home, 'current'), `${accountKey(account)}\n`);
   return file;
+}
+
+/** The file an account's credentials are kept in, under `home`. */
+export function accountFile(home: string, account: Pick<StoredAccount, 'name' | 'server'>): string {
+  return join(home, 'accounts', `${fileSafe(accountKey(account))}.json`);
 }
 
 /** Loads an account by key (`name@host:port`, or just `name` when that is unambiguous); default: the current one. */
@@ -62,7 +67,7 @@ export async function loadAccount(home: string, key?: string): Promise<StoredAcc
 /** Removes an account's stored credentials (after the account was deleted); clears `current` if it was that one. */
 export async function forgetAccount(home: string, account: Pick<StoredAccount, 'name' | 'server'>): Promise<void> {
   const key = accountKey(account);
-  await rm(join(home, 'accounts', `${fileSafe(key)}.json`), { force: true });
+  await rm(accountFile(home, account), { force: true });
   if (await readCurrent(home) === key) await rm(join(home, 'current'), { force: true });
 }
 
@@ -76,9 +81,32 @@ export async function listAccounts(home: string): Promise<StoredAccount[]> {
   }
   const accounts: StoredAccount[] = [];
   for (const file of files.filter((name) => name.endsWith('.json')).sort()) {
-    accounts.push(JSON.parse(await readFile(join(home, 'accounts', file), 'utf8')) as StoredAccount);
+    const path = join(home, 'accounts', file);
+    let account: Partial<StoredAccount> | undefined;
+    try {
+      account = JSON.parse(await readFile(path, 'utf8')) as Partial<StoredAccount>;
+    } catch {
+      // Reported below.
+    }
+    if (!account || typeof account.server !== 'string' || typeof account.name !== 'string' || typeof account.manager?.id !== 'string') {
+      throw new NotLoggedInError(`${path} is not a Hearth account file (it is damaged or was put there by hand): ` +
+        'move it out of that folder, or put back a copy of the original.');
+    }
+    accounts.push(account as StoredAccount);
   }
   return accounts;
+}
+
+/** The key (`name@host:port`) of the current account, if there is one. */
+export async function currentAccountKey(home: string): Promise<string | undefined> {
+  return readCurrent(home);
+}
+
+/** Makes a stored account (by key, or by name when that is unambiguous) the current one; answers it. */
+export async function useAccount(home: string, key: string): Promise<StoredAccount> {
+  const account = await loadAccount(home, key);
+  await writePrivate(join(home, 'current'), `${accountKey(account)}\n`);
+  return account;
 }
 
 async function readCurrent(home: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { Session } from '@inrupt/solid-client-authn-node';
 import { NetworkError, NotLoggedInError, describe } from '../errors.js';
+import { NoAnswerError, requestTimeoutMs, withRequestTimeout, withinTimeLimit } from '../request-timeout.js';
 
 /** What is needed to log in as an app with a client credential. */
 export interface ClientLogin {
@@ -9,6 +10,11 @@ export interface ClientLogin {
   clientId: string;
   /** The client credential's secret. */
   clientSecret: string;
+  /**
+   * Time the login may take, and each request of the session until its answer arrives, in ms (default: 30 s, or what
+   * `setDefaultRequestTimeout` set). A request's own `signal` still works beside it.
+   */
+  timeoutMs?: number;
 }
 
 /** An authenticated session: a `fetch` that carries DPoP-bound tokens for `webId`. */
@@ -17,24 +23,33 @@ export interface HearthSession {
   readonly webId: string;
   /** The client id the tokens carry. */
   readonly clientId: string;
-  /** A fetch that authenticates every request and never follows a redirect (a 3xx comes back as it is, not ok). */
+  /**
+   * A fetch that authenticates every request, never follows a redirect (a 3xx comes back as it is, not ok), and gives up
+   * with a {@link NoAnswerError} when the answer does not begin within the session's time limit.
+   */
   readonly fetch: typeof fetch;
   /** Ends the session. */
   logout(): Promise<void>;
 }
 
-/** Logs in with a client credential (Solid-OIDC client credentials grant with DPoP). */
+/** Logs in with a client credential (Solid-OIDC client credentials grant with DPoP), within the time limit. */
 export async function openSession(login: ClientLogin): Promise<HearthSession> {
   const session = new Session();
+  const timeoutMs = requestTimeoutMs(login.timeoutMs);
+  const what = 'the login (Solid-OIDC client credentials)';
   try {
-    await session.login({
+    // authn's login takes no signal: the time limit answers for it (its own requests give up after a few seconds).
+    await withinTimeLimit(login.server, timeoutMs, undefined, async () => session.login({
       clientId: login.clientId,
       clientSecret: login.clientSecret,
       oidcIssuer: login.server,
       tokenType: 'DPoP',
-    });
+    }), what);
   } catch (error: unknown) {
-    if (unreachable(error)) throw new NetworkError(login.server, error);
+    if (error instanceof NoAnswerError) throw error;
+    const waited = timedOutAfter(error);
+    if (waited !== undefined) throw new NoAnswerError(login.server, waited, what);
+    if (unreachable(error)) throw new NetworkError(login.server, error, 'Is the pod server running?');
     throw new NotLoggedInError(`Login to ${login.server} as client ${login.clientId} failed: ${scrub(describe(error), login.clientSecret)}`);
   }
   const { isLoggedIn, webId } = session.info;
@@ -44,7 +59,7 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
   return {
     webId,
     clientId: login.clientId,
-    fetch: withoutRedirects(session.fetch.bind(session) as typeof fetch),
+    fetch: withoutRedirects(withRequestTimeout(session.fetch.bind(session) as typeof fetch, timeoutMs)),
     logout: async () => session.logout(),
   };
 }
@@ -67,6 +82,15 @@ function withoutRedirects(authenticated: typeof fetch): typeof fetch {
   const manual = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => authenticated(input, { ...init, redirect: 'manual' })) as typeof fetch;
   credentialed.add(manual);
   return manual;
+}
+
+/** The ms after which openid-client gave up on its own ("outgoing request timed out after 3500ms"), if that is the error. */
+function timedOutAfter(error: unknown): number | undefined {
+  for (let current = error as { cause?: unknown; message?: string } | undefined; current; current = current.cause as typeof current) {
+    const found = typeof current.message === 'string' ? /outgoing request timed out after (\d+)\s*ms/u.exec(current.message) : null;
+    if (found) return Number(found[1]);
+  }
+  return undefined;
 }
 
 /** Whether an error says the server could not be reached at all (refused, unknown host, reset). */

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { forgetAccount, hearthHome, listAccounts, loadAccount, saveAccount, type StoredAccount } from '../auth/credentials.js';
+import {
+  accountFile, accountKey, currentAccountKey, forgetAccount, hearthHome, listAccounts, loadAccount, saveAccount, useAccount, type StoredAccount,
+} from '../auth/credentials.js';
 import { InvalidInputError } from '../errors.js';
 import { deleteAccount } from '../portability/delete.js';
 import { askLine } from './prompt.js';
-import { openSession } from '../auth/session.js';
 import { createAccount, loginAccount } from '../server/provision.js';
 import type { PodUpdate } from '../access/migrate.js';
 import { checkManagerAccess } from '../server/whoami.js';
 import { print, type GlobalOptions } from './output.js';
 import { readPassword } from './secrets.js';
-
-const defaultServer = process.env.HEARTH_SERVER || 'http://localhost:3000/';
+import { managerSession, reachServer, serverOption } from './session.js';
 
 /** `hearth account create`, `hearth login`, `hearth whoami`. */
 export function registerAccount(program: Command): void {
@@ -19,11 +19,17 @@ export function registerAccount(program: Command): void {
     .description('create an account, its pod and Hearth\'s manager credential; lock the pod to that manager')
     .requiredOption('--name <name>', 'account and pod name (letters, digits, - and _)')
     .requiredOption('--email <email>', 'email of the password login')
-    .option('--server <url>', 'pod server (env HEARTH_SERVER)', defaultServer)
+    .addOption(serverOption())
     .option('--password-stdin', 'read the password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)')
+    .addHelpText('after', `
+Examples:
+  $ hearth account create --name alice --email alice@example.org                 # asks for a password (8+ characters)
+  $ hearth account create --name alice --email alice@example.org --server https://pods.example/
+  $ hearth account create --name bot --email bot@example.org --password-stdin < password.txt`)
     .action(async (options: { name: string; email: string; server: string; passwordStdin?: boolean }, command: Command) => {
+      const server = await reachServer(command, options.server);
       const password = await readPassword(options);
-      const created = await createAccount({ server: options.server, name: options.name, email: options.email, password });
+      const created = await createAccount({ server, name: options.name, email: options.email, password });
       const file = await saveAccount(home(), created);
       report(command, created, file, 'Created');
     });
@@ -39,7 +45,7 @@ export function registerAccount(program: Command): void {
         if (typed === undefined) throw new InvalidInputError('Refusing to delete without confirmation: run it on a terminal, or add --yes.');
         if (typed !== stored.name) throw new InvalidInputError(`"${typed}" is not "${stored.name}": nothing was deleted.`);
       }
-      const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+      const session = await managerSession(stored);
       let report: Awaited<ReturnType<typeof deleteAccount>>;
       try {
         report = await deleteAccount(session, stored);
@@ -52,16 +58,73 @@ export function registerAccount(program: Command): void {
         `Told ${report.notified.length} follower(s)${report.notNotified.length ? `; could not tell ${report.notNotified.map((f) => f.webId).join(', ')}` : ''}.`]);
     });
 
+  account.command('list')
+    .description('the accounts stored on this machine; * marks the current one')
+    .action(async (_options: unknown, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const all = await listAccounts(home());
+      const current = await currentAccountKey(home());
+      print(global, all.map((a) => ({ key: accountKey(a), current: accountKey(a) === current, ...publicView(a) })), all.length
+        ? all.map((a) => `${accountKey(a) === current ? '*' : ' '} ${accountKey(a)}  ${a.webId}`)
+        : ['No account on this machine yet: `hearth account create` or `hearth login`.']);
+    });
+
+  account.command('use <account>')
+    .description('make a stored account the current one (its name, or name@host:port when two servers have the same name)')
+    .addHelpText('after', `
+Examples:
+  $ hearth account use bob
+  $ hearth account use alice@pods.example`)
+    .action(async (key: string, _options: unknown, command: Command) => {
+      const chosen = await useAccount(home(), key);
+      print(command.optsWithGlobals<GlobalOptions>(), { key: accountKey(chosen), ...publicView(chosen) },
+        [`Now acting as ${accountKey(chosen)} (${chosen.webId}).`]);
+    });
+
+  program.command('logout [account]')
+    .description('forget an account\'s manager credential on this machine (default: the current account); ' +
+      'the pod stays locked to that manager, so keep a copy of the file if you want back in')
+    .option('--yes', 'do not ask to type the account name')
+    .addHelpText('after', `
+Examples:
+  $ hearth logout
+  $ hearth logout bob --yes`)
+    .action(async (key: string | undefined, options: { yes?: boolean }, command: Command) => {
+      const global = command.optsWithGlobals<GlobalOptions>();
+      const stored = await loadAccount(home(), key ?? global.account);
+      const file = accountFile(home(), stored);
+      const locked = `Your pod stays locked to that manager, and unless you copied ${file} elsewhere it is the only key to it: ` +
+        'without it, only the server\'s administrator can let you in again (`hearth admin unlock-pod`, then `hearth login`).';
+      if (!options.yes) {
+        const typed = await askLine(`This forgets ${accountKey(stored)}'s manager credential on this machine. ${locked}\n` +
+          `Type the account name (${stored.name}) to go on: `);
+        if (typed === undefined) throw new InvalidInputError('Refusing to forget the credential without confirmation: run it on a terminal, or add --yes.');
+        if (typed !== stored.name) throw new InvalidInputError(`"${typed}" is not "${stored.name}": nothing was forgotten.`);
+      }
+      await forgetAccount(home(), stored);
+      const left = await listAccounts(home());
+      print(global, { forgotten: accountKey(stored), file, podStaysLocked: true, remaining: left.map(accountKey) }, [
+        `Forgot ${accountKey(stored)} on this machine (removed ${file}).`,
+        locked,
+        ...(left.length && !(await currentAccountKey(home())) ? [`No current account now: \`hearth account use ${left[0]!.name}\` picks one.`] : []),
+      ]);
+    });
+
   program.command('login')
     .description('log in to an existing account on this machine')
     .requiredOption('--email <email>', 'email of the password login')
-    .option('--server <url>', 'pod server (env HEARTH_SERVER)', defaultServer)
+    .addOption(serverOption())
     .option('--password-stdin', 'read the password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)')
+    .addHelpText('after', `
+Examples:
+  $ hearth login --email alice@example.org
+  $ hearth login --email alice@example.org --server https://pods.example/`)
     .action(async (options: { email: string; server: string; passwordStdin?: boolean }, command: Command) => {
+      const server = await reachServer(command, options.server);
       const password = await readPassword(options);
       const known = await listAccounts(home());
       let update: PodUpdate | undefined;
-      const account = await loginAccount({ server: options.server, email: options.email, password, known, onUpdate: (u) => { update = u; } });
+      const account = await loginAccount({ server, email: options.email, password, known, onUpdate: (u) => { update = u; } });
       const file = await saveAccount(home(), account);
       report(command, account, file, 'Logged in to', update);
     });
@@ -71,7 +134,7 @@ export function registerAccount(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       const stored = await loadAccount(home(), global.account);
-      const session = await openSession({ server: stored.server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+      const session = await managerSession(stored);
       try {
         await checkManagerAccess(session.fetch, stored.podUrl);
       } finally {

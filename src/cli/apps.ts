@@ -1,17 +1,54 @@
-import type { Command } from 'commander';
-import { InvalidInputError } from '../errors.js';
-import { createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, type AppInfo } from '../access/apps.js';
-import { checkGrants, forgetApp, grantAccess, listGrants, registerApp, revokeAccess, revokeAllAccess, type PodOwner, type Revocation } from '../access/grants.js';
+import { Option, type Command } from 'commander';
+import { InvalidInputError, NetworkError, describe, networkReason } from '../errors.js';
+import { requireFreeAppName } from '../access/app-names.js';
+import { ClientIdDocumentError, createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, type AppInfo } from '../access/apps.js';
+import { checkGrants, findApp, forgetApp, grantAccessAll, listGrants, registerApp, revokeAccess, revokeAllAccess, type PodOwner, type Revocation } from '../access/grants.js';
 import type { AppRecord, GrantEntry } from '../access/record.js';
-import { approveAccessRequest, denyAccessRequest, listAccessRequests, type AccessRequest } from '../access/requests.js';
+import {
+  approveAccessRequest, denyAccessRequest, denyAccessRequests, listAccessRequests, maxRequestItems, readAccessRequests, type AccessRequest,
+} from '../access/requests.js';
 import type { StoredAccount } from '../auth/credentials.js';
 import type { HearthSession } from '../auth/session.js';
-import { AccountApi } from '../server/account-api.js';
+import { AccountApi, AccountApiError } from '../server/account-api.js';
 import { print, type GlobalOptions } from './output.js';
 import { readPassword } from './secrets.js';
 import { currentSession } from './session.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+/** A repeatable mode flag of `apps revoke` whose area may be left out (`--read` or `--read posts`): `true` stands for "no area". */
+function modeOption(mode: string, description: string): Option {
+  return new Option(`--${mode} [target]`, description).preset('')
+    .argParser((value: string, previous: (string | true)[]): (string | true)[] => [...previous, value === '' ? true : value]).default([]);
+}
+
+/** The flags of `apps revoke`. */
+interface RevokeFlags {
+  all?: boolean;
+  path?: string;
+  read: (string | true)[];
+  append: (string | true)[];
+  write: (string | true)[];
+  passwordStdin?: boolean;
+}
+
+/**
+ * What part of an app's access `apps revoke` takes back, one entry per area: `--read posts` (as grant has it), the older
+ * `--path posts --read`, `--path posts` (every mode there), or a bare `--read` (read everywhere). Empty: all of it.
+ */
+function revokeParts(flags: RevokeFlags): { target?: string; modes?: string[] }[] {
+  const parts = new Map<string | undefined, string[]>();
+  for (const mode of ['read', 'append', 'write'] as const) {
+    for (const value of flags[mode]) {
+      if (value !== true && flags.path) {
+        throw new InvalidInputError(`Name the area once: \`--${mode} ${value}\`, or the older \`--path ${flags.path} --${mode}\`.`);
+      }
+      const target = value === true ? flags.path : value;
+      parts.set(target, [...(parts.get(target) ?? []), mode]);
+    }
+  }
+  if (flags.path && parts.size === 0) return [{ target: flags.path }];
+  return [...parts].map(([target, modes]) => ({ ...(target ? { target } : {}), modes }));
+}
 const passwordHelp = 'read the account password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)';
 
 /** `hearth apps ...`: add apps, grant and revoke their access, check it, answer their requests. */
@@ -22,12 +59,19 @@ export function registerApps(program: Command): void {
     .description('make a client credential for a script or bot of yours (prints its secret once; needs your password: ' +
       'CSS gives credentials only to password logins), or register a Solid app by its Client ID Document URL')
     .option('--password-stdin', passwordHelp)
+    .addHelpText('after', `
+Examples:
+  $ hearth apps add backup-bot                        # asks for your password; prints the client id and secret once
+  $ hearth apps add backup-bot --password-stdin < password.txt
+  $ hearth apps add https://app.example/id            # a Solid app, by its Client ID Document`)
     .action((name: string, options: { passwordStdin?: boolean }, command: Command) => withOwner(command, async (owner, account, global) => {
       if (isClientIdUrl(name)) {
-        const app = await registerApp(owner, await fetchClientIdDocument(name));
+        const app = await registerApp(owner, await readClientIdDocument(name));
         print(global, app, [`Registered ${app.name} (${app.id}); it has no access until you grant it some.`]);
         return;
       }
+      // A second app of the same name would make every command that names it ambiguous: refused before the password.
+      await requireFreeAppName(owner, name);
       const api = new AccountApi(account.server);
       let made: Awaited<ReturnType<typeof createClientCredentialApp>>;
       try {
@@ -60,7 +104,13 @@ export function registerApps(program: Command): void {
     .option('--append <target>', 'grant append (add new items) (repeatable)', collect, [])
     .option('--write <target>', 'grant write (change and delete, append included) (repeatable)', collect, [])
     .option('--modes <modes>', 'with [target]: comma-separated modes (read,append,write)')
-    .action((app: string, target: string | undefined, options: { read: string[]; append: string[]; write: string[]; modes?: string }, command: Command) =>
+    .option('--create', 'create the containers named by path (notes/) that do not exist yet')
+    .addHelpText('after', `
+Examples:
+  $ hearth apps grant backup-bot --read posts --read settings --append notes/
+  $ hearth apps grant https://app.example/id inbox --modes read     # a Solid app, by its Client ID Document`)
+    .action((app: string, target: string | undefined, options: { read: string[]; append: string[]; write: string[]; modes?: string; create?: boolean },
+      command: Command) =>
       withOwner(command, async (owner, _account, global) => {
         const wanted = new Map<string, string[]>();
         const add = (where: string, mode: string) => wanted.set(where, [...(wanted.get(where) ?? []), mode]);
@@ -70,54 +120,77 @@ export function registerApps(program: Command): void {
           for (const mode of options.modes.split(',').map((m) => m.trim()).filter(Boolean)) add(target, mode);
         } else if (options.modes) throw new InvalidInputError('--modes needs a target: hearth apps grant APP TARGET --modes read.');
         if (wanted.size === 0) throw new InvalidInputError('Nothing to grant: use --read/--append/--write AREA, e.g. --read posts.');
-        const done: { app: AppInfo; grant: GrantEntry }[] = [];
-        for (const [where, modes] of wanted) done.push(await grantAccess(owner, app, where, modes));
-        print(global, done, done.map(({ app: info, grant }) => `${info.name} may now ${grant.modes.join('+')} ${place(owner, grant)}.`));
+        // All parts or none: the library checks every part before it writes anything.
+        const { app: info, grants, created } = await grantAccessAll(owner, app, [...wanted].map(([where, modes]) => ({ target: where, modes })),
+          { create: options.create === true });
+        print(global, grants.map((grant) => ({ app: info, grant, ...(created.includes(grant.container) ? { created: true } : {}) })), [
+          ...created.map((container) => `Created ${relative(owner, container)}.`),
+          ...grants.map((grant) => `${info.name} may now ${grant.modes.join('+')} ${place(owner, grant)}.`)]);
       }));
 
   apps.command('revoke [app]')
     .description('take access back: all of an app\'s grants (and, for credentials made by `apps add`, the credential itself: ' +
       'that needs your password), or part of them with --path/--read/--append/--write; --all cuts every app off')
     .option('--all', 'revoke every app\'s access at once')
-    .option('--path <target>', 'only on this area or container')
-    .option('--read', 'only the read mode')
-    .option('--append', 'only the append mode')
-    .option('--write', 'only the write mode')
+    // The mode flags' preset and default are plumbing: the help shows what they mean only.
+    .configureHelp({ optionDescription: (option) => option.description })
+    .addOption(modeOption('read', 'only read: on TARGET (an area or container; repeatable), else everywhere or on --path'))
+    .addOption(modeOption('append', 'only append: on TARGET, else everywhere or on --path'))
+    .addOption(modeOption('write', 'only write: on TARGET, else everywhere or on --path'))
+    .option('--path <target>', 'only on this area or container (all modes, or those of bare --read/--append/--write)')
     .option('--password-stdin', passwordHelp)
-    .action((app: string | undefined, options: { all?: boolean; path?: string; read?: boolean; append?: boolean; write?: boolean; passwordStdin?: boolean },
-      command: Command) => withOwner(command, async (owner, account, global) => {
-      if (options.all === Boolean(app)) throw new InvalidInputError('Name one app to revoke, or use --all (not both).');
-      const modes = (['read', 'append', 'write'] as const).filter((mode) => options[mode]);
-      const partial = Boolean(options.path || modes.length);
+    .addHelpText('after', `
+Examples:
+  $ hearth apps revoke backup-bot --read posts        # the same form as grant
+  $ hearth apps revoke backup-bot --path settings     # every mode on one area or container
+  $ hearth apps revoke backup-bot                     # all of it; asks for your password to delete its credential too
+  $ hearth apps revoke --all                          # cut every app off at once`)
+    .action((app: string | undefined, options: RevokeFlags, command: Command) => withOwner(command, async (owner, account, global) => {
+      if (!app && !options.all) {
+        throw new InvalidInputError('Say which app to revoke: `hearth apps revoke NAME` (the names are in `hearth apps list`), ' +
+          'or `hearth apps revoke --all` to cut every app off.');
+      }
+      if (app && options.all) throw new InvalidInputError('Give one app or --all, not both.');
+      const parts = revokeParts(options);
+      const partial = parts.length > 0;
       if (options.all && partial) throw new InvalidInputError('--all revokes everything: it takes no --path or mode.');
-      const revocations = options.all ? await revokeAllAccess(owner)
-        : [await revokeAccess(owner, app!, { ...(options.path ? { target: options.path } : {}), ...(modes.length ? { modes } : {}) })];
-      const lines = revocations.length ? revocations.map((r) => describeRevocation(owner, r)) : ['No app had any access.'];
-      // Whole apps revoked: remove them from the record; client credentials made by Hearth are deleted too.
-      const whole = options.all ? (await listGrants(owner)) : partial ? [] : [revocations[0]!.app];
+      // Whole apps leave the record, and credentials made by `apps add` are deleted too, which needs the password: it is
+      // asked for before anything changes, so Ctrl+C at the prompt changes nothing.
+      const known = partial ? [] : await listGrants(owner);
+      const whole = options.all ? known : known.filter((a) => a === findApp(known, app!));
       const credentials = whole.filter((a) => a.kind === 'client-credential');
-      const deleted: string[] = [];
-      let kept: string | undefined;
+      const names = credentials.map((a) => a.name).join(', ');
+      let password = '';
       if (credentials.length) {
-        let password: string | undefined;
         try {
-          password = await readPassword(options);
+          password = await readPassword(options, `Password, to delete the credential of ${names} too (Enter keeps it): `);
         } catch (error: unknown) {
           if (!(error instanceof InvalidInputError)) throw error;
-          kept = `its access is revoked, but the credential of ${credentials.map((a) => a.name).join(', ')} remains (no password given): ` +
-            'run the revoke again with --password-stdin to delete it';
         }
-        if (password) {
-          const api = new AccountApi(account.server);
-          try {
-            await api.login(account.email, password);
-            for (const credential of credentials) {
-              await deleteAppCredential(api, credential);
-              deleted.push(credential.name);
-            }
-          } finally {
-            await api.logout().catch(() => undefined);
+      }
+      const revocations = options.all ? await revokeAllAccess(owner) : [];
+      for (const part of options.all ? [] : partial ? parts : [{}]) revocations.push(await revokeAccess(owner, app!, part));
+      const lines = revocations.length ? revocations.map((r) => describeRevocation(owner, r)) : ['No app had any access.'];
+      const deleted: string[] = [];
+      let kept: string | undefined;
+      if (credentials.length && !password) {
+        kept = `the credential of ${names} remains (no password given): it has no access left, but its secret still logs in; ` +
+          `run \`hearth apps revoke ${options.all ? '--all' : app}\` again with your password to delete it`;
+      } else if (credentials.length) {
+        const api = new AccountApi(account.server);
+        try {
+          await api.login(account.email, password);
+          for (const credential of credentials) {
+            await deleteAppCredential(api, credential);
+            deleted.push(credential.name);
           }
+        } catch (error: unknown) {
+          const left = credentials.filter((a) => !deleted.includes(a.name)).map((a) => a.name).join(', ');
+          kept = `the credential of ${left} remains (${error instanceof AccountApiError ? `the server refused: ${error.message}` : describe(error)}); ` +
+            'its access is revoked: run the revoke again to delete it';
+          process.exitCode = 1;
+        } finally {
+          await api.logout().catch(() => undefined);
         }
       }
       for (const gone of whole.filter((a) => a.kind !== 'client-credential' || deleted.includes(a.name))) await forgetApp(owner, gone.id);
@@ -139,10 +212,16 @@ export function registerApps(program: Command): void {
     }));
 
   apps.command('requests')
-    .description('access requests apps sent to your inbox, waiting for your answer')
-    .action((_options: unknown, command: Command) => withOwner(command, async (owner, _account, global) => {
-      const requests = await listAccessRequests(owner);
-      print(global, requests, requests.length ? requests.flatMap(describeRequest) : ['No pending access requests.']);
+    .description('access requests apps sent to your inbox, waiting for your answer, newest first')
+    .option('--deadline <seconds>', 'time for the whole listing, apps\' Client ID Documents included', '20')
+    .action((options: { deadline: string }, command: Command) => withOwner(command, async (owner, _account, global) => {
+      const deadlineMs = parseSeconds(options.deadline);
+      const { requests, unread, truncated, late } = await readAccessRequests(owner, { deadlineMs });
+      print(global, requests, [...(requests.length ? requests.flatMap(describeRequest) : ['No pending access requests.']),
+        ...(late ? [`${late} app(s) named by their host: their Client ID Document was not read within ${deadlineMs / 1000} s.`] : []),
+        ...(unread ? [`${unread} older inbox item(s) not read (at most ${maxRequestItems} at a time, within ${deadlineMs / 1000} s): ` +
+          'answer or deny these (`hearth apps deny --all`) and clear notifications to see them.'] : []),
+        ...(truncated ? ['Your inbox holds too many items to list at once: only part of it was looked at.'] : [])]);
     }));
 
   apps.command('approve <id>')
@@ -152,12 +231,32 @@ export function registerApps(program: Command): void {
       print(global, { request, grants }, grants.map((grant) => `${request.app.name} may now ${grant.modes.join('+')} ${place(owner, grant)}.`));
     }));
 
-  apps.command('deny <id>')
-    .description('refuse a request: nothing is granted, and it is removed from your inbox')
-    .action((id: string, _options: unknown, command: Command) => withOwner(command, async (_owner, _account, global) => {
-      const request = await denyAccessRequest(_owner, id);
+  apps.command('deny [id]')
+    .description('refuse a request: nothing is granted, and it is removed from your inbox; --all refuses every request listed')
+    .option('--all', 'refuse every pending request `apps requests` lists now (those arriving meanwhile are not touched)')
+    .option('--deadline <seconds>', 'with --all: time for listing the requests', '20')
+    .action((id: string | undefined, options: { all?: boolean; deadline: string }, command: Command) => withOwner(command, async (owner, _account, global) => {
+      if (Boolean(options.all) === Boolean(id)) throw new InvalidInputError('Name one request to deny, or use --all (not both).');
+      if (options.all) {
+        const listed = await listAccessRequests(owner, { deadlineMs: parseSeconds(options.deadline), fetchApps: false });
+        const denied = await denyAccessRequests(owner, listed);
+        print(global, { denied }, [`Denied ${denied.length} request(s).`]);
+        return;
+      }
+      const request = await denyAccessRequest(owner, id!);
       print(global, { denied: request }, [`Denied ${request.app.name}'s request ${request.id}.`]);
     }));
+}
+
+/** An app's Client ID Document; one that cannot be reached is said to be the app's document, not a server to start. */
+async function readClientIdDocument(url: string): Promise<AppInfo> {
+  try {
+    return await fetchClientIdDocument(url);
+  } catch (error: unknown) {
+    if (!(error instanceof NetworkError)) throw error;
+    throw new ClientIdDocumentError(url, `Cannot read the app's Client ID Document at ${url} (${networkReason(error.cause)}): ` +
+      'check the URL the app gave, or try again later.');
+  }
 }
 
 /** Runs an action with the current account's manager, logging it out afterwards. */
@@ -207,3 +306,9 @@ function describeRequest(request: AccessRequest): string[] {
   ];
 }
 
+/** Seconds given on the command line, as milliseconds. */
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new InvalidInputError(`--deadline must be a number of seconds from 0 to 600, not "${value}".`);
+  return seconds * 1000;
+}

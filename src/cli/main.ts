@@ -4,22 +4,43 @@ import { Command } from 'commander';
 import { registerAccount } from './account.js';
 import { registerAdmin } from './admin.js';
 import { registerApps } from './apps.js';
+import { InvalidInputError } from '../errors.js';
 import { fail } from './output.js';
 import { registerPortability } from './portability.js';
 import { registerServe } from './serve.js';
 import { registerSocial } from './social.js';
+import { setDefaultRequestTimeout } from '../request-timeout.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-/** Builds the `hearth` command line program. */
-export function buildProgram(): Command {
+/** Whether --json was given anywhere before `--`: then even errors of the command line itself are JSON. */
+const jsonWanted = (argv: readonly string[]): boolean => {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+};
+
+/** Builds the `hearth` command line program; with `json`, commander's own error texts and help after errors are left to `fail`. */
+export function buildProgram(json = false): Command {
   const program = new Command('hearth')
     .version(version, '-V, --version', 'print Hearth\'s version')
     .description('Hearth: your own Solid pod for your social life; apps only see what you grant.')
-    .option('--json', 'machine-readable output')
-    .option('--account <name>', 'act as this stored account (default: the last one created or logged in)')
+    .option('--json', 'machine-readable output (errors too: {"error":{"code","message"}} on stderr)')
+    .option('--account <name>', 'act as this stored account (default: the current one; see `hearth account list`)')
+    .option('--timeout <seconds>', 'give up on a request to your pod server that gets no answer within this many seconds', '30')
+    .hook('preAction', (command) => { setDefaultRequestTimeout(timeoutSeconds(command.opts<{ timeout: string }>().timeout) * 1000); })
     .showHelpAfterError()
     .exitOverride();
+  if (json) program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  program.addHelpText('after', `
+Server: commands that make or log in to an account talk to --server, else $HEARTH_SERVER, else http://localhost:3000/;
+the others to the server of the current account.
+
+Examples:
+  $ hearth account create --name alice --email alice@example.org
+  $ hearth post "Hello from my own pod"
+  $ hearth timeline --limit 20
+  $ hearth apps grant backup-bot --read posts
+  $ hearth export --out alice.tar.gz`);
   registerServe(program);
   registerAccount(program);
   registerApps(program);
@@ -29,15 +50,25 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `--timeout` as a number of seconds (more than 0, at most an hour). */
+function timeoutSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new InvalidInputError(`--timeout must be a number of seconds from 0 to 3600, not "${value}".`);
+  return seconds;
+}
+
+const json = jsonWanted(process.argv.slice(2));
 try {
-  await buildProgram().parseAsync(process.argv);
+  await buildProgram(json).parseAsync(process.argv);
 } catch (error: unknown) {
   const code = (error as { code?: string }).code;
   if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') {
     process.exitCode = 0;
   } else if (typeof code === 'string' && code.startsWith('commander.')) {
+    // Commander printed its own line (and the help); with --json it printed nothing, so say it as JSON.
+    if (json) fail(new InvalidInputError((error as Error).message.replace(/^error: /u, '')), true);
     process.exitCode = (error as { exitCode?: number }).exitCode || 1;
   } else {
-    fail(error);
+    fail(error, json);
   }
 }

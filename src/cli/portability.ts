@@ -1,11 +1,12 @@
 import { safeForTerminal } from '../text.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { hearthHome, saveAccount } from '../auth/credentials.js';
-import { InvalidInputError } from '../errors.js';
-import { exportPod } from '../portability/export.js';
+import { hearthHome, loadAccount, saveAccount } from '../auth/credentials.js';
+import { FileError, InvalidInputError, fileError } from '../errors.js';
+import { checkOutput, exportPod } from '../portability/export.js';
+import { checkPodServer } from '../server/reachable.js';
 import { importPod, type ImportResult } from '../portability/import.js';
 import { movePod } from '../portability/move.js';
 import type { Progress, ProgressListener } from '../portability/progress.js';
@@ -18,18 +19,29 @@ import { currentSession } from './session.js';
 export function registerPortability(program: Command): void {
   program.command('export')
     .description('save the whole pod (every resource, its access rules, a manifest with checksums) into one archive file')
-    .option('--out <file>', 'archive to write (default: hearth-<name>-<date>.tar.gz here)')
+    .option('--out <file>', 'archive to write (default: hearth-<name>-<date>.tar.gz here); it is readable by you only')
     .option('--format <format>', '"activitystreams" also writes your posts as an ActivityStreams 2.0 outbox (outbox.jsonld)')
-    .action(async (options: { out?: string; format?: string }, command: Command) => {
+    .option('--force', 'replace the archive file if it exists')
+    .addHelpText('after', `
+Examples:
+  $ hearth export --out alice.tar.gz
+  $ hearth export --out alice.tar --format activitystreams    # not compressed, with an ActivityStreams outbox`)
+    .action(async (options: { out?: string; format?: string; force?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
       if (options.format && options.format !== 'activitystreams') throw new InvalidInputError(`Unknown --format "${options.format}": the one there is is "activitystreams".`);
-      const { account, session } = await currentSession(command);
+      const account = await loadAccount(hearthHome(process.env), global.account);
       const out = resolve(options.out ?? `hearth-${account.name}-${new Date().toISOString().slice(0, 10)}.tar.gz`);
+      // The file is checked before the server is asked anything.
+      await checkOutput(out, Boolean(options.force)).catch((error: unknown) => {
+        throw error instanceof FileError && error.code === 'FILE_EXISTS'
+          ? new FileError('FILE_EXISTS', out, `${out} already exists: choose another --out, or add --force to replace it.`) : error;
+      });
+      const { session } = await currentSession(command);
       const bar = resourceProgress(global);
       try {
-        const result = await exportPod({ fetch: session.fetch, podUrl: account.podUrl, webId: account.webId, out,
+        const result = await exportPod({ fetch: session.fetch, podUrl: account.podUrl, webId: account.webId, out, overwrite: Boolean(options.force),
           gzip: !/\.tar$/u.test(out), activityStreams: options.format === 'activitystreams', managerClientId: session.clientId, onProgress: bar.update });
-        bar.done();
+        bar.done(true);
         const { counts } = result.manifest;
         print(global, { file: out, archiveBytes: result.archiveBytes, podUrl: account.podUrl, counts, bytes: result.manifest.bytes }, [
           `Exported ${account.podUrl} to ${out} (${size(result.archiveBytes)}).`,
@@ -44,17 +56,31 @@ export function registerPortability(program: Command): void {
 
   program.command('import <file>')
     .description('recreate an exported pod in the current account\'s pod (checks the whole archive first; safe to run twice)')
-    .action(async (file: string, _options: unknown, command: Command) => {
+    .option('--max-triples <n>', 'import RDF documents of up to this many triples (default 100000)')
+    .option('--max-document-mb <n>', 'import RDF documents of up to this many MiB, as read and as written (default 16)')
+    .addHelpText('after', `
+Examples:
+  $ hearth import alice.tar.gz                      # into the current account's pod
+  $ hearth --account alice@other.example import alice.tar.gz`)
+    .action(async (file: string, options: { maxTriples?: string; maxDocumentMb?: string }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
+      const limits = {
+        ...(options.maxTriples ? { maxTriples: wholeNumber('--max-triples', options.maxTriples) } : {}),
+        ...(options.maxDocumentMb ? { maxRdfBytes: wholeNumber('--max-document-mb', options.maxDocumentMb) * 1024 ** 2 } : {}),
+      };
+      // A missing archive is said before the server is asked anything.
+      await stat(resolve(file)).catch((error: unknown) => { throw fileError(resolve(file), error, 'read'); });
       const { account, session } = await currentSession(command);
       const bar = resourceProgress(global);
       try {
         const result = await importPod({ fetch: session.fetch, file: resolve(file), podUrl: account.podUrl, webId: account.webId,
-          managerClientId: session.clientId, onProgress: bar.update });
-        bar.done();
+          managerClientId: session.clientId, onProgress: bar.update, ...limits });
+        bar.done(true);
         print(global, importJson(result), [
           `Imported ${result.manifest.podUrl} into ${account.podUrl}: ${result.written} written, ${result.unchanged} already there.`,
           ...appLines(result),
+          ...(result.refusedEntries.some((r) => r.limit) ? ['Documents past a limit can be imported, if you trust the archive, by importing it again ' +
+            'with --max-triples or --max-document-mb raised (what is already there is not written twice).'] : []),
         ]);
       } finally {
         bar.done();
@@ -68,24 +94,40 @@ export function registerPortability(program: Command): void {
     .requiredOption('--name <name>', 'account and pod name there')
     .requiredOption('--email <email>', 'email of the new password login')
     .option('--password-stdin', 'read the new password from stdin (else HEARTH_PASSWORD, or a prompt on a terminal)')
+    .addHelpText('after', `
+Examples:
+  $ hearth move --to https://other.example/ --name alice --email alice@example.org
+  $ hearth move --to https://other.example/ --name alice --email alice@example.org --password-stdin < pw.txt`)
     .action(async (options: { to: string; name: string; email: string; passwordStdin?: boolean }, command: Command) => {
       const global = command.optsWithGlobals<GlobalOptions>();
-      const password = await readPassword(options);
+      // Both servers answer before the password is asked for.
+      const to = await checkPodServer(options.to, { hint: 'Is the pod server there running? Check the address given to --to.' });
       const { account, session } = await currentSession(command);
+      let password: string;
+      try {
+        password = await readPassword(options, `Password for the new account on ${to}: `);
+      } catch (error: unknown) {
+        await session.logout();
+        throw error;
+      }
       const temp = await mkdtemp(join(tmpdir(), 'hearth-move-'));
       const bar = resourceProgress(global);
       let moved = false;
       try {
-        const result = await movePod({ from: session, fromPod: account.podUrl, server: options.to, name: options.name, email: options.email, password,
+        const result = await movePod({ from: session, fromPod: account.podUrl, server: to, name: options.name, email: options.email, password,
           archive: join(temp, `${account.name}.tar.gz`), onProgress: bar.update,
           onAccountCreated: async (created) => { await saveAccount(hearthHome(process.env), created); } });
         moved = true;
-        bar.done();
+        bar.done(true);
         const told = result.followers.filter((f) => f.delivery.notified).length;
+        const followed = result.following.filter((f) => f.delivery.notified).length;
         print(global, { from: account.webId, to: result.account.webId, podUrl: result.account.podUrl, ...importJson(result.imported),
-          followers: result.followers }, [
+          followers: result.followers, following: result.following, ...(result.followingError ? { followingError: result.followingError } : {}) }, [
           `Moved ${account.webId} to ${result.account.webId} (${result.imported.written} resources written).`,
           `Your old profile now says where you are (as:movedTo); ${told} of ${result.followers.length} followers were told.`,
+          result.followingError ? `Your new account could not follow the people you followed: ${result.followingError} (hearth follow WEBID tells one).`
+            : `Your new account follows the ${result.following.length} people you followed; ${followed} of them were told.`,
+          ...result.following.filter((f) => !f.delivery.notified).map((f) => `  not told: ${f.webId} (${f.delivery.reason ?? 'no answer'})`),
           `${result.account.name} on ${result.account.server} is now the current account; the old one stays until you delete it.`,
           ...appLines(result.imported),
         ]);
@@ -113,6 +155,13 @@ function appLines(result: ImportResult): string[] {
 }
 
 
+/** A whole number of at least 1 given to `flag`; InvalidInputError otherwise. */
+function wholeNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidInputError(`${flag} must be a whole number of at least 1, not "${value}".`);
+  return n;
+}
+
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KB`;
@@ -120,8 +169,8 @@ function size(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
 }
 
-/** Export and import progress as one terminal line. */
-function resourceProgress(global: GlobalOptions): { update: ProgressListener; done: () => void } {
+/** Export and import progress as one terminal line per stage; `done(true)` when the work finished. */
+function resourceProgress(global: GlobalOptions): { update: ProgressListener; done: (complete?: boolean) => void } {
   const bar = progressLine(global);
   const verbs = { export: 'Exporting', verify: 'Checking', import: 'Importing' } as const;
   return {

@@ -1,13 +1,14 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { startPodServer } from '../server/start.js';
 import { safeForTerminal } from '../text.js';
+import { describe } from '../errors.js';
 import { print, type GlobalOptions } from './output.js';
 
 /** `hearth serve`: runs the pod server until SIGINT or SIGTERM. */
 export function registerServe(program: Command): void {
   program.command('serve')
     .description('start the pod server (file storage, ACP, notifications) and keep it running')
-    .option('-p, --port <port>', 'port to listen on', (value) => Number(value), 3000)
+    .option('-p, --port <port>', 'port to listen on', parsePort, 3000)
     .option('--host <address>', 'address to listen on: 127.0.0.1 is this machine only; 0.0.0.0 or :: opens it to the network', '127.0.0.1')
     .option('--base-url <url>', 'public base URL (default http://localhost:<port>/)')
     .option('--data <folder>', 'data folder (env HEARTH_DATA)', process.env.HEARTH_DATA || '.hearth/data')
@@ -21,16 +22,47 @@ export function registerServe(program: Command): void {
       print(global, { url: server.url, dataDir: server.dataDir, host: server.host, warnings: server.warnings },
         [`Hearth pod server ready at ${server.url}`, `Listening on ${server.host}, port ${options.port}`, `Data folder: ${server.dataDir}`,
           'Stop it with Ctrl+C.']);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        const stop = (received: NodeJS.Signals): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          resolve();
+          resolve(received);
         };
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      await server.stop();
+      // A second signal while stopping: stop at once.
+      const now = (): void => {
+        process.stderr.write('hearth: stopping at once.\n');
+        process.exit(1);
+      };
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
+      // Open connections and channels are closed within a second; whatever else holds the server gets until the hard limit.
+      const stopped = await Promise.race([server.stop().then(() => true, (error: unknown) => {
+        process.stderr.write(`hearth: warning: stopping the server failed: ${safeForTerminal(describe(error))}\n`);
+        process.exitCode = 1;
+        return true;
+      }), delay(stopLimitMs).then(() => false)]);
+      if (!stopped) process.stderr.write(`hearth: warning: the server had not stopped ${stopLimitMs / 1000} s after ${signal}; exiting anyway.\n`);
       if (!global.json) process.stdout.write('Stopped.\n');
+      // Exit now: nothing CSS or its libraries left behind (timers, sockets) may keep the process alive.
+      process.exit();
     });
+}
+
+/** How long `serve` waits for the server to stop after the first signal before it exits anyway. */
+const stopLimitMs = 5_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** A port given on the command line: a whole number from 1 to 65535. */
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/u.test(value.trim()) || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError('A port is a whole number from 1 to 65535.');
+  }
+  return port;
 }

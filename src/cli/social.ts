@@ -3,11 +3,12 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { hearthHome, loadAccount } from '../auth/credentials.js';
 import type { HearthSession } from '../auth/session.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, fileError } from '../errors.js';
 import {
-  clearNotifications, createPost, deletePost, editPost, follow, getPost, getProfile, getTimeline, like, listFollowers, listNotifications,
+  clearNotifications, createPost, deletePost, editPost, follow, getPost, getProfile, getThread, getTimeline, like, listFollowers,
   listPosts, readOwnFollowing, reply, setProfile, unfollow, unlike, withCounts, type Delivery, type ImageInput, type Post, type PostsResult,
 } from '../social/index.js';
+import { maxInboxItems, readNotifications, type ClearResult, type InboxReport } from '../social/notifications.js';
 import { progressLine } from './progress.js';
 import { print, type GlobalOptions } from './output.js';
 import { currentSession } from './session.js';
@@ -32,13 +33,34 @@ export function registerSocial(program: Command): void {
       print(globals(command), changed, [`Profile updated: ${changed.name ?? '(no name)'}`, ...(changed.avatar ? [`Avatar: ${changed.avatar}`] : [])]);
     });
 
-  program.command('post <text>').description('publish a post; prints its URL').option('--image <file>', 'attach an image')
-    .action(async (text: string, options: { image?: string }, command: Command) => {
+  program.command('post [text]').description('publish a post; prints its URL (the text as an argument, "-" for stdin, or --file)')
+    .option('--image <file>', 'attach an image').option('--file <file>', 'take the text from this file (UTF-8)')
+    .addHelpText('after', `
+Examples:
+  $ hearth post "Hello from my own pod"
+  $ hearth post "Look at this" --image photo.jpg
+  $ fortune | hearth post -                 # the text from stdin
+  $ hearth post --file draft.txt`)
+    .action(async (text: string | undefined, options: { image?: string; file?: string }, command: Command) => {
+      const content = await postText(text, options.file);
       const image = options.image ? await readImage(options.image) : undefined;
-      const post = await acting(command, (s) => createPost(s, { content: text, ...(image ? { image } : {}) }));
+      const post = await acting(command, (s) => createPost(s, { content, ...(image ? { image } : {}) }));
       print(globals(command), post, [post.url]);
     });
+  program.command('show <url>').description('show one post; for your own, its likes and the replies you received')
+    .addHelpText('after', `
+Examples:
+  $ hearth show https://pods.example/alice/social/posts/2026-11-26.ttl#mwyx1`)
+    .action(async (url: string, _o: unknown, command: Command) => {
+      const thread = await acting(command, (s) => getThread(s, url));
+      print(globals(command), thread, [...postLines(thread.post),
+        ...(thread.own && thread.replies.length ? ['Replies:', ...thread.replies.flatMap((r) => postLines(r).map((line) => `  ${line}`))] : []),
+        ...thread.unreadable.map((u) => `! reply ${u.url}: ${u.message}`)]);
+    });
   program.command('reply <url> <text>').description('reply to a post; prints the reply\'s URL').option('--image <file>', 'attach an image')
+    .addHelpText('after', `
+Examples:
+  $ hearth reply https://pods.example/bob/social/posts/2026-11-26.ttl#mwyx1 "Nice!"`)
     .action(async (url: string, text: string, options: { image?: string }, command: Command) => {
       const image = options.image ? await readImage(options.image) : undefined;
       const result = await acting(command, (s) => reply(s, url, { content: text, ...(image ? { image } : {}) }));
@@ -75,6 +97,9 @@ export function registerSocial(program: Command): void {
       print(globals(command), result, [`Unliked ${url}`, ...deliveryLines(result.delivery)]);
     });
   program.command('follow <webid>').description('follow someone (on any pod server)')
+    .addHelpText('after', `
+Examples:
+  $ hearth follow https://pods.example/bob/profile/card#me`)
     .action(async (webId: string, _o: unknown, command: Command) => {
       const result = await acting(command, (s) => follow(s, webId));
       print(globals(command), result, [`Following ${result.follow.object}`,
@@ -97,6 +122,11 @@ export function registerSocial(program: Command): void {
     });
   program.command('timeline').description('the latest posts of everyone you follow and yours, newest first')
     .option('--limit <n>', 'how many', '20').option('--before <date|url>', 'only posts older than this date or post')
+    .addHelpText('after', `
+Examples:
+  $ hearth timeline --limit 20
+  $ hearth timeline --before 2026-11-01                 # older posts
+  $ hearth --json timeline | jq '.posts[].content'`)
     .action(async (options: { limit: string; before?: string }, command: Command) => {
       const paging = { limit: parseLimit(options.limit), ...(options.before ? { before: await parseBefore(options.before) } : {}) };
       const bar = progressLine(globals(command));
@@ -106,19 +136,51 @@ export function registerSocial(program: Command): void {
         ...result.errors.map((e) => `! ${e.source}: ${e.message}`),
         ...(result.moved ?? []).map((m) => `> ${m.from} moved to ${m.to}: you now follow them there`)]);
     });
-  program.command('notifications').description('likes, replies and follows received, newest first')
-    .option('--clear', 'record them (counts and followers are kept) and empty the inbox of them')
-    .action(async (options: { clear?: boolean }, command: Command) => {
+  program.command('notifications').description('likes, replies and follows received, newest first (as your pod server received them)')
+    .option('--clear', 'record them (counts and followers are kept) and remove them and the junk from the inbox')
+    .option('--clear-all', 'as --clear, and also remove claims that could not be checked and items of other kinds (never access requests)')
+    .option('--deadline <seconds>', 'time for the whole look at the inbox, checks included', '20')
+    .action(async (options: { clear?: boolean; clearAll?: boolean; deadline: string }, command: Command) => {
+      const deadlineMs = parseSeconds(options.deadline);
       // One session, one read of the inbox: what is shown is exactly what --clear records and removes.
-      const { list, cleared } = await acting(command, async (s) => {
-        const listed = await listNotifications(s);
-        return { list: listed, cleared: options.clear ? (await clearNotifications(s, {}, listed)).cleared : undefined };
+      const { report, cleared } = await acting(command, async (s) => {
+        const read = await readNotifications(s, { deadlineMs });
+        const clear = options.clear || options.clearAll ? await clearNotifications(s, { deadlineMs, all: Boolean(options.clearAll) }, read) : undefined;
+        return { report: read, cleared: clear };
       });
-      const lines = list.length ? list.map((n) => `${(n.published ?? '').slice(0, 16).replace('T', ' ')}  ${n.kind.padEnd(6)} ${n.actor}` +
+      const list = report.notifications;
+      const lines = list.length ? list.map((n) => `${(n.received ?? n.published ?? '').slice(0, 16).replace('T', ' ')}  ${n.kind.padEnd(6)} ${n.actor}` +
         `${n.object ? ` -> ${n.object}` : ''}${n.verified ? '' : `  (unverified: ${n.reason})`}`) : ['No notifications.'];
-      if (cleared !== undefined) lines.push(`Cleared ${cleared} notification(s).`);
-      print(globals(command), list, lines);
+      print(globals(command), list, [...lines, ...inboxNotes(report, deadlineMs, cleared)]);
     });
+}
+
+/** What else the look at the inbox found, and what clearing did, in a few lines. */
+function inboxNotes(report: InboxReport, deadlineMs: number, cleared?: ClearResult): string[] {
+  const notes: string[] = [];
+  const junk = report.others.filter((o) => o.junk);
+  const otherKinds = report.others.length - junk.length;
+  const unchecked = report.notifications.filter((n) => n.unchecked).length;
+  if (junk.length) notes.push(`${junk.length} junk item(s) in your inbox (${[...new Set(junk.map((o) => o.reason.replace(/[:(].*$/u, '').trim()))].slice(0, 3).join('; ')}).`);
+  if (otherKinds) notes.push(`${otherKinds} item(s) of other kinds (not social notifications).`);
+  if (report.requests) notes.push(`${report.requests} access request(s): see \`hearth apps requests\`.`);
+  if (unchecked) notes.push(`${unchecked} claim(s) could not be checked (the sender's server silent or slow): they stay for another look.`);
+  if (report.unread) notes.push(`${report.unread} older item(s) not read (at most ${maxInboxItems} at a time, within ${deadlineMs / 1000} s).`);
+  if (report.truncated) notes.push('Your inbox holds too many items to list at once: only part of it was looked at.');
+  if (cleared) {
+    notes.push(`Cleared ${cleared.cleared} notification(s) and removed ${cleared.removed} other item(s).`);
+    if (cleared.kept) notes.push(`Kept ${cleared.kept} item(s): unchecked claims and items of other kinds stay unless --clear-all (never access requests).`);
+  } else if (junk.length || report.unread || report.truncated) {
+    notes.push('`hearth notifications --clear` removes the junk so that older items come up.');
+  }
+  return notes;
+}
+
+/** Seconds given on the command line, as milliseconds. */
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new InvalidInputError(`--deadline must be a number of seconds from 0 to 600, not "${value}".`);
+  return seconds * 1000;
 }
 
 function globals(command: Command): GlobalOptions {
@@ -142,7 +204,26 @@ async function me(command: Command): Promise<string> {
 async function readImage(file: string): Promise<ImageInput> {
   const mediaType = imageTypes[extname(file).toLowerCase()];
   if (!mediaType) throw new InvalidInputError(`${file}: images must be ${Object.keys(imageTypes).join(', ')} files.`);
-  return { data: await readFile(file), mediaType };
+  return { data: await readFile(file).catch((error: unknown) => { throw fileError(file, error, 'read'); }), mediaType };
+}
+
+/** A post's text: the argument, stdin for "-", or a file (a last line break dropped); exactly one of them. */
+async function postText(text: string | undefined, file: string | undefined): Promise<string> {
+  if (text !== undefined && file !== undefined) throw new InvalidInputError('Give the text once: as an argument, "-" for stdin, or --file FILE.');
+  if (text === undefined && file === undefined) {
+    throw new InvalidInputError('What should the post say? `hearth post "TEXT"`, `hearth post -` (read from stdin) or `hearth post --file FILE`.');
+  }
+  if (text !== undefined && text !== '-') return text;
+  let raw: Buffer;
+  if (file !== undefined) {
+    raw = await readFile(file).catch((error: unknown) => { throw fileError(file, error, 'read'); });
+  } else {
+    if (process.stdin.isTTY) process.stderr.write('Type the post, then Ctrl+D on a line of its own:\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    raw = Buffer.concat(chunks);
+  }
+  return raw.toString('utf8').replace(/\r?\n$/u, '');
 }
 
 function parseLimit(value: string): number {

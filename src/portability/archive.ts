@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { HearthError } from '../errors.js';
+import { FileError, HearthError, fileError } from '../errors.js';
 
 /** Name and version of the archive format Hearth writes. */
 export const archiveFormat = { name: 'hearth-pod-archive', version: 1 } as const;
@@ -72,6 +72,30 @@ export class ArchiveError extends HearthError {
 export const defaultMaxEntryBytes = 1024 ** 3;
 /** Most entries Hearth reads from an archive unless told otherwise. */
 export const defaultMaxEntries = 1_000_000;
+/** Most bytes all entries together may hold unless told otherwise (64 GiB). */
+export const defaultMaxTotalBytes = 64 * 1024 ** 3;
+/** Most a gzip archive may expand, past its first 64 MiB, unless told otherwise: Hearth's own archives stay under 100. */
+export const defaultMaxRatio = 200;
+/** What a gzip archive may expand to whatever its ratio: small archives of small files compress well. */
+const ratioAllowance = 64 * 1024 ** 2;
+
+/** Limits for reading an untrusted archive: each entry, the whole archive, and what is read into memory. */
+export interface ArchiveLimits {
+  /** Largest entry accepted (default 1 GiB). */
+  maxEntryBytes?: number;
+  /** Most entries accepted (default 1,000,000). */
+  maxEntries?: number;
+  /** Most bytes of all entries together (default 64 GiB). */
+  maxTotalBytes?: number;
+  /** Most a gzip archive may expand past its first 64 MiB, as bytes read per byte of the file (default 200: a gzip bomb is ~1000). */
+  maxRatio?: number;
+  /** Largest manifest accepted, read into memory (default 64 MiB); the entries' names together may not exceed it either. */
+  maxManifestBytes?: number;
+  /** Largest RDF document read into memory to parse, and written into the pod after the rewrite (default 16 MiB). */
+  maxRdfBytes?: number;
+  /** Most triples read from one RDF document of the archive (default 100,000). */
+  maxTriples?: number;
+}
 
 /**
  * Checks that an archive entry name is a safe path inside the pod: `resources/` + segments that are not empty,
@@ -121,20 +145,25 @@ export class ArchiveWriter {
   private readonly done: Promise<void>;
   private readonly mtime = new Date();
 
-  private constructor(output: Writable, gzip: boolean) {
+  /** Why the file could not be written (no such folder, no permission, disk full), once it happened. */
+  private failure?: FileError;
+
+  private constructor(output: Writable, gzip: boolean, file = 'the archive') {
+    // Listened to before anything else can fail: the entries then fail with this reason, not "already finalized or destroyed".
+    output.once('error', (error: unknown) => { this.failure ??= fileError(file, error, 'write'); });
     this.done = gzip ? pipeline(this.pack, createGzip({ level: 6 }), output) : pipeline(this.pack, output);
     this.done.catch(() => undefined);
   }
 
-  /** Opens a new archive file (gzip-compressed when `gzip`). */
+  /** Opens a new archive file (gzip-compressed when `gzip`), readable by its owner only (0600): it holds private data. */
   static create(file: string, gzip = true): ArchiveWriter {
-    return new ArchiveWriter(createWriteStream(file), gzip);
+    return new ArchiveWriter(createWriteStream(file), gzip, file);
   }
 
   /** Adds a directory entry (a container). */
   async addDirectory(name: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(error) : resolve()));
+      this.pack.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(this.failure ?? error) : resolve()));
     });
   }
 
@@ -142,13 +171,13 @@ export class ArchiveWriter {
   async addFile(name: string, body: SpooledBody): Promise<void> {
     const sink = this.pack.entry({ name, size: body.size, mode: 0o644, mtime: this.mtime });
     const source = body.kind === 'buffer' ? Readable.from([body.data]) : createReadStream(body.path);
-    await pipeline(source, sink as unknown as Writable);
+    await pipeline(source, sink as unknown as Writable).catch((error: unknown) => { throw this.failure ?? error; });
   }
 
   /** Ends the archive and waits until it is on disk. */
   async close(): Promise<void> {
     this.pack.finalize();
-    await this.done;
+    await this.done.catch((error: unknown) => { throw this.failure ?? error; });
   }
 
   /** Stops writing after an error. */
@@ -171,10 +200,15 @@ export interface ArchiveEntry {
 
 /** Whether a file starts with the gzip magic bytes. */
 async function isGzip(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(file, 'r');
+  } catch (error: unknown) {
+    throw fileError(file, error, 'read'); // "There is no file x.tar.gz", not ENOENT.
+  }
   try {
     const buffer = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0);
+    const { bytesRead } = await handle.read(buffer, 0, 2, 0).catch((error: unknown) => { throw fileError(file, error, 'read'); });
     return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
   } finally {
     await handle.close();
@@ -183,19 +217,29 @@ async function isGzip(file: string): Promise<boolean> {
 
 /**
  * Reads an archive file entry by entry (gzip or not); `onEntry` must consume or ignore each entry's stream
- * before the next is read. Refuses links, devices and entries larger than `maxEntryBytes`.
+ * before the next is read. Refuses links, devices, entries larger than `maxEntryBytes`, more than `maxEntries` entries or
+ * `maxTotalBytes` in all, and a gzip archive that expands more than `maxRatio` times (a compression bomb), as it reads.
  */
 export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) => Promise<void>,
-  limits: { maxEntryBytes?: number; maxEntries?: number } = {}): Promise<void> {
+  limits: Pick<ArchiveLimits, 'maxEntryBytes' | 'maxEntries' | 'maxTotalBytes' | 'maxRatio'> = {}): Promise<void> {
   const maxEntryBytes = limits.maxEntryBytes ?? defaultMaxEntryBytes;
   const maxEntries = limits.maxEntries ?? defaultMaxEntries;
+  const maxTotalBytes = limits.maxTotalBytes ?? defaultMaxTotalBytes;
   const extract = tar.extract();
+  // Looked at (and so known to exist) before the stream opens it: a stream that fails to open would crash the process.
+  const gzip = await isGzip(file);
   const input = createReadStream(file);
-  const gunzip = (await isGzip(file)) ? createGunzip() : undefined;
-  const feeding = (gunzip ? pipeline(input, gunzip, extract as unknown as Writable) : pipeline(input, extract as unknown as Writable))
-    .catch((error: unknown) => { throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error }); });
+  const read: GzipRead = { compressed: 0 };
+  const feeding = (gzip
+    ? pipeline(input, counting(read), createGunzip(), expansionGuard(read, limits.maxRatio ?? defaultMaxRatio), extract as unknown as Writable)
+    : pipeline(input, extract as unknown as Writable))
+    .catch((error: unknown) => {
+      if (error instanceof HearthError) throw error;
+      throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    });
   feeding.catch(() => undefined);
   let count = 0;
+  let total = 0;
   try {
     for await (const entry of extract) {
       const { header } = entry;
@@ -205,6 +249,8 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
         throw new ArchiveError(`The archive entry "${printable(header.name)}" is a ${header.type}; only files and folders are allowed.`);
       }
       if (header.size > maxEntryBytes) throw new ArchiveError(`The archive entry "${printable(header.name)}" is larger than ${maxEntryBytes} bytes; refused.`);
+      total += header.size;
+      if (total > maxTotalBytes) throw new ArchiveError(`The archive holds more than ${maxTotalBytes} bytes in all; refused.`);
       let consumed = false;
       const stream: AsyncIterable<Buffer> = {
         [Symbol.asyncIterator]: () => {
@@ -218,10 +264,44 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
   } catch (error: unknown) {
     extract.destroy();
     input.destroy();
+    if (read.refused) throw read.refused; // Reached the entry being read as a stream error.
     if (error instanceof HearthError) throw error;
     throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   await feeding;
+}
+
+/** Bytes of a gzip archive read so far, and why its expansion was refused. */
+interface GzipRead {
+  compressed: number;
+  refused?: ArchiveError;
+}
+
+/** Counts the bytes going through into `read.compressed`. */
+function counting(read: GzipRead): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      read.compressed += chunk.length;
+      done(null, chunk);
+    },
+  });
+}
+
+/** Passes decompressed bytes on while they stay within `ratioAllowance`, or `maxRatio` times the compressed bytes read. */
+function expansionGuard(read: GzipRead, maxRatio: number): Transform {
+  let expanded = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      expanded += chunk.length;
+      if (expanded > ratioAllowance && expanded > maxRatio * read.compressed) {
+        read.refused = new ArchiveError(`The archive expands to more than ${maxRatio} times its size, far more than any pod archive: ` +
+          'it looks like a compression bomb; refused.');
+        done(read.refused);
+      } else {
+        done(null, chunk);
+      }
+    },
+  });
 }
 
 /** Reads a whole (small) stream into a buffer, refusing more than `maxBytes`. */

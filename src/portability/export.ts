@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { acrUrlOf } from '../access/acr.js';
-import { httpErrorFor, NetworkError, InvalidInputError } from '../errors.js';
+import { FileError, fileError, httpErrorFor, NetworkError, InvalidInputError } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
 import { podAreas } from '../social/layout.js';
 import type { Quad } from 'n3';
@@ -14,7 +14,7 @@ import {
   ArchiveWriter, archiveFormat, entryNameOf, manifestName, outboxName,
   type EntryKind, type Manifest, type ManifestEntry, type SpooledBody,
 } from './archive.js';
-import { OutboxWriter } from './outbox.js';
+import { OutboxWriter, outboxIdOf } from './outbox.js';
 import { throttled, type ProgressListener } from './progress.js';
 
 /** What `exportPod` needs. */
@@ -37,6 +37,8 @@ export interface ExportOptions {
   concurrency?: number;
   /** Called as the export goes on. */
   onProgress?: ProgressListener;
+  /** Replace `out` if it exists (default true); false refuses with FileError `FILE_EXISTS` before anything is read. */
+  overwrite?: boolean;
 }
 
 /** What an export wrote. */
@@ -61,6 +63,7 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
   const podUrl = options.podUrl.endsWith('/') ? options.podUrl : `${options.podUrl}/`;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 16));
   if (!options.out) throw new InvalidInputError('No archive file to write to.');
+  await checkOutput(options.out, options.overwrite ?? true);
   const temp = await mkdtemp(join(tmpdir(), 'hearth-export-'));
   const partial = `${options.out}.partial`;
   const writer = ArchiveWriter.create(partial, options.gzip ?? true);
@@ -69,7 +72,7 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
   let bytes = 0;
   let spoolCount = 0;
   const postsContainer = new URL(podAreas.posts, podUrl).href;
-  const outbox = options.activityStreams ? await OutboxWriter.create(join(temp, 'outbox.jsonld'), options.webId) : undefined;
+  const outbox = options.activityStreams ? await OutboxWriter.create(join(temp, 'outbox.jsonld'), options.webId, outboxIdOf(podUrl)) : undefined;
 
   // Archive entries go in one at a time; fetching runs `concurrency` wide.
   let writing: Promise<void> = Promise.resolve();
@@ -155,6 +158,20 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
 }
 
 const emptySha256 = createHash('sha256').digest('hex');
+
+/** Checks, before any work, that the archive can go to `out`: its folder exists, and it is not there yet unless it may be replaced. */
+export async function checkOutput(out: string, overwrite: boolean): Promise<void> {
+  const folder = dirname(out);
+  try {
+    if (!(await stat(folder)).isDirectory()) throw new FileError('FILE_NOT_FOUND', out, `Cannot write ${out}: ${folder} is not a folder.`);
+  } catch (error: unknown) {
+    if (error instanceof FileError) throw error;
+    throw fileError(out, error, 'write');
+  }
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw new FileError('FILE_ACCESS', out, `${out} is a folder: name the archive file to write.`);
+  if (existing && !overwrite) throw new FileError('FILE_EXISTS', out, `${out} already exists: nothing was written.`);
+}
 
 function buildManifest(podUrl: string, options: ExportOptions, entries: ManifestEntry[], bytes: number): Manifest {
   const counts: Manifest['counts'] = { container: 0, meta: 0, rdf: 0, binary: 0, acr: 0, outbox: 0, total: entries.length };

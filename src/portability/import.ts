@@ -11,44 +11,50 @@ import { podIssuerOf } from '../access/acr.js';
 import { writeAcrRules } from '../access/acr-rules.js';
 import { appsRecordUrl, privateRecordUrls, profileDocumentOf } from '../access/private.js';
 import { HearthError, NetworkError, httpErrorFor } from '../errors.js';
-import { canonicalLines, parseTurtle, sameGraph, writeNTriples, writeTurtle } from '../rdf.js';
+import { BadDataError, canonicalLines, parseTurtleBounded, sameGraph } from '../rdf.js';
 import { DCT, LDP } from '../vocab.js';
 import {
   ArchiveError, checkManifest, manifestName, outboxName, podPathOf, readAll, readArchive, urlInPod,
-  type EntryKind, type Manifest, type ManifestEntry,
+  type ArchiveLimits, type EntryKind, type Manifest, type ManifestEntry,
 } from './archive.js';
+import { bytes, comparable, readRdfEntry, serializeWithin, type RdfLimit, type RdfLimits } from './bounded-rdf.js';
 import { throttled, type ProgressListener } from './progress.js';
 import { containerMetadata } from './export.js';
 import { mergeProfile, portAcr, rewriteQuads, type AcrDestination, type DroppedClient, type IriMapping } from './rewrite.js';
 
-/** Limits for reading an untrusted archive. */
-export interface ArchiveLimits {
-  /** Largest entry accepted (default 1 GiB). */
-  maxEntryBytes?: number;
-  /** Largest RDF document or manifest accepted, read into memory to parse (default 64 MiB). */
-  maxRdfBytes?: number;
-  /** Most entries accepted (default 1,000,000). */
-  maxEntries?: number;
-}
+export type { ArchiveLimits } from './archive.js';
 
-const defaultMaxRdfBytes = 64 * 1024 ** 2;
+/** Most refused statements or rules listed one by one for one entry; the others are counted. */
+const maxListedPerEntry = 10;
+/** Largest manifest read unless told otherwise (64 MiB: some 300,000 entries). */
+const defaultMaxManifestBytes = 64 * 1024 ** 2;
+/**
+ * Largest RDF document read (and written) unless told otherwise: 16 MiB, far more than Hearth's own documents (a day of
+ * posts, the records of grants and of followers, a container's metadata: kilobytes), and more than the triple limit
+ * lets ordinary Turtle reach (some 100 bytes a triple).
+ */
+const defaultMaxRdfBytes = 16 * 1024 ** 2;
+/** Most triples read from one document unless told otherwise: a day of 10,000 posts, or a record of 30,000 followers and likes. */
+const defaultMaxTriples = 100_000;
 
 /**
  * Checks an archive without writing anything: safe entry names, a valid manifest as the last entry, every entry listed
- * with the right size and SHA-256, nothing missing, nothing extra. Throws ArchiveError with the reason; answers the manifest.
+ * with the right size and SHA-256, nothing missing, nothing extra, and the whole archive within `ArchiveLimits` (entries,
+ * total bytes, expansion of its gzip, names, manifest), as it streams. Throws ArchiveError with the reason; answers the manifest.
  */
 export async function verifyArchive(file: string, options: ArchiveLimits & { onProgress?: ProgressListener } = {}): Promise<Manifest> {
   const seen = new Map<string, { size: number; sha256: string; type: string }>();
-  const maxRdfBytes = options.maxRdfBytes ?? defaultMaxRdfBytes;
+  const maxManifestBytes = options.maxManifestBytes ?? defaultMaxManifestBytes;
   const progress = throttled(options.onProgress);
   let manifest: Manifest | undefined;
-  let bytes = 0;
+  let total = 0;
+  let names = 0;
   await readArchive(file, async (entry) => {
     if (manifest) throw new ArchiveError(`The archive has an entry after its manifest ("${entry.name.slice(0, 200)}"): it was changed after export; refused.`);
     if (entry.name === manifestName) {
       let parsed: unknown;
       try {
-        parsed = JSON.parse((await readAll(entry.stream, maxRdfBytes, 'The manifest')).toString('utf8'));
+        parsed = JSON.parse((await readAll(entry.stream, maxManifestBytes, 'The manifest')).toString('utf8'));
       } catch (error: unknown) {
         if (error instanceof HearthError) throw error;
         throw new ArchiveError('The archive\'s manifest is not valid JSON: the archive is damaged.');
@@ -58,15 +64,18 @@ export async function verifyArchive(file: string, options: ArchiveLimits & { onP
     }
     if (entry.name !== outboxName) podPathOf(entry.name);
     if (seen.has(entry.name)) throw new ArchiveError(`The archive holds "${entry.name.slice(0, 200)}" twice; refused.`);
+    // The manifest lists every name: names longer in all than it may be are refused before they fill memory.
+    names += entry.name.length;
+    if (names > maxManifestBytes) throw new ArchiveError(`The archive's entry names take more than ${bytes(maxManifestBytes)}, more than its manifest may hold; refused.`);
     const hash = createHash('sha256');
     let size = 0;
     for await (const chunk of entry.stream) {
       hash.update(chunk);
       size += chunk.length;
     }
-    bytes += size;
+    total += size;
     seen.set(entry.name, { size, sha256: hash.digest('hex'), type: entry.type });
-    progress.report({ phase: 'verify', done: seen.size, bytes });
+    progress.report({ phase: 'verify', done: seen.size, bytes: total });
   }, options);
   if (!manifest) throw new ArchiveError('The archive has no manifest: it is incomplete or not a Hearth pod archive.');
   const listed = new Set<string>();
@@ -132,15 +141,20 @@ export interface ImportResult {
   appsNeedingCredential: AppNeedingCredential[];
   /** Access rules of the archive that were not imported: they would give more than Hearth ever gives. */
   refusedPolicies: { acr: string; policy: string; reason: string }[];
-  /** Entries (or statements of metadata) not imported, and why: not Turtle where Turtle must be, not a place Hearth writes. */
-  refusedEntries: { entry: string; reason: string }[];
+  /**
+   * Entries (or statements of metadata) not imported, and why: not Turtle where Turtle must be, not a place Hearth writes,
+   * past a limit of one document (`limit` names it: importing again with it raised takes the entry).
+   */
+  refusedEntries: { entry: string; reason: string; limit?: 'maxTriples' | 'maxRdfBytes' }[];
 }
 
 /**
  * Imports an archive into a pod: verifies it entirely first (nothing is written from a damaged archive), then recreates
  * every resource with the old pod's IRIs rewritten to the new pod's (and the old WebID to the new one). Binaries are
  * written byte for byte, the profile is merged, the new pod's root ACR is kept. Idempotent: what is already there is
- * not written again.
+ * not written again. Memory stays bounded whatever the archive holds: an RDF document past `maxRdfBytes` or `maxTriples`
+ * (or larger than `maxRdfBytes` once rewritten) is not imported but listed in `refusedEntries`, and the documents
+ * waiting to be written hold at most `maxTriples` triples together.
  */
 export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const manifest = await verifyArchive(options.file, options);
@@ -148,7 +162,7 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const mapping: IriMapping = { oldPod: manifest.podUrl, newPod: podUrl, oldWebId: manifest.webId, newWebId: options.webId };
   const sameOwner = manifest.podUrl === podUrl && manifest.webId === options.webId;
   const byName = new Map(manifest.entries.map((entry) => [entry.name, entry]));
-  const maxRdfBytes = options.maxRdfBytes ?? defaultMaxRdfBytes;
+  const limits: RdfLimits = { maxRdfBytes: options.maxRdfBytes ?? defaultMaxRdfBytes, maxTriples: options.maxTriples ?? defaultMaxTriples };
   const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 16));
   const progress = throttled(options.onProgress);
   const profileDoc = profileDocumentOf(options.webId);
@@ -168,20 +182,27 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const present = new Map<string, Set<string>>();
   const absent = (url: string) => present.get(url.slice(0, url.lastIndexOf('/', url.length - 2) + 1))?.has(url) === false;
 
-  // Writes run `concurrency` wide; an ACR waits for its resource, a container for everything before it.
+  // Writes run `concurrency` wide; an ACR waits for its resource, a container for everything before it. The triples of the
+  // documents in flight stay within `maxTriples` together (one larger document goes alone): memory does not grow with them.
   const inFlight = new Map<string, Promise<void>>();
+  let triplesInFlight = 0;
   let failure: unknown;
-  const launch = async (url: string, task: () => Promise<void>, waitFor?: string) => {
-    while (inFlight.size >= concurrency) await Promise.race(inFlight.values());
+  const launch = async (url: string, task: () => Promise<void>, options: { waitFor?: string; triples?: number } = {}) => {
+    const triples = options.triples ?? 0;
+    while (inFlight.size >= concurrency || (triplesInFlight > 0 && triplesInFlight + triples > limits.maxTriples)) await Promise.race(inFlight.values());
     if (failure) throw failure;
-    const before = waitFor ? inFlight.get(waitFor) : undefined;
+    const before = options.waitFor ? inFlight.get(options.waitFor) : undefined;
+    triplesInFlight += triples;
     const running = (async () => {
       if (before) await before;
       await task();
     })().then(() => {
       done += 1;
       progress.report({ phase: 'import', done, total: manifest.entries.length, bytes: result.bytes });
-    }, (error: unknown) => { failure ??= error; }).finally(() => inFlight.delete(url));
+    }, (error: unknown) => { failure ??= error; }).finally(() => {
+      triplesInFlight -= triples;
+      inFlight.delete(url);
+    });
     inFlight.set(url, running);
   };
   const drain = async () => {
@@ -192,6 +213,8 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
     if (changed) result.written += 1;
     else result.unchanged += 1;
   };
+  const refuse = (entry: string, reason: string, limit?: RdfLimit) => { result.refusedEntries.push({ entry, reason, ...(limit ? { limit } : {}) }); };
+  const tooLargeWritten = `rewritten for the new pod it would be larger than ${bytes(limits.maxRdfBytes)}, the most Hearth writes of one document`;
 
   try {
     await readArchive(options.file, async (entry) => {
@@ -211,14 +234,14 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
       const role = entryRole(url, listed.kind, profileDoc, records);
       if (role === 'container') {
         await drain();
-        const { created, children } = await ensureContainer(options.fetch, url);
+        const { created, children } = await ensureContainer(options.fetch, url, limits);
         if (url !== podUrl) count(created);
-        present.set(url, children);
+        if (children) present.set(url, children);
         done += 1;
         return;
       }
       if (typeof role === 'object') {
-        result.refusedEntries.push({ entry: entry.name, reason: role.refused });
+        refuse(entry.name, role.refused);
         return;
       }
       if (role === 'binary') {
@@ -233,56 +256,61 @@ export async function importPod(options: ImportOptions): Promise<ImportResult> {
         return;
       }
       const oldUrl = urlInPod(manifest.podUrl, entry.name);
-      const text = (await readAll(entry.stream, maxRdfBytes, `The archive entry "${entry.name.slice(0, 200)}"`)).toString('utf8');
-      const parsed = (base: string) => {
-        try {
-          return parseTurtle(text, base);
-        } catch {
-          result.refusedEntries.push({ entry: entry.name, reason: 'it is not valid Turtle' });
-          return undefined;
-        }
-      };
+      if (role === 'acr' && protectedAcrs.has(url.slice(0, -'.acr'.length))) {
+        // The root, the WebID profile and Hearth's records keep the rules the new pod's lock-down gave them.
+        result.skipped += 1;
+        return;
+      }
+      const read = await readRdfEntry(entry.stream, entry.size, role === 'meta' ? oldUrl.slice(0, -'.meta'.length) : oldUrl, limits);
+      if ('refused' in read) {
+        refuse(entry.name, read.refused, read.limit);
+        return;
+      }
+      const { quads } = read;
       if (role === 'meta') {
         const container = url.slice(0, -'.meta'.length);
-        const quads = parsed(oldUrl.slice(0, -'.meta'.length));
-        if (!quads) return;
         await launch(url, async () => {
           const { kept, refused } = portableMetadata(rewriteQuads(quads, mapping), container);
-          for (const statement of refused) result.refusedEntries.push({ entry: entry.name, reason: `a statement Hearth never writes in metadata (${statement})` });
-          count(await addContainerMetadata(options.fetch, container, kept));
-        }, container);
+          for (const statement of refused.slice(0, maxListedPerEntry)) refuse(entry.name, `a statement Hearth never writes in metadata (${statement})`);
+          if (refused.length > maxListedPerEntry) refuse(entry.name, `${refused.length - maxListedPerEntry} more statements Hearth never writes in metadata`);
+          const changed = await addContainerMetadata(options.fetch, container, kept, limits);
+          if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
+          else count(changed);
+        }, { waitFor: container, triples: quads.length });
         return;
       }
       if (role === 'acr') {
         const resourceUrl = url.slice(0, -'.acr'.length);
-        if (protectedAcrs.has(resourceUrl)) {
-          // The root, the WebID profile and Hearth's records keep the rules the new pod's lock-down gave them.
-          result.skipped += 1;
-          return;
-        }
-        const quads = parsed(oldUrl);
-        if (!quads) return;
         await launch(url, async () => {
           // An archive is a file anyone could have edited: only the rules Hearth itself writes are imported.
           const ported = portAcr(rewriteQuads(quads, mapping), resourceUrl, destination);
           noteDropped(droppedByAcr, ported.dropped, resourceUrl);
-          for (const { policy, reason } of ported.refused) result.refusedPolicies.push({ acr: url, policy, reason });
-          count(await putRdf(options.fetch, url, writeAcrRules(resourceUrl, ported.rules, destination)));
-        }, resourceUrl);
+          for (const { policy, reason } of ported.refused.slice(0, maxListedPerEntry)) result.refusedPolicies.push({ acr: url, policy, reason });
+          if (ported.refused.length > maxListedPerEntry) {
+            result.refusedPolicies.push({ acr: url, policy: `${ported.refused.length - maxListedPerEntry} more rules`, reason: 'not listed one by one' });
+          }
+          const changed = await putRdf(options.fetch, url, writeAcrRules(resourceUrl, ported.rules, destination), limits);
+          if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
+          else count(changed);
+        }, { waitFor: resourceUrl, triples: quads.length });
         return;
       }
-      const old = parsed(oldUrl);
-      if (!old) return;
       await launch(url, async () => {
-        let quads = rewriteQuads(old, mapping);
+        let rewritten = rewriteQuads(quads, mapping);
         if (role === 'profile') {
-          const current = await getRdf(options.fetch, url);
-          quads = mergeProfile(quads, current ?? [], options.webId);
+          const current = await getRdf(options.fetch, url, limits);
+          if (current === 'unreadable') {
+            refuse(entry.name, 'the new pod\'s profile could not be read to merge it with');
+            return;
+          }
+          rewritten = mergeProfile(rewritten, current ?? [], options.webId);
         } else if (url === record && !sameOwner) {
-          quads = keepPortableApps(quads, record, result);
+          rewritten = keepPortableApps(rewritten, record, result);
         }
-        count(await putRdf(options.fetch, url, quads, absent(url) && role !== 'profile'));
-      });
+        const changed = await putRdf(options.fetch, url, rewritten, limits, absent(url) && role !== 'profile');
+        if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
+        else count(changed);
+      }, { triples: quads.length });
     }, options);
     await drain();
   } finally {
@@ -368,9 +396,13 @@ function noteDropped(into: Map<string, { clientId: string; grants: { container: 
   }
 }
 
-/** Creates a container unless it is there; answers whether it was created, and what it already contained. */
-async function ensureContainer(fetchFn: typeof fetch, url: string): Promise<{ created: boolean; children: Set<string> }> {
-  const listing = await getRdf(fetchFn, url);
+/**
+ * Creates a container unless it is there; answers whether it was created, and what it already contained (undefined when
+ * its listing is too large to read: then nothing is known absent).
+ */
+async function ensureContainer(fetchFn: typeof fetch, url: string, limits: RdfLimits): Promise<{ created: boolean; children?: Set<string> }> {
+  const listing = await getRdf(fetchFn, url, limits);
+  if (listing === 'unreadable') return { created: false };
   if (listing) {
     return { created: false, children: new Set(listing.filter((q) => q.subject.value === url && q.predicate.value === `${LDP}contains`).map((q) => q.object.value)) };
   }
@@ -380,38 +412,76 @@ async function ensureContainer(fetchFn: typeof fetch, url: string): Promise<{ cr
   return { created: put.ok, children: new Set() };
 }
 
-/** Adds a container's own metadata (an N3 Patch of its `.meta`) unless it is there; answers whether it wrote. */
-async function addContainerMetadata(fetchFn: typeof fetch, container: string, quads: Quad[]): Promise<boolean> {
-  const have = new Set(canonicalLines(containerMetadata(await getRdf(fetchFn, container) ?? [], container)));
+/**
+ * Adds a container's own metadata (an N3 Patch of its `.meta`) unless it is there; answers whether it wrote, or
+ * `too large` when the patch would be larger than `maxRdfBytes`.
+ */
+async function addContainerMetadata(fetchFn: typeof fetch, container: string, quads: Quad[], limits: RdfLimits): Promise<boolean | 'too large'> {
+  const current = await getRdf(fetchFn, container, limits);
+  // What is imported has no blank nodes: only the statements without any can be the same (and are compared in linear time).
+  const named = containerMetadata(current === 'unreadable' ? [] : current ?? [], container)
+    .filter((q) => q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode');
+  const have = new Set(canonicalLines(named));
   const missing = quads.filter((q) => q.subject.value === container && !have.has(canonicalLines([q])[0]!));
   if (missing.length === 0) return false;
-  const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n_:patch a solid:InsertDeletePatch;\n  solid:inserts {\n${writeNTriples(missing)}\n  }.\n`;
+  const inserts = serializeWithin(missing, limits.maxRdfBytes, 'N-Triples');
+  if (inserts === undefined) return 'too large';
+  const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n_:patch a solid:InsertDeletePatch;\n  solid:inserts {\n${inserts}\n  }.\n`;
   const response = await request(fetchFn, `${container}.meta`, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch });
   if (!response.ok) throw await httpErrorFor(response, `Writing the metadata of ${container}`);
   await discard(response);
   return true;
 }
 
-/** The quads of an RDF resource, or undefined when it does not exist. */
-async function getRdf(fetchFn: typeof fetch, url: string): Promise<Quad[] | undefined> {
+/**
+ * The quads of an RDF resource of the new pod, undefined when it does not exist, `unreadable` when it is not Turtle or
+ * larger than the limits (an app with a grant may have written it: it is read within the archive's limits).
+ */
+async function getRdf(fetchFn: typeof fetch, url: string, limits: RdfLimits): Promise<Quad[] | undefined | 'unreadable'> {
   const response = await request(fetchFn, url, { headers: { accept: 'text/turtle' } });
   if (response.status === 404) {
     await discard(response);
     return undefined;
   }
   if (!response.ok) throw await httpErrorFor(response, `Reading ${url}`);
+  const text = await readText(response, limits.maxRdfBytes);
+  if (text === undefined) return 'unreadable';
   try {
-    return parseTurtle(await response.text(), url);
-  } catch {
-    return undefined;
+    return await parseTurtleBounded(text, url, { maxTriples: limits.maxTriples });
+  } catch (error: unknown) {
+    if (error instanceof BadDataError) return 'unreadable';
+    throw error;
   }
 }
 
-/** Writes an RDF document unless the same graph is already there (not read when known `absent`); answers whether it wrote. */
-async function putRdf(fetchFn: typeof fetch, url: string, quads: Quad[], absent = false): Promise<boolean> {
-  const current = absent ? undefined : await getRdf(fetchFn, url);
-  if (current && sameGraph(current, quads)) return false;
-  const response = await request(fetchFn, url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+/** A response's body as text, or undefined (the rest read and dropped) past `maxBytes`. */
+async function readText(response: Response, maxBytes: number): Promise<string | undefined> {
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.body) return '';
+  try {
+    return (await readAll(response.body as unknown as AsyncIterable<Uint8Array>, maxBytes, 'A document of the pod')).toString('utf8');
+  } catch (error: unknown) {
+    if (error instanceof ArchiveError) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    throw new NetworkError(response.url, error);
+  }
+}
+
+/**
+ * Writes an RDF document unless the same graph is already there (not read when known `absent`); answers whether it wrote,
+ * or `too large` (nothing written) when it would be larger than `maxRdfBytes` as Turtle.
+ */
+async function putRdf(fetchFn: typeof fetch, url: string, quads: Quad[], limits: RdfLimits, absent = false): Promise<boolean | 'too large'> {
+  const body = serializeWithin(quads, limits.maxRdfBytes);
+  if (body === undefined) return 'too large';
+  const current = absent ? undefined : await getRdf(fetchFn, url, limits);
+  if (current && current !== 'unreadable' && comparable(current, quads) && sameGraph(current, quads)) return false;
+  const response = await request(fetchFn, url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body });
   if (!response.ok) throw await httpErrorFor(response, `Writing ${url}`);
   await discard(response);
   return true;

@@ -7,6 +7,7 @@ import type { Delivery } from '../social/notify.js';
 import { exportPod } from './export.js';
 import { importPod, type ImportResult } from './import.js';
 import { announceMovedTo, confirmAlsoKnownAs, notifyFollowersOfMove } from './moved.js';
+import { followAsBefore, type Refollowed } from './refollow.js';
 import type { ProgressListener } from './progress.js';
 
 /** What `movePod` needs. */
@@ -39,6 +40,10 @@ export interface MoveResult {
   imported: ImportResult;
   /** Whether each follower got the `as:Move`. */
   followers: { follower: string; delivery: Delivery }[];
+  /** Everyone the old account followed, now followed by the new one, and whether each got its `as:Follow`. */
+  following: Refollowed[];
+  /** Why nobody could be followed from the new account, when the old account's following list could not be read. */
+  followingError?: string;
 }
 
 /** A move stopped half-way: `step` says where; the archive is kept so that the import can be run again. */
@@ -53,7 +58,8 @@ export class MoveError extends HearthError {
 
 /**
  * Moves a pod to another server: exports it, creates an account there, imports into it, confirms the new profile as
- * also the old WebID, states `as:movedTo` in the old profile and sends an `as:Move` to every follower.
+ * also the old WebID, states `as:movedTo` in the old profile, follows from the new account everyone the old one followed
+ * (each gets an `as:Follow` from the new WebID) and sends an `as:Move` to every follower.
  */
 export async function movePod(options: MoveOptions): Promise<MoveResult> {
   const old = options.from;
@@ -77,13 +83,20 @@ export async function movePod(options: MoveOptions): Promise<MoveResult> {
     } catch (error: unknown) {
       throw new MoveError('announce', `Everything was copied to ${account.podUrl}, but the old profile could not say so: ${describe(error)}`, error);
     }
+    let following: Refollowed[] = [];
+    let followingError: string | undefined;
+    try {
+      following = await followAsBefore(old, session);
+    } catch (error: unknown) {
+      followingError = describe(error);
+    }
     let followers: string[] = [];
     try {
       followers = await listFollowers(old);
     } catch {
       // No record of followers: nobody to tell.
     }
-    return { account, imported, followers: await notifyFollowersOfMove(old, followers, account.webId) };
+    return { account, imported, following, ...(followingError ? { followingError } : {}), followers: await notifyFollowersOfMove(old, followers, account.webId) };
   } finally {
     await session.logout();
   }

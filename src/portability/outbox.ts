@@ -1,14 +1,32 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Quad, Term } from 'n3';
 import { parseTurtle } from '../rdf.js';
+import { podAreas } from '../social/layout.js';
 import { AS, RDF, XSD } from '../vocab.js';
 import type { SpooledBody } from './archive.js';
 
 /** The JSON-LD context of ActivityStreams 2.0. */
 export const activityStreamsContext = 'https://www.w3.org/ns/activitystreams';
+
+/** The file of that context shipped with Hearth (the W3C's document, as served at that IRI), to read outboxes offline. */
+export const activityStreamsContextFile = fileURLToPath(new URL('../../contexts/activitystreams.jsonld', import.meta.url));
+
+/** The ActivityStreams 2.0 context document shipped with Hearth, for a JSON-LD document loader that must not go online. */
+export async function activityStreamsContextDocument(): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(activityStreamsContextFile, 'utf8')) as Record<string, unknown>;
+}
+
+/**
+ * The IRI of a pod's exported outbox: the collection of the posts in its posts container, `<pod>social/posts/#outbox`
+ * (an identifier; Hearth serves no ActivityPub outbox there).
+ */
+export function outboxIdOf(podUrl: string): string {
+  return `${new URL(podAreas.posts, podUrl).href}#outbox`;
+}
 
 /** A JSON-LD object of ActivityStreams 2.0. */
 export type AsObject = Record<string, unknown>;
@@ -76,21 +94,31 @@ export function createActivity(note: AsObject, actor: string): AsObject {
   };
 }
 
+/** Where one activity lies in the spool, and what orders it. */
+interface SpooledActivity {
+  /** Its note's `published` time in ms (-Infinity when it has none: those come last). */
+  time: number;
+  /** Its id, to order activities of the same time. */
+  id: string;
+  offset: number;
+  length: number;
+}
+
 /**
- * Writes an `as:OrderedCollection` outbox of Create activities to a file, note after note:
- * the activities are never all in memory.
+ * Writes an `as:OrderedCollection` outbox of Create activities to a file, newest first as ActivityPub wants, with its
+ * own `id`. Activities are spooled to a side file as they come (documents arrive in any order) and only their times and
+ * places are kept in memory; `finish` writes them in order.
  */
 export class OutboxWriter {
-  private count = 0;
-  private constructor(private readonly path: string, private readonly stream: WriteStream, private readonly actor: string) {}
+  private readonly index: SpooledActivity[] = [];
+  private spooled = 0;
+  private constructor(private readonly path: string, private readonly spoolPath: string, private readonly spool: WriteStream,
+    private readonly actor: string, private readonly id: string) {}
 
-  /** Starts an outbox file for the actor `webId`. */
-  static async create(path: string, webId: string): Promise<OutboxWriter> {
-    const stream = createWriteStream(path);
-    const writer = new OutboxWriter(path, stream, webId);
-    await writer.write(`{\n "@context": ${JSON.stringify(activityStreamsContext)},\n "type": "OrderedCollection",\n` +
-      ` "attributedTo": ${JSON.stringify(webId)},\n "orderedItems": [`);
-    return writer;
+  /** Starts an outbox file for the actor `webId`; `id` is the collection's IRI. */
+  static async create(path: string, webId: string, id: string): Promise<OutboxWriter> {
+    const spoolPath = `${path}.activities`;
+    return new OutboxWriter(path, spoolPath, createWriteStream(spoolPath), webId, id);
   }
 
   /** Adds the notes of one Turtle document (those attributed to the actor, or with no author). Unparseable documents are skipped. */
@@ -103,22 +131,45 @@ export class OutboxWriter {
     }
     for (const note of notesAsJson(quads)) {
       if (note.attributedTo !== undefined && note.attributedTo !== this.actor) continue;
-      await this.write(`${this.count ? ',' : ''}\n  ${JSON.stringify(createActivity(note, this.actor))}`);
-      this.count += 1;
+      const activity = createActivity(note, this.actor);
+      const bytes = Buffer.from(JSON.stringify(activity));
+      const time = typeof note.published === 'string' ? Date.parse(note.published) : Number.NaN;
+      this.index.push({ time: Number.isNaN(time) ? -Infinity : time, id: String(activity.id), offset: this.spooled, length: bytes.length });
+      this.spooled += bytes.length;
+      if (!this.spool.write(bytes)) await once(this.spool, 'drain');
     }
   }
 
-  /** Ends the collection and answers it as a spooled body for the archive. */
+  /** Ends the collection (newest first) and answers it as a spooled body for the archive. */
   async finish(): Promise<SpooledBody> {
-    await this.write(`\n ],\n "totalItems": ${this.count}\n}\n`);
-    await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await endStream(this.spool);
+    const ordered = [...this.index].sort((a, b) => b.time - a.time || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    const out = createWriteStream(this.path);
     const hash = createHash('sha256');
-    const { createReadStream } = await import('node:fs');
-    for await (const chunk of createReadStream(this.path)) hash.update(chunk as Buffer);
+    const write = async (data: string | Buffer): Promise<void> => {
+      hash.update(data);
+      if (!out.write(data)) await once(out, 'drain');
+    };
+    const spool = await open(this.spoolPath, 'r');
+    try {
+      await write(`{\n "@context": ${JSON.stringify(activityStreamsContext)},\n "id": ${JSON.stringify(this.id)},\n "type": "OrderedCollection",\n` +
+        ` "attributedTo": ${JSON.stringify(this.actor)},\n "totalItems": ${ordered.length},\n "orderedItems": [`);
+      for (const [position, item] of ordered.entries()) {
+        const buffer = Buffer.alloc(item.length);
+        await spool.read(buffer, 0, item.length, item.offset);
+        await write(`${position ? ',' : ''}\n  `);
+        await write(buffer);
+      }
+      await write('\n ]\n}\n');
+      await endStream(out);
+    } finally {
+      await spool.close();
+      await rm(this.spoolPath, { force: true });
+    }
     return { kind: 'file', path: this.path, size: (await stat(this.path)).size, sha256: hash.digest('hex') };
   }
+}
 
-  private async write(text: string): Promise<void> {
-    if (!this.stream.write(text)) await once(this.stream, 'drain');
-  }
+async function endStream(stream: WriteStream): Promise<void> {
+  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 }

@@ -1,4 +1,5 @@
-import { HearthError, NetworkError, describe } from '../errors.js';
+import { HearthError, NetworkError } from '../errors.js';
+import { NoAnswerError, requestTimeoutMs, withinTimeLimit } from '../request-timeout.js';
 
 /** The `controls` tree CSS's account API answers with; only the parts Hearth uses are typed. */
 export interface AccountControls {
@@ -27,13 +28,22 @@ export class AccountApiError extends HearthError {
   }
 }
 
-/** A small client for Community Solid Server's JSON account API (`/.account/`, API version 0.5). */
+/** How an {@link AccountApi} talks to its server. */
+export interface AccountApiOptions {
+  /** Time each call may take, answer included, in ms (default: 30 s, or what `setDefaultRequestTimeout` set). */
+  timeoutMs?: number;
+}
+
+/**
+ * A small client for Community Solid Server's JSON account API (`/.account/`, API version 0.5). Every call has a time
+ * limit: a server that takes the connection and never answers gives a {@link NoAnswerError}, never a hang.
+ */
 export class AccountApi {
   private token?: string;
   private controlsCache?: AccountControls;
 
   /** `server` is the server's base URL; `fetchFn` the (unauthenticated) fetch to use. */
-  constructor(readonly server: string, private readonly fetchFn: typeof fetch = fetch) {}
+  constructor(readonly server: string, private readonly fetchFn: typeof fetch = fetch, private readonly options: AccountApiOptions = {}) {}
 
   /** Creates a new, empty account and keeps its token for the next calls. */
   async createAccount(): Promise<void> {
@@ -129,17 +139,23 @@ export class AccountApi {
     headers.set('accept', 'application/json');
     if (this.token) headers.set('authorization', `CSS-Account-Token ${this.token}`);
     let response: Response;
+    let text: string;
     try {
-      response = await this.fetchFn(url, { ...init, headers });
+      // The whole call, body included, within the time limit.
+      [response, text] = await withinTimeLimit(this.server, requestTimeoutMs(this.options.timeoutMs), init.signal, async (signal) => {
+        const answer = await this.fetchFn(url, { ...init, headers, signal });
+        return [answer, await answer.text()] as const;
+      }, `the account API (${init.method ?? 'GET'} ${new URL(url).pathname})`);
     } catch (error: unknown) {
+      if (error instanceof NoAnswerError || init.signal?.aborted) throw error;
       throw new NetworkError(this.server, error);
     }
-    const text = await response.text();
     let json: Record<string, unknown> = {};
     try {
       json = text ? JSON.parse(text) as Record<string, unknown> : {};
-    } catch (error: unknown) {
-      throw new AccountApiError(response.status, `${this.server} did not answer like a Solid account API (${describe(error)}).`);
+    } catch {
+      throw new AccountApiError(response.status, `${this.server} did not answer like a Solid account API: its answer to ${url} ` +
+        `(${response.status}, ${response.headers.get('content-type') ?? 'no content type'}) is not JSON.`);
     }
     if (!response.ok) {
       const reason = typeof json.message === 'string' ? json.message : `${response.status} ${response.statusText}`;

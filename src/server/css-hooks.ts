@@ -2,7 +2,9 @@ import type { App, AppRunner } from '@solid/community-server';
 import { AccountDeletionHandler, type DeletionComponents } from './account-deletion.js';
 import { listenOnHost, type ServerFactory } from './listen-host.js';
 import { redactLogsOf } from './log-redaction.js';
+import { InboxLinkWriter } from './inbox-link.js';
 import { MissingPodHandler } from './missing-pod.js';
+import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
 
 type Css = typeof import('@solid/community-server');
@@ -13,9 +15,10 @@ interface Manager {
 /**
  * An AppRunner that, once CSS's components are built, puts Hearth's own HTTP handlers first in CSS's
  * `BaseHttpHandler` (a WaterfallHandler). Components.js caches instances, so these are the server's own.
- * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only.
+ * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only, and lets
+ * `options.connections` keep its connections and notification channels, so that stopping closes them.
  */
-export function hearthAppRunner(css: Css, options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean }): AppRunner {
+export function hearthAppRunner(css: Css, options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean; connections?: ConnectionTracker }): AppRunner {
   class HearthAppRunner extends css.AppRunner {}
   const runner = new HearthAppRunner();
   const internals = runner as unknown as { createApp: (manager: Manager, variables: Record<string, unknown>) => Promise<App> };
@@ -25,6 +28,8 @@ export function hearthAppRunner(css: Css, options: { baseUrl: string; host: stri
     const get = async <T>(id: string): Promise<T> => manager.instantiate(`urn:solid-server:default:${id}`, { variables }) as Promise<T>;
     redactLogsOf(css, await get('LoggerFactory'));
     listenOnHost(await get<ServerFactory>('ServerFactory'), options.host);
+    options.connections?.watch(await get<ServerFactory>('ServerFactory'));
+    options.connections?.watchChannels({ sockets: await get<ChannelMaps['sockets']>('WebSocketMap'), streams: await get<ChannelMaps['streams']>('StreamingHttpMap') });
     const components: DeletionComponents = {
       credentialsExtractor: await get('CredentialsExtractor'),
       permissionReader: await get('PermissionReader'),
@@ -40,6 +45,7 @@ export function hearthAppRunner(css: Css, options: { baseUrl: string; host: stri
       allowPrivateWebhooks: options.allowPrivateWebhooks === true,
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
+    (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     const base = await get<{ handlers: unknown[] }>('BaseHttpHandler');
     const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(

@@ -19,6 +19,8 @@ export interface NewAccount {
   password: string;
   /** The fetch to reach the server with (default: global fetch). */
   fetch?: typeof fetch;
+  /** Time each request to the server may take, in ms (default 30 s, or what `setDefaultRequestTimeout` set). */
+  timeoutMs?: number;
 }
 
 /** Label of the manager client credential in the account. */
@@ -33,7 +35,7 @@ export async function createAccount(input: NewAccount): Promise<StoredAccount> {
   validateName(input.name);
   validateEmail(input.email);
   validatePassword(input.password);
-  const api = new AccountApi(server, input.fetch ?? fetch);
+  const api = new AccountApi(server, input.fetch ?? fetch, { timeoutMs: input.timeoutMs });
   try {
     return await provisionAccount(api, server, input);
   } finally {
@@ -64,7 +66,7 @@ async function provisionAccount(api: AccountApi, server: string, input: NewAccou
   }
   await api.deleteResource(placeholder);
   const { pod, webId } = created;
-  const manager = await setUpManager(api, server, pod, webId);
+  const manager = await setUpManager(api, server, pod, webId, undefined, input.timeoutMs);
   return { server, name: input.name, email: input.email, webId, podUrl: pod, manager, savedAt: new Date().toISOString() };
 }
 
@@ -80,6 +82,8 @@ export interface ExistingAccount {
   known?: StoredAccount[];
   /** The fetch to reach the server with. */
   fetch?: typeof fetch;
+  /** Time each request to the server may take, in ms (default 30 s, or what `setDefaultRequestTimeout` set). */
+  timeoutMs?: number;
   /** Told what bringing the pod up to today's rules changed (see `bringPodUpToDate`). */
   onUpdate?: (update: PodUpdate) => void;
 }
@@ -90,7 +94,7 @@ export interface ExistingAccount {
  */
 export async function loginAccount(input: ExistingAccount): Promise<StoredAccount> {
   const server = normalizeBaseUrl(input.server);
-  const api = new AccountApi(server, input.fetch ?? fetch);
+  const api = new AccountApi(server, input.fetch ?? fetch, { timeoutMs: input.timeoutMs });
   try {
     return await loginWith(api, server, input);
   } finally {
@@ -112,7 +116,7 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
 
   const stored = (input.known ?? []).find((account) => account.server === server && account.podUrl === pod);
   if (stored && stored.manager.id in credentials) {
-    const session = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
+    const session = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret, timeoutMs: input.timeoutMs });
     try {
       // A pod made by an older Hearth is brought up to today's rules on the owner's next login.
       const update = await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: stored.manager.id, issuer: server });
@@ -123,7 +127,7 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
     return { ...stored, email: input.email, savedAt: new Date().toISOString() };
   }
   try {
-    const manager = await setUpManager(api, server, pod, webId, input.onUpdate ?? (() => undefined));
+    const manager = await setUpManager(api, server, pod, webId, input.onUpdate ?? (() => undefined), input.timeoutMs);
     return { server, name, email: input.email, webId, podUrl: pod, manager, savedAt: new Date().toISOString() };
   } catch (error: unknown) {
     if (!(error instanceof ForbiddenError)) throw error;
@@ -140,10 +144,10 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
  * over the private records and writes every recorded grant again (lifting the suspension of an unlocked pod).
  */
 async function setUpManager(api: AccountApi, server: string, pod: string, webId: string,
-  adopt?: (update: PodUpdate) => void): Promise<StoredAccount['manager']> {
+  adopt?: (update: PodUpdate) => void, timeoutMs?: number): Promise<StoredAccount['manager']> {
   const credential = await api.createClientCredential(managerCredentialName, webId);
   try {
-    const session = await openSession({ server, clientId: credential.id, clientSecret: credential.secret });
+    const session = await openSession({ server, clientId: credential.id, clientSecret: credential.secret, timeoutMs });
     try {
       if (adopt) adopt(await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: credential.id, issuer: server }));
       else await lockPodToManager(session.fetch, pod, webId, credential.id, server);

@@ -8,6 +8,7 @@ import { normalizeBaseUrl } from '../url.js';
 import { hearthAppRunner } from './css-hooks.js';
 import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-dir.js';
 import { defaultHost } from './listen-host.js';
+import { ConnectionTracker, defaultGraceMs } from './shutdown.js';
 
 export type { PodServerWarning } from './data-dir.js';
 
@@ -27,6 +28,8 @@ export interface PodServerOptions {
   compiledConfig?: boolean;
   /** Let WebhookChannel2023 subscriptions send to loopback, private and other non-public addresses. Default false. */
   allowPrivateWebhooks?: boolean;
+  /** On stop, time answers being written and notification channels get to close, then idle connections, in ms each. Default 1 s. */
+  stopGraceMs?: number;
 }
 
 /** A running pod server. */
@@ -39,7 +42,10 @@ export interface PodServer {
   readonly host: string;
   /** What its operator should fix (the server runs anyway); the library never prints them. */
   readonly warnings: readonly PodServerWarning[];
-  /** Stops the server and releases its port. */
+  /**
+   * Stops the server and releases its port: notification WebSockets and streams are closed, idle connections at once,
+   * and whatever is still open after twice `stopGraceMs` is cut, so it returns within about that long.
+   */
   stop(): Promise<void>;
 }
 
@@ -61,12 +67,13 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   const warnings = await prepareDataDir(dataDir);
   await ensurePortFree(port, host);
   const releaseUmask = holdPrivateUmask();
+  const connections = new ConnectionTracker();
 
   let app;
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
-    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks });
+    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks, connections });
     const input = {
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' as const },
@@ -87,7 +94,13 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
     url, dataDir, host, warnings,
     stop: async () => {
       try {
-        await running.stop();
+        // CSS's stop closes the listening socket, then waits for every connection to end: channels never do by themselves.
+        const grace = options.stopGraceMs ?? defaultGraceMs;
+        await connections.drain(grace);
+        const stopping = running.stop();
+        stopping.catch(() => undefined);
+        await connections.cut(grace);
+        await stopping;
       } finally {
         releaseUmask();
       }

@@ -1,10 +1,13 @@
-import { BadDataError } from '../rdf.js';
+import { BadDataError, QuadIndex } from '../rdf.js';
 import { cleanText } from '../text.js';
 import { AS, FOAF, LDP, PIM, SOLID } from '../vocab.js';
-
-const VCARD = 'http://www.w3.org/2006/vcard/ns#';
 import { objectOf, objectsOf, documentOf } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
+
+const VCARD = 'http://www.w3.org/2006/vcard/ns#';
+
+/** Most `pim:storage` values read of one profile: more are left out. */
+export const maxStorages = 20;
 
 /** What Hearth needs from a WebID profile. */
 export interface ProfileLinks {
@@ -14,7 +17,7 @@ export interface ProfileLinks {
   inbox?: string;
   /** `solid:publicTypeIndex`. */
   publicTypeIndex?: string;
-  /** `pim:storage` values. */
+  /** `pim:storage` values (at most `maxStorages`). */
   storages: string[];
   /** The display name (`as:name`, `foaf:name` or `vcard:fn`), cleaned: it is someone else's text. */
   name?: string;
@@ -25,17 +28,19 @@ export async function readProfileLinks(fetchFn: typeof fetch, webId: string, lim
   const { quads } = await readRdf(fetchFn, documentOf(webId), limits);
   const inbox = objectOf(quads, webId, `${LDP}inbox`)?.value;
   const publicTypeIndex = objectOf(quads, webId, `${SOLID}publicTypeIndex`)?.value;
-  const storages = objectsOf(quads, webId, `${PIM}storage`).map((t) => t.value);
+  const storages = objectsOf(quads, webId, `${PIM}storage`).slice(0, maxStorages).map((t) => t.value);
   const rawName = [`${AS}name`, `${FOAF}name`, `${VCARD}fn`].map((p) => objectOf(quads, webId, p)).find((t) => t?.termType === 'Literal')?.value;
   const name = rawName === undefined ? '' : cleanText(rawName, 100);
   return { webId, storages, ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}), ...(name ? { name } : {}) };
 }
 
-/** Finds the container registered for `forClass` in a public type index (bounded). */
+/** Finds the container registered for `forClass` in a public type index (bounded; linear however many registrations). */
 export async function findRegisteredContainer(fetchFn: typeof fetch, typeIndex: string, forClass: string, limits: ReadLimits = {}): Promise<string> {
   const { quads } = await readRdf(fetchFn, typeIndex, limits);
-  for (const registration of quads.filter((q) => q.predicate.value === `${SOLID}forClass` && q.object.value === forClass)) {
-    const container = objectOf(quads, registration.subject.value, `${SOLID}instanceContainer`)?.value;
+  const index = new QuadIndex(quads);
+  for (const registration of quads) {
+    if (registration.predicate.value !== `${SOLID}forClass` || registration.object.value !== forClass) continue;
+    const container = index.objectOf(registration.subject.value, `${SOLID}instanceContainer`)?.value;
     if (container && /^https?:/u.test(container)) return container;
   }
   throw new BadDataError(typeIndex, `${typeIndex} registers no container for ${forClass}`);

@@ -1,6 +1,7 @@
 import { DataFactory, type Quad } from 'n3';
+import { QuadIndex } from '../rdf.js';
 import { AS } from '../vocab.js';
-import { as, dateLiteral, documentOf, hasType, objectOf, objectsOf, rdfType, triple } from './patch.js';
+import { as, dateLiteral, documentOf, objectsOf, rdfType, triple } from './patch.js';
 
 const { namedNode, literal } = DataFactory;
 
@@ -39,6 +40,17 @@ export interface Post {
 /** Longest post accepted, in characters. */
 export const maxPostLength = 20_000;
 
+/** Most images read of one post: more are left out. */
+export const maxAttachments = 10;
+
+/** How far ahead of this machine's clock a post may be dated and still be believed (clocks differ a little). */
+export const maxClockSkewMs = 5 * 60_000;
+
+/** The latest publication time believed now (ms since the epoch): posts dated later are left out of listings. */
+export function believableUntil(now = Date.now()): number {
+  return now + maxClockSkewMs;
+}
+
 /** The day document of a date: `<container>YYYY-MM-DD.ttl`. */
 export function dayDocument(container: string, date: Date): string {
   return `${container}${date.toISOString().slice(0, 10)}.ttl`;
@@ -75,19 +87,21 @@ export function triplesAbout(quads: readonly Quad[], url: string): Quad[] {
   return quads.filter((q) => q.subject.value === url || (attachments.has(q.subject.value) && q.subject.value.startsWith(`${url}-`)));
 }
 
-/** Reads one post from a document's triples; undefined when `url` is not a well-formed `as:Note`. */
-export function parsePost(quads: readonly Quad[], url: string): Post | undefined {
-  if (!hasType(quads, url, `${AS}Note`)) return undefined;
-  const content = objectOf(quads, url, `${AS}content`);
-  const author = objectOf(quads, url, `${AS}attributedTo`);
-  const published = isoDate(objectOf(quads, url, `${AS}published`)?.value);
+/** Reads one post from a document's triples (or their index); undefined when `url` is not a well-formed `as:Note`. */
+export function parsePost(quads: readonly Quad[] | QuadIndex, url: string): Post | undefined {
+  const index = quads instanceof QuadIndex ? quads : new QuadIndex(quads);
+  if (!index.hasType(url, `${AS}Note`)) return undefined;
+  const content = index.objectOf(url, `${AS}content`);
+  const author = index.objectOf(url, `${AS}attributedTo`);
+  const published = isoDate(index.objectOf(url, `${AS}published`)?.value);
   if (content?.termType !== 'Literal' || author?.termType !== 'NamedNode' || !published) return undefined;
-  const updated = isoDate(objectOf(quads, url, `${AS}updated`)?.value);
-  const inReplyTo = objectOf(quads, url, `${AS}inReplyTo`);
+  const updated = isoDate(index.objectOf(url, `${AS}updated`)?.value);
+  const inReplyTo = index.objectOf(url, `${AS}inReplyTo`);
   const attachments: Attachment[] = [];
-  for (const node of objectsOf(quads, url, `${AS}attachment`)) {
-    const imageUrl = objectOf(quads, node.value, `${AS}url`);
-    const mediaType = objectOf(quads, node.value, `${AS}mediaType`)?.value;
+  for (const node of index.objectsOf(url, `${AS}attachment`)) {
+    if (attachments.length >= maxAttachments) break;
+    const imageUrl = index.objectOf(node.value, `${AS}url`);
+    const mediaType = index.objectOf(node.value, `${AS}mediaType`)?.value;
     if (imageUrl?.termType === 'NamedNode' && /^https?:/u.test(imageUrl.value)) {
       attachments.push({ url: imageUrl.value, mediaType: mediaType ?? 'application/octet-stream' });
     }
@@ -99,13 +113,12 @@ export function parsePost(quads: readonly Quad[], url: string): Post | undefined
   };
 }
 
-/** Every post of a document, optionally only those attributed to `author`. */
+/** Every post of a document, optionally only those attributed to `author`: one pass to index, then linear. */
 export function parsePosts(quads: readonly Quad[], author?: string): Post[] {
-  const subjects = new Set(quads.filter((q) => q.predicate.value === rdfType.value && q.object.value === `${AS}Note` && q.subject.termType === 'NamedNode')
-    .map((q) => q.subject.value));
+  const index = new QuadIndex(quads);
   const posts: Post[] = [];
-  for (const subject of subjects) {
-    const post = parsePost(quads, subject);
+  for (const subject of index.subjectsOfType(`${AS}Note`)) {
+    const post = parsePost(index, subject);
     if (post && (!author || post.author === author)) posts.push(post);
   }
   return posts;

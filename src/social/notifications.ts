@@ -1,15 +1,16 @@
 import { DataFactory, type Quad, type Term } from 'n3';
-import { HearthError, NotFoundError, describe } from '../errors.js';
+import { HearthError, HttpError, NetworkError, NotFoundError, describe } from '../errors.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 import { podIssuerOf } from '../access/acr.js';
 import { ensurePrivateRecord, socialRecordUrl } from '../access/private.js';
-import { AS, RDF } from '../vocab.js';
+import { AS, HEARTH, RDF } from '../vocab.js';
 import { canonicalUrl, isInside, isInsideAny } from '../url.js';
+import { Deadline, SilentOrigins, mapFair, originOf } from './deadline.js';
 import { readProfileLinks } from './discovery.js';
-import { deleteInboxItem, listInboxUrls } from './inbox.js';
+import { deleteInboxItem, scanInbox } from './inbox.js';
 import { parsePost, type Post } from './model.js';
 import { as, documentOf, hasType, objectOf, rdfType, triple } from './patch.js';
-import { mapBounded, readRdf, type ReadLimits } from './remote.js';
+import { defaultReadLimits, mapBounded, readRdf, type ReadLimits } from './remote.js';
 import { ownArea, ownPod, type Actor } from './self.js';
 
 const { namedNode } = DataFactory;
@@ -31,10 +32,40 @@ export interface Notification {
   object?: string;
   /** When, as the sender says (ISO date). */
   published?: string;
+  /** When the inbox received it, as the pod server says (ISO date): what "newest first" goes by. */
+  received?: string;
   /** True when the actor's pod confirms it (anyone may append to an inbox, so claims are checked). */
   verified: boolean;
   /** Why it could not be verified. */
   reason?: string;
+  /** True when it could not be checked at all (no answer in time, the sender's server failing): it may be real. */
+  unchecked?: boolean;
+}
+
+/** An inbox item that is not a social notification (nor an access request). */
+export interface OtherItem {
+  /** URL of the inbox item. */
+  url: string;
+  /** What it is: not RDF, too large, not Turtle, a container, an incomplete notification, or another kind of item. */
+  reason: string;
+  /** True for junk, which `clearNotifications` removes; false for RDF of another kind (another app's), removed only with `all`. */
+  junk: boolean;
+}
+
+/** What one bounded look at the inbox found. */
+export interface InboxReport {
+  /** The social notifications, newest first (by when the inbox received them), each verified or not. */
+  notifications: Notification[];
+  /** Items that are neither social notifications nor access requests. */
+  others: OtherItem[];
+  /** Access requests seen (`hearth apps requests` shows them; clearing never removes them). */
+  requests: number;
+  /** Items not looked at: beyond `maxItems`, not reached within the deadline, or unreadable just now. */
+  unread: number;
+  /** True when the inbox held more items than can be listed at once (see `maxListedItems`). */
+  truncated: boolean;
+  /** The ETag of each item read, so that clearing deletes an item only if it is still what was looked at. */
+  etags: Record<string, string>;
 }
 
 /** Likes, replies and followers received, kept in the owner's private `settings/social-record.ttl`. */
@@ -47,32 +78,98 @@ export interface SocialRecord {
   follows: { url: string; actor: string }[];
 }
 
+/** Bounds of a look at the inbox: `ReadLimits` bound each read of a sender's pod; these bound the whole. */
+export interface NotificationOptions extends ReadLimits {
+  /** Time for the whole look, listing, reading items and checking claims (default 20 s): claims not checked by then are unverified. */
+  deadlineMs?: number;
+  /** Most inbox items read, newest first (default `maxInboxItems`); older ones wait for junk to be cleared. */
+  maxItems?: number;
+}
+
+/** Options of `clearNotifications`. */
+export interface ClearOptions extends NotificationOptions {
+  /**
+   * Also remove what may be real: claims that could not be checked (their pod silent or too slow) and RDF items of other
+   * kinds (another app's). Access requests are never removed.
+   */
+  all?: boolean;
+}
+
+/** What `clearNotifications` did. */
+export interface ClearResult {
+  /** Notifications removed (the verified ones recorded first). */
+  cleared: number;
+  /** Other items removed (junk; with `all`, items of other kinds too). */
+  removed: number;
+  /** Items looked at and left: unchecked claims and other kinds (without `all`), items changed meanwhile or not reached in time. */
+  kept: number;
+  /** The record after folding the verified notifications in. */
+  record: SocialRecord;
+}
+
 /** Most inbox items read in one go (anyone may append, so an inbox may be flooded). */
 export const maxInboxItems = 1000;
-const itemLimits: ReadLimits = { maxBytes: 256 * 1024 };
+/** Time for one look at the inbox, checks included, unless told otherwise. */
+export const defaultInboxDeadlineMs = 20_000;
+/** Share of the deadline the owner's own items may take, so that checking claims keeps the rest. */
+const readingShare = 0.6;
+/** Reads of one sender's server at a time, of 8 in all: a slow server holds at most that many. */
+const perServer = 3;
+/** Triples kept of one claimed activity (a real like, follow or reply has a handful). */
+const keptPerActivity = 100;
+/** The Solid Application Interoperability access request type (see src/access/requests.ts). */
+const accessRequestType = 'http://www.w3.org/ns/solid/interop#AccessRequest';
+const socialTypes = ['Like', 'Follow', 'Create', 'Undo'].map((t) => `${AS}${t}`);
 
-/** The owner's social notifications (likes, replies, follows, undos), newest first, each verified. Other items are left alone. */
-export async function listNotifications(actor: Actor, limits: ReadLimits = {}): Promise<Notification[]> {
+/** What an inbox item is, as far as notifications go. */
+type ItemKind = { kind: 'notification'; notification: Notification } | { kind: 'request' } | { kind: 'other'; reason: string; junk: boolean };
+
+/**
+ * Looks at the inbox within bounds: the newest `maxItems` items (by the server's times, which no sender chooses), read
+ * 8 at a time, each claim checked against the sender's pod, everything within `deadlineMs`. Claims not checked in time
+ * come back unverified with the reason, never verified; other items are reported, not touched.
+ */
+export async function readNotifications(actor: Actor, options: NotificationOptions = {}): Promise<InboxReport> {
+  const deadline = new Deadline(options.deadlineMs ?? defaultInboxDeadlineMs, options.signal);
   const inbox = await ownArea(actor, 'inbox');
-  const urls = (await listInboxUrls(actor.fetch, inbox)).slice(0, maxInboxItems);
-  const claims = (await mapBounded(urls, 8, async (url) => {
-    try {
-      return parseNotification(url, (await readRdf(actor.fetch, url, itemLimits)).quads);
-    } catch {
-      return undefined;
-    }
-  })).filter((n): n is Notification => n !== undefined);
-  const verifier = new Verifier(actor, await ownArea(actor, 'posts'), limits);
-  const checked = await mapBounded(claims, 8, (claim) => verifier.check(claim));
-  return checked.sort((a, b) => ((a.published ?? '') < (b.published ?? '') ? 1 : -1));
+  const posts = await ownArea(actor, 'posts');
+  const reading = deadline.within(deadline.ms * readingShare);
+  const scan = await scanInbox(actor.fetch, inbox, classify, {
+    deadline: reading, maxItems: options.maxItems ?? maxInboxItems, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  const claims: Notification[] = [];
+  const others: OtherItem[] = [];
+  const etags: Record<string, string> = {};
+  let requests = 0;
+  for (const item of scan.items) {
+    const { url } = item.entry;
+    if (item.etag) etags[url] = item.etag;
+    if (item.value === undefined) others.push({ url, reason: item.problem, junk: true });
+    else if (item.value.kind === 'notification') {
+      claims.push({ ...item.value.notification, ...(item.entry.modified ? { received: new Date(item.entry.modified).toISOString() } : {}) });
+    } else if (item.value.kind === 'request') requests += 1;
+    else others.push({ url, reason: item.value.reason, junk: item.value.junk });
+  }
+  const verifier = new Verifier(actor, posts, { ...options, signal: deadline.signal }, deadline, claims);
+  const notifications = await mapFair(claims, (claim) => originOf(canonicalUrl(claim.actor) ?? '') ?? '', 8, perServer, (claim) => verifier.check(claim));
+  return { notifications, others, requests, unread: scan.unread, truncated: scan.truncated, etags };
+}
+
+/** The owner's social notifications (likes, replies, follows, undos), newest first, each verified: `readNotifications`' list. */
+export async function listNotifications(actor: Actor, options: NotificationOptions = {}): Promise<Notification[]> {
+  return (await readNotifications(actor, options)).notifications;
 }
 
 /**
- * Folds the verified notifications into the private record (counts and followers survive), then deletes the social items.
- * `listed`: the notifications already read (and shown), so that exactly those are cleared and the inbox is not read twice.
+ * Folds the verified notifications into the private record (counts and followers survive), then deletes what was looked
+ * at and is done with: notifications verified or refuted by the sender's pod, and junk (not RDF, too large, not Turtle,
+ * incomplete). Claims that could not be checked and items of other kinds stay unless `all`; access requests always stay.
+ * `listed`: what was already read (and shown), so that exactly that is cleared (each item only if unchanged since) and
+ * the inbox is not read twice; nothing that arrives meanwhile is touched.
  */
-export async function clearNotifications(actor: Actor, limits: ReadLimits = {}, listed?: readonly Notification[]): Promise<{ cleared: number; record: SocialRecord }> {
-  const notifications = listed ?? await listNotifications(actor, limits);
+export async function clearNotifications(actor: Actor, options: ClearOptions = {}, listed?: readonly Notification[] | InboxReport): Promise<ClearResult> {
+  const report: InboxReport = listed === undefined ? await readNotifications(actor, options)
+    : 'notifications' in listed ? listed : { notifications: [...listed], others: [], requests: 0, unread: 0, truncated: false, etags: {} };
+  const { notifications } = report;
   let record: SocialRecord = emptyRecord();
   const url = await recordUrl(actor);
   // A missing record is made first, private to the manager (as the lock-down makes it): never an open document.
@@ -83,17 +180,31 @@ export async function clearNotifications(actor: Actor, limits: ReadLimits = {}, 
     record = fold(parseRecord(current ?? []), notifications);
     return recordQuads(record, actor.webId);
   }, first ? { first } : {});
-  await mapBounded(notifications, 8, (n) => deleteInboxItem(actor.fetch, n.url));
-  return { cleared: notifications.length, record };
+  const all = options.all === true;
+  const doomed = [...notifications.filter((n) => all || !n.unchecked).map((n) => ({ url: n.url, notification: true })),
+    ...report.others.filter((o) => all || o.junk).map((o) => ({ url: o.url, notification: false }))];
+  const deadline = new Deadline(options.deadlineMs ?? defaultInboxDeadlineMs, options.signal);
+  const done = await mapBounded(doomed, 8, async (item) => {
+    if (deadline.passed) return false;
+    try {
+      return await deleteInboxItem(actor.fetch, item.url, { signal: deadline.signal, ...(report.etags[item.url] ? { etag: report.etags[item.url] } : {}) });
+    } catch (error: unknown) {
+      if (error instanceof NetworkError || deadline.passed) return false;
+      throw error;
+    }
+  });
+  const cleared = doomed.filter((item, index) => item.notification && done[index]).length;
+  const removed = doomed.filter((item, index) => !item.notification && done[index]).length;
+  return { cleared, removed, kept: notifications.length + report.others.length - cleared - removed, record };
 }
 
 /** The record with the still-pending verified notifications folded in: what the owner has received. */
-export async function socialState(actor: Actor, limits: ReadLimits = {}): Promise<SocialRecord> {
+export async function socialState(actor: Actor, limits: NotificationOptions = {}): Promise<SocialRecord> {
   return fold(await readRecord(actor), await listNotifications(actor, limits));
 }
 
 /** WebIDs of the owner's followers (verified follows not undone). */
-export async function listFollowers(actor: Actor, limits: ReadLimits = {}): Promise<string[]> {
+export async function listFollowers(actor: Actor, limits: NotificationOptions = {}): Promise<string[]> {
   return [...new Set((await socialState(actor, limits)).follows.map((f) => f.actor))].sort();
 }
 
@@ -147,19 +258,54 @@ export function parseNotification(url: string, quads: readonly Quad[]): Notifica
 }
 
 /**
- * Checks notifications against the senders' pods, caching profiles and documents within one run. Every URL is compared
- * as the pod server resolves it (`canonicalUrl`): `…/bob/../eve/…` is in eve's pod, whatever its text starts with.
+ * What an inbox item is: a social notification, an access request (the same test as `listAccessRequests`: typed, naming
+ * a client), junk (no type, or a social activity missing what it needs), or RDF of another kind.
+ */
+function classify(url: string, quads: Quad[]): ItemKind {
+  const types = new Set(quads.filter((q) => q.predicate.value === `${RDF}type`).map((q) => q.object.value));
+  if (types.has(accessRequestType)) {
+    const request = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === accessRequestType)!.subject.value;
+    const client = objectOf(quads, request, `${HEARTH}clientId`)?.value;
+    if (client && client.length <= 500) return { kind: 'request' };
+    return { kind: 'other', reason: 'an access request naming no client', junk: true };
+  }
+  const notification = parseNotification(url, quads);
+  if (notification) return { kind: 'notification', notification };
+  if (socialTypes.some((t) => types.has(t))) return { kind: 'other', reason: 'a like, follow, reply or undo without its actor or activity', junk: true };
+  if (types.size === 0) return { kind: 'other', reason: quads.length ? 'RDF of no type' : 'empty', junk: true };
+  return { kind: 'other', reason: `of another kind (${[...types].slice(0, 2).join(', ')})`, junk: false };
+}
+
+/**
+ * Checks notifications against the senders' pods. Every URL is compared as the pod server resolves it (`canonicalUrl`):
+ * `…/bob/../eve/…` is in eve's pod, whatever its text starts with. Within one run, profiles are read once and documents
+ * once, keeping only the triples about the activities claimed; a server that gave no answer is not asked again; nothing
+ * starts after the deadline, and reads in flight stop at it.
  */
 class Verifier {
   private readonly storages = new Map<string, Promise<string[]>>();
   private readonly documents = new Map<string, Promise<{ url: string; quads: Quad[] } | 'missing'>>();
-  constructor(private readonly owner: Actor, private readonly ownPosts: string, private readonly limits: ReadLimits) {}
+  private readonly silent: SilentOrigins;
+  /** For each document, the claimed activities in it (canonical): only their triples are kept. */
+  private readonly claimed = new Map<string, Set<string>>();
+
+  constructor(private readonly owner: Actor, private readonly ownPosts: string, private readonly limits: ReadLimits,
+    private readonly deadline: Deadline, claims: readonly Notification[]) {
+    this.silent = new SilentOrigins((limits.timeoutMs ?? defaultReadLimits.timeoutMs) * 0.9);
+    for (const claim of claims) {
+      const activity = canonicalUrl(claim.activity);
+      if (!activity) continue;
+      const doc = documentOf(activity);
+      this.claimed.set(doc, (this.claimed.get(doc) ?? new Set()).add(activity));
+    }
+  }
 
   async check(said: Notification): Promise<Notification> {
     const actor = canonicalUrl(said.actor);
     const activity = canonicalUrl(said.activity);
     if (!actor || !activity) return this.reject(said, `${said.activity} by ${said.actor} is not an http(s) URL`);
     const claim = { ...said, actor, activity };
+    if (this.deadline.passed) return this.unchecked(claim, this.late());
     try {
       const storages = await this.storagesOf(actor);
       if (!isInsideAny(activity, storages)) return this.reject(claim, `${activity} is not in ${actor}'s pod`);
@@ -187,6 +333,11 @@ class Verifier {
       if (!matches || !aboutMe) return this.reject(claim, `${activity} is not a ${type.toLowerCase()} of yours by ${actor}`);
       return { ...claim, object, verified: true };
     } catch (error: unknown) {
+      if (this.deadline.passed) return this.unchecked(claim, this.late());
+      // No answer, or the server failing: the claim may be real, so it is kept for another look. Any other answer refutes it.
+      if (error instanceof NetworkError || (error instanceof HttpError && (error.status >= 500 || error.status === 429))) {
+        return this.unchecked(claim, describe(error));
+      }
       return this.reject(claim, describe(error));
     }
   }
@@ -195,21 +346,46 @@ class Verifier {
     return { ...claim, verified: false, reason };
   }
 
+  private unchecked(claim: Notification, reason: string): Notification {
+    return { ...claim, verified: false, unchecked: true, reason };
+  }
+
+  private late(): string {
+    return `not checked within the deadline (${this.deadline.ms / 1000} s)`;
+  }
+
   private storagesOf(webId: string): Promise<string[]> {
     let found = this.storages.get(webId);
     if (!found) {
-      found = readProfileLinks(globalThis.fetch, webId, this.limits).then((links) => links.storages);
+      found = this.silent.guard(webId, this.deadline, () => readProfileLinks(globalThis.fetch, webId, this.limits)).then((links) => links.storages);
       this.storages.set(webId, found);
     }
     return found;
   }
 
-  /** A document read without credentials, its IRIs made canonical so that `..` or `//` in them cannot fool a comparison. */
+  /**
+   * A document read without credentials, its IRIs made canonical so that `..` or `//` in them cannot fool a comparison;
+   * of its triples only those about activities claimed in this run are kept (at most `keptPerActivity` each).
+   */
   private document(url: string): Promise<{ url: string; quads: Quad[] } | 'missing'> {
     const doc = documentOf(url);
     let found = this.documents.get(doc);
     if (!found) {
-      found = readRdf(globalThis.fetch, doc, this.limits).then((r) => ({ url: r.url, quads: r.quads.map(canonicalQuad) }), (error: unknown) => {
+      const wanted = this.claimed.get(doc) ?? new Set([url]);
+      found = this.silent.guard(doc, this.deadline, () => readRdf(globalThis.fetch, doc, this.limits)).then((r) => {
+        const kept = new Map<string, number>();
+        const canonical = new Map<string, string | undefined>();
+        const quads: Quad[] = [];
+        for (const q of r.quads) {
+          if (q.subject.termType !== 'NamedNode') continue;
+          if (!canonical.has(q.subject.value)) canonical.set(q.subject.value, canonicalUrl(q.subject.value));
+          const subject = canonical.get(q.subject.value);
+          if (!subject || !wanted.has(subject) || (kept.get(subject) ?? 0) >= keptPerActivity) continue;
+          kept.set(subject, (kept.get(subject) ?? 0) + 1);
+          quads.push(canonicalQuad(q));
+        }
+        return { url: r.url, quads };
+      }, (error: unknown) => {
         if (error instanceof NotFoundError) return 'missing' as const;
         throw error;
       });

@@ -6,6 +6,7 @@ import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, triplesAbou
 import { as, dateLiteral, documentOf, hasType, newId, patchDocument, rdfType, triple } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
+import { acceptedImageTypes, checkImage } from './images.js';
 import { isUploadIn } from './layout.js';
 import { ownArea, type Actor } from './self.js';
 import { collectPosts, type TimelineOptions } from './timeline.js';
@@ -14,9 +15,9 @@ const { literal } = DataFactory;
 
 /** An image to attach: its bytes and media type. */
 export interface ImageInput {
-  /** The image bytes. */
+  /** The image bytes: PNG, JPEG, GIF, WebP or AVIF, recognised by their content (`checkImage`). */
   data: Uint8Array;
-  /** Its media type, `image/...`. */
+  /** Its media type as the caller believes it (from a file name, say): a hint at most; the bytes decide. */
   mediaType: string;
 }
 
@@ -32,16 +33,18 @@ export function checkContent(content: string): string {
   return content;
 }
 
-/** Uploads an image into the actor's `social/media/` and answers it as an attachment. */
+/**
+ * Uploads an image into the actor's `social/media/` and answers it as an attachment. Its content decides its type
+ * (`checkImage`): text, empty files and SVG are refused whatever they are called.
+ */
 export async function uploadImage(actor: Actor, image: ImageInput): Promise<Attachment> {
-  if (!/^image\/[a-z0-9.+-]+$/u.test(image.mediaType)) throw new InvalidInputError(`"${image.mediaType}" is not an image type.`);
   if (image.data.byteLength > maxImageBytes) throw new InvalidInputError(`Images may have at most ${maxImageBytes / 1024 / 1024} MB.`);
-  const extension = image.mediaType.slice(6).replace(/\+.*$/u, '').replace('jpeg', 'jpg');
-  const url = `${await ownArea(actor, 'media')}${newId()}.${extension}`;
-  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': image.mediaType, 'if-none-match': '*' }, body: new Blob([new Uint8Array(image.data)], { type: image.mediaType }) });
+  const { data, mediaType } = checkImage(image);
+  const url = `${await ownArea(actor, 'media')}${newId()}.${acceptedImageTypes[mediaType]}`;
+  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': mediaType, 'if-none-match': '*' }, body: new Blob([new Uint8Array(data)], { type: mediaType }) });
   if (!response.ok) throw await httpErrorFor(response, `Uploading the image to ${url}`);
   await response.body?.cancel();
-  return { url, mediaType: image.mediaType };
+  return { url, mediaType };
 }
 
 /** Creates a post (an N3 Patch insert into today's document: concurrent posts never overwrite each other). */
@@ -58,8 +61,11 @@ export async function createPost(actor: Actor, input: { content: string; image?:
 
 /** Reads one post by URL, as the server resolves it (bounded); a deleted post throws NotFoundError (410). */
 export async function getPost(fetchFn: typeof fetch, postUrl: string, limits: ReadLimits = {}): Promise<Post> {
-  const url = canonicalUrl(postUrl) ?? postUrl;
-  const { quads } = await readRdf(fetchFn, documentOf(url), limits);
+  const url = canonicalUrl(postUrl);
+  if (!url) throw new InvalidInputError(`"${postUrl}" is not the URL of a post (https://.../social/posts/<day>.ttl#<id>).`);
+  const { quads } = await readRdf(fetchFn, documentOf(url), limits).catch((error: unknown) => {
+    throw error instanceof NotFoundError ? new NotFoundError(error.status, url, `There is no post ${url} (${documentOf(url)} answers ${error.status}).`) : error;
+  });
   const post = parsePost(quads, url);
   if (post) return post;
   if (hasType(quads, url, `${AS}Tombstone`)) throw new NotFoundError(410, url, `The post ${url} was deleted.`);

@@ -3,7 +3,9 @@ import { InvalidInputError, httpErrorFor } from '../errors.js';
 import { canonicalUrl } from '../url.js';
 import { AS, FOAF, LDP, PIM, SOLID } from '../vocab.js';
 import { documentOf, newId, objectOf, objectsOf, patchDocument, triple } from './patch.js';
+import { maxStorages } from './discovery.js';
 import { isUploadIn } from './layout.js';
+import { checkImage } from './images.js';
 import { maxImageBytes, type ImageInput } from './posts.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { ownArea, type Actor } from './self.js';
@@ -25,7 +27,7 @@ export interface Profile {
   inbox?: string;
   /** Public type index. */
   publicTypeIndex?: string;
-  /** Storages (pods). */
+  /** Storages (pods), at most `maxStorages` (20). */
   storages: string[];
 }
 
@@ -34,7 +36,7 @@ export const maxNameLength = 200;
 /** Longest bio accepted, in characters. */
 export const maxBioLength = 2_000;
 
-/** Reads a person's profile (bounded: it may be anyone's). */
+/** Reads a person's profile (bounded in bytes, time and triples: it may be anyone's). */
 export async function getProfile(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<Profile> {
   const { quads } = await readRdf(fetchFn, documentOf(webId), limits);
   const text = (...predicates: string[]) => predicates.map((p) => objectOf(quads, webId, p)).find((t) => t?.termType === 'Literal')?.value;
@@ -45,7 +47,7 @@ export async function getProfile(fetchFn: typeof fetch, webId: string, limits: R
   const inbox = link(`${LDP}inbox`);
   const publicTypeIndex = link(`${SOLID}publicTypeIndex`);
   return {
-    webId, storages: objectsOf(quads, webId, `${PIM}storage`).map((t) => t.value),
+    webId, storages: objectsOf(quads, webId, `${PIM}storage`).slice(0, maxStorages).map((t) => t.value),
     ...(name !== undefined ? { name } : {}), ...(bio !== undefined ? { bio } : {}), ...(avatar ? { avatar } : {}),
     ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}),
   };
@@ -88,7 +90,7 @@ export async function setProfile(actor: Actor, change: { name?: string; bio?: st
 }
 
 async function uploadAvatar(actor: Actor, image: ImageInput): Promise<string> {
-  if (!/^image\/[a-z0-9.+-]+$/u.test(image.mediaType)) throw new InvalidInputError(`"${image.mediaType}" is not an image type.`);
+  image = checkImage(image); // its content decides its media type (text, empty files and SVG are refused)
   if (image.data.byteLength > maxImageBytes) throw new InvalidInputError(`Images may have at most ${maxImageBytes / 1024 / 1024} MB.`);
   const extension = image.mediaType.slice(6).replace(/\+.*$/u, '').replace('jpeg', 'jpg');
   const url = `${await ownArea(actor, 'profile')}avatar-${newId()}.${extension}`;

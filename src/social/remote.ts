@@ -1,18 +1,34 @@
 import type { Quad } from 'n3';
-import { ForbiddenError, HttpError, InvalidInputError, NetworkError, NotFoundError } from '../errors.js';
+import { ForbiddenError, HearthError, HttpError, InvalidInputError, NetworkError, NotFoundError } from '../errors.js';
 import { carriesCredentials } from '../auth/session.js';
-import { BadDataError, parseTurtle } from '../rdf.js';
+import { BadDataError, BoundedTurtleParser, defaultMaxTriples } from '../rdf.js';
+import { startDeadline, untilAborted } from './schedule.js';
 
 /** Bounds on every read of data from a pod: other people's pods are untrusted. */
 export interface ReadLimits {
   /** Largest body read, in bytes (default 5 MB): the read is aborted past it. */
   maxBytes?: number;
-  /** Time allowed for one request, headers and body (default 5 s). */
+  /** Time allowed for one request: headers, body and its parse (default 5 s). */
   timeoutMs?: number;
   /** Redirects followed by hand (default 3); never any with a session's fetch, which carries credentials. */
   maxRedirects?: number;
+  /**
+   * Most triples parsed from one document (default 100,000, more in proportion when `maxBytes` is raised above 5 MB):
+   * the parse stops there, so dense Turtle cannot expand into gigabytes.
+   */
+  maxTriples?: number;
   /** An overall deadline shared by many reads (e.g. a whole timeline). */
   signal?: AbortSignal;
+  /** Counters the reads add to as they go, so that a scheduler can tell a read that waits from one that works. */
+  progress?: ReadProgress;
+}
+
+/** What reads have received and parsed so far. */
+export interface ReadProgress {
+  /** Bytes of bodies received. */
+  bytes: number;
+  /** Triples parsed. */
+  triples: number;
 }
 
 /** The default bounds of remote reads. */
@@ -47,57 +63,118 @@ const rdfTypes = new Set(['text/turtle', 'application/n-triples', 'text/n3', 'ap
  * followed by hand only for reads without credentials: with a session's fetch a redirect is an error.
  */
 export async function readBounded(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}, accept = 'text/turtle'): Promise<RemoteDocument> {
+  return openBounded(fetchFn, url, limits, accept, async (opened) => {
+    const parts: string[] = [];
+    await readBody(opened, (text) => { parts.push(text); });
+    return { url: opened.url, text: parts.join(''), contentType: opened.contentType, ...(opened.etag ? { etag: opened.etag } : {}) };
+  });
+}
+
+/**
+ * Reads an RDF document within bounds, parsing it as it arrives: the read stops at `maxTriples` (so dense Turtle is not
+ * even downloaded past it), and the parse yields to the event loop between pieces. A non-RDF content type, unparsable data
+ * or too many triples throw BadDataError.
+ */
+export async function readRdf(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}): Promise<RemoteRdf> {
+  const maxBytes = limits.maxBytes ?? defaultReadLimits.maxBytes;
+  const maxTriples = limits.maxTriples ?? Math.max(defaultMaxTriples, Math.floor(defaultMaxTriples * (maxBytes / defaultReadLimits.maxBytes)));
+  return openBounded(fetchFn, url, limits, 'text/turtle', async (opened) => {
+    if (!rdfTypes.has(opened.contentType)) {
+      cancel(opened.response);
+      throw new BadDataError(opened.url, `${opened.url} is not RDF (${opened.contentType || 'no content type'})`);
+    }
+    const parser = new BoundedTurtleParser(opened.url, maxTriples);
+    await readBody(opened, async (text) => {
+      for (let start = 0; start < text.length; start += parseSlice) {
+        const before = parser.size;
+        parser.write(text.slice(start, start + parseSlice));
+        if (opened.progress) opened.progress.triples += parser.size - before;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+    return { url: opened.url, quads: parser.end(), ...(opened.etag ? { etag: opened.etag } : {}) };
+  });
+}
+
+/** Characters parsed between two turns of the event loop. */
+const parseSlice = 64 * 1024;
+
+/** A response that passed the checks of `openBounded`, and the signal that ends the time of its request. */
+interface Opened {
+  url: string;
+  response: Response;
+  contentType: string;
+  etag?: string;
+  maxBytes: number;
+  signal: AbortSignal;
+  progress?: ReadProgress;
+}
+
+/**
+ * Requests `url` within `limits` (redirects by hand, status and declared size checked), then lets `consume` read the
+ * body, all within the request's time. Failures become typed errors.
+ */
+async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLimits, accept: string, consume: (opened: Opened) => Promise<T>): Promise<T> {
   const maxBytes = limits.maxBytes ?? defaultReadLimits.maxBytes;
   const timeoutMs = limits.timeoutMs ?? defaultReadLimits.timeoutMs;
   const maxRedirects = limits.maxRedirects ?? defaultReadLimits.maxRedirects;
   let current = checkUrl(url);
   for (let hop = 0; ; hop += 1) {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = limits.signal ? AbortSignal.any([timeout, limits.signal]) : timeout;
-    let response: Response;
+    const timeout = startDeadline(timeoutMs, limits.signal);
+    const { signal } = timeout;
     try {
-      response = await fetchFn(current, { headers: { accept }, redirect: 'manual', signal });
-    } catch (error: unknown) {
-      throw networkError(current, error, timeout, timeoutMs);
-    }
-    if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
-      await cancel(response);
-      if (carriesCredentials(fetchFn)) {
-        throw new BadDataError(current, `${current} redirects elsewhere, and a request with your credentials never follows a redirect`);
+      let response: Response;
+      try {
+        // Raced with the signal too: a fetch that ignores it still cannot hold the read past its time.
+        response = await untilAborted(fetchFn(current, { headers: { accept }, redirect: 'manual', signal }), signal);
+      } catch (error: unknown) {
+        throw networkError(current, error, limits.signal, timeoutMs);
       }
-      if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
-      current = checkUrl(new URL(response.headers.get('location')!, current).href);
-      continue;
-    }
-    if (!response.ok) {
-      await cancel(response);
-      throw statusError(response.status, current);
-    }
-    const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-    const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > maxBytes) {
-      await cancel(response);
-      throw new BadDataError(current, `${current} is too large (${declared} bytes, at most ${maxBytes} are read)`);
-    }
-    try {
-      const text = await readText(response, maxBytes, current);
+      if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
+        cancel(response);
+        if (carriesCredentials(fetchFn)) {
+          throw new BadDataError(current, `${current} redirects elsewhere, and a request with your credentials never follows a redirect`);
+        }
+        if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
+        current = checkUrl(new URL(response.headers.get('location')!, current).href);
+        continue;
+      }
+      if (!response.ok) {
+        cancel(response);
+        throw statusError(response.status, current);
+      }
+      const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      const declared = Number(response.headers.get('content-length') ?? '0');
+      if (declared > maxBytes) {
+        cancel(response);
+        throw new BadDataError(current, `${current} is too large (${declared} bytes, at most ${maxBytes} are read)`);
+      }
       const etag = response.headers.get('etag') ?? undefined;
-      return { url: current, text, contentType, ...(etag ? { etag } : {}) };
-    } catch (error: unknown) {
-      if (error instanceof BadDataError) throw error;
-      throw networkError(current, error, timeout, timeoutMs);
+      try {
+        return await consume({ url: current, response, contentType, maxBytes, signal, ...(etag ? { etag } : {}),
+          ...(limits.progress ? { progress: limits.progress } : {}) });
+      } catch (error: unknown) {
+        if (error instanceof BadDataError) throw error;
+        throw networkError(current, error, limits.signal, timeoutMs);
+      }
+    } finally {
+      timeout.clear();
     }
   }
 }
 
-/** Reads an RDF document within bounds: a non-RDF content type or unparsable data throws BadDataError. */
-export async function readRdf(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}): Promise<RemoteRdf> {
-  const document = await readBounded(fetchFn, url, limits);
-  if (!rdfTypes.has(document.contentType)) {
-    throw new BadDataError(document.url, `${document.url} is not RDF (${document.contentType || 'no content type'})`);
+/** Time ran out before something was done (e.g. a timeline's deadline before a pod's posts were read). */
+export class DeadlineError extends HearthError {
+  constructor(message: string) {
+    super('DEADLINE', message);
   }
-  const quads = parseTurtle(document.text, document.url);
-  return { url: document.url, quads, ...(document.etag ? { etag: document.etag } : {}) };
+}
+
+/** A read that got no complete answer in time: its own timeout (`timeoutMs`), or a deadline shared by many reads. */
+export class ReadTimeoutError extends NetworkError {
+  constructor(url: string, reason: string) {
+    super(url, new Error(reason));
+  }
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; answers the results in order. */
@@ -134,31 +211,48 @@ function checkUrl(url: string): string {
   return parsed.href;
 }
 
-async function readText(response: Response, maxBytes: number, url: string): Promise<string> {
-  if (!response.body) return '';
+/**
+ * Reads a body piece by piece (decoded as UTF-8) into `onText`, at most `maxBytes`; cancelled when its time is up, whatever
+ * the fetch does with its signal (a trickle cannot hold the read), or when `onText` throws.
+ */
+async function readBody(opened: Opened, onText: (text: string) => void | Promise<void>): Promise<void> {
+  const { response, maxBytes, url, signal } = opened;
+  if (!response.body) return;
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
+  signal.addEventListener('abort', stop, { once: true });
+  const decoder = new TextDecoder();
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw new BadDataError(url, `${url} is too large (more than ${maxBytes} bytes)`);
+  try {
+    for (;;) {
+      const { done, value } = await untilAborted(reader.read(), signal);
+      if (done) break;
+      total += value.byteLength;
+      if (opened.progress) opened.progress.bytes += value.byteLength;
+      if (total > maxBytes) throw new BadDataError(url, `${url} is too large (more than ${maxBytes} bytes)`);
+      const text = decoder.decode(value, { stream: true });
+      if (text) await onText(text);
     }
-    chunks.push(value);
+    const rest = decoder.decode();
+    if (rest) await onText(rest);
+  } catch (error: unknown) {
+    void reader.cancel().catch(() => undefined);
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', stop);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
-async function cancel(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
+function cancel(response: Response): void {
+  // Not awaited: a body that never ends must not hold the caller (cancelling settles once the connection is gone).
+  void response.body?.cancel().catch(() => undefined);
 }
 
-function networkError(url: string, error: unknown, timeout: AbortSignal, timeoutMs: number): NetworkError {
-  if (timeout.aborted) return new NetworkError(url, new Error(`no answer within ${timeoutMs / 1000} s`));
+/** The typed error of a failed read: its own timeout, the shared deadline, or the network's own failure. */
+function networkError(url: string, error: unknown, deadline: AbortSignal | undefined, timeoutMs: number): NetworkError {
+  if (deadline?.aborted) return new ReadTimeoutError(url, 'the overall deadline passed');
   const name = (error as { name?: string }).name;
-  if (name === 'AbortError' || name === 'TimeoutError') return new NetworkError(url, new Error('the overall deadline passed'));
+  if (name === 'TimeoutError') return new ReadTimeoutError(url, `no answer within ${timeoutMs / 1000} s`);
+  if (name === 'AbortError') return new ReadTimeoutError(url, 'the read was stopped');
   return new NetworkError(url, error);
 }

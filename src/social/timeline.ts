@@ -1,12 +1,16 @@
 import { HearthError, describe } from '../errors.js';
-import { canonicalUrl, isInside } from '../url.js';
+import { canonicalUrl } from '../url.js';
 import { LDP } from '../vocab.js';
 import { discoverPostsContainer } from './discovery.js';
-import { byNewest, dayOf, parsePosts, type Post } from './model.js';
-import { mapBounded, readRdf, type ReadLimits } from './remote.js';
-import { followMoves, readOwnFollowing, rememberPostsContainers, type MovedFollow } from './follows.js';
+import { byNewest, believableUntil, parsePosts, type Post } from './model.js';
+import { DeadlineError, ReadTimeoutError, defaultReadLimits, readRdf, type ReadLimits } from './remote.js';
+import { runPatiently, startDeadline, untilAborted } from './schedule.js';
+import { followMoves, readOwnFollowing, rememberPostsContainers, type Follow, type MovedFollow } from './follows.js';
 import { movedToIn } from './moves.js';
 import { ownArea, type Actor } from './self.js';
+
+/** Time a timeline may take unless told otherwise, in ms. */
+export const defaultTimelineDeadlineMs = 20_000;
 
 /** One person whose posts are gathered, with the posts container when it is already known. */
 export interface PostSource {
@@ -40,6 +44,8 @@ export interface PostsResult {
   discovered?: { webId: string; container: string }[];
   /** Follows the timeline moved along to a confirmed new WebID before reading again. */
   moved?: MovedFollow[];
+  /** Posts left out because they are dated more than 5 minutes ahead of this machine's clock (not believed). */
+  futureDated?: number;
 }
 
 /** How a timeline is gathered. */
@@ -50,9 +56,12 @@ export interface TimelineOptions {
   before?: Date | Pick<Post, 'published' | 'url'>;
   /** Bounds of each remote read (size, time, redirects). */
   limits?: ReadLimits;
-  /** Time allowed for the whole gathering, in ms (default 20 s). */
+  /**
+   * Time allowed for the whole gathering, in ms (default 20 s): listings may use 60% of it, and what was read when it
+   * passes is answered (the sources not read in time are in `errors`).
+   */
   deadlineMs?: number;
-  /** Pods read at the same time (default 8). */
+  /** Pods read at the same time while they answer promptly (default 8); one that keeps a read waiting makes room for one more. */
   concurrency?: number;
   /** Follow confirmed moves of people one follows, when their old posts container announces one (default true). */
   followMoves?: boolean;
@@ -62,6 +71,7 @@ export interface TimelineOptions {
 
 interface Listed {
   source: PostSource;
+  /** The day documents that may be read, newest first. */
   docs: { day: string; url: string }[];
   /** The `as:movedTo` the source's posts container states (a hint: followMoves checks it). */
   movedTo?: string;
@@ -69,122 +79,270 @@ interface Listed {
   discovered?: string;
 }
 
+/** Which day documents of a listing may be read. */
+interface DayWindow {
+  /** No day after this one (the future is not believed; `before` pages end here). */
+  lastDay: string;
+  /** At most this many days of one source, the newest: every read is of a day that may hold a post. */
+  maxDays: number;
+}
+
 /**
  * The latest posts of many people, newest first. Per source: its posts container listing, then its day documents
- * newest first, merged across sources so only the days that can hold the newest `limit` posts are read.
+ * newest first, merged across sources so only the days that can hold the newest `limit` posts are read. Bounded: every
+ * read by `limits`, the whole by `deadlineMs` (listings by 60% of it); pods that keep a read waiting do not hold back
+ * the others; posts dated in the future are not believed.
  */
 export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions = {}): Promise<PostsResult> {
+  const deadlineMs = options.deadlineMs ?? defaultTimelineDeadlineMs;
+  // Deadlines held by their own timers (see startDeadline): the listing phase ends at 60%, the whole at 100%.
+  const overall = startDeadline(deadlineMs, options.limits?.signal);
+  const listing = startDeadline(deadlineMs * 0.6, overall.signal);
+  try {
+    return await gather(fetchFn, sources, options, { overall: overall.signal, listing: listing.signal, deadlineMs });
+  } finally {
+    listing.clear();
+    overall.clear();
+  }
+}
+
+/** What one gathering has decided: its deadlines, which posts it keeps, how long a waiting read holds its place. */
+interface Plan {
+  limit: number;
+  concurrency: number;
+  /** Ends the listings (60% of the deadline). */
+  listing: AbortSignal;
+  /** Ends everything. */
+  overall: AbortSignal;
+  /** How long a read that makes no progress holds its place in a phase of `phaseMs`. */
+  patience: (phaseMs: number) => number;
+  deadlineMs: number;
+  window: DayWindow;
+  /** The latest publication time believed (ms since the epoch). */
+  notAfter: number;
+  /** Whether a post is before the page's cursor. */
+  isOlder: (post: Post) => boolean;
+  /** Sources that failed, one error each. */
+  errors: SourceErrors;
+}
+
+/** The sources that failed, each once with its first error. */
+class SourceErrors {
+  readonly list: SourceError[] = [];
+  private readonly failed = new Set<string>();
+
+  add(source: string, error: unknown): void {
+    if (this.failed.has(source)) return;
+    const typed = error instanceof HearthError ? error : new HearthError('UNEXPECTED', describe(error));
+    this.failed.add(source);
+    this.list.push({ source, message: typed.message, error: typed });
+  }
+
+  has(source: string): boolean {
+    return this.failed.has(source);
+  }
+}
+
+async function gather(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions,
+  time: { overall: AbortSignal; listing: AbortSignal; deadlineMs: number }): Promise<PostsResult> {
   const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));
-  const concurrency = options.concurrency ?? 8;
-  const deadlineMs = options.deadlineMs ?? 20_000;
-  const deadline = AbortSignal.timeout(deadlineMs);
-  const limits: ReadLimits = { ...options.limits, signal: options.limits?.signal ? AbortSignal.any([options.limits.signal, deadline]) : deadline };
-  // Listings may use 60% of the time, so that a pod that never answers still leaves time to read the others' posts.
-  const listingLimits: ReadLimits = { ...limits, signal: AbortSignal.any([limits.signal!, AbortSignal.timeout(deadlineMs * 0.6)]) };
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const timeoutMs = options.limits?.timeoutMs ?? defaultReadLimits.timeoutMs;
+  // A read that makes no progress for this long makes room for another, so that every source starts within half a phase.
+  const waves = Math.max(1, Math.ceil(sources.length / concurrency));
+  const patience = (phaseMs: number) => Math.max(50, Math.min(timeoutMs, time.deadlineMs / 10, phaseMs / (2 * waves)));
+  const notAfter = believableUntil();
   const cursor = options.before instanceof Date ? { published: options.before.toISOString(), url: '' } : options.before;
   const isOlder = (post: Post) => !cursor || post.published < cursor.published || (post.published === cursor.published && post.url < cursor.url);
-  const lastDay = cursor?.published.slice(0, 10);
-  const errors: SourceError[] = [];
-  const failed = (source: string, error: unknown) => {
-    const typed = error instanceof HearthError ? error : new HearthError('UNEXPECTED', describe(error));
-    if (!errors.some((e) => e.source === source)) errors.push({ source, message: typed.message, error: typed });
-  };
-
-  let done = 0;
-  const listed = (await mapBounded(sources, concurrency, async (source): Promise<Listed | undefined> => {
-    try {
-      return { source, ...await listDays(fetchFn, source, listingLimits) };
-    } catch (error: unknown) {
-      failed(source.webId, error);
-      return undefined;
-    } finally {
-      done += 1;
-      options.onProgress?.({ done, total: sources.length });
-    }
-  })).filter((entry): entry is Listed => entry !== undefined);
-
-  const candidates = listed.flatMap(({ source, docs }) => docs.filter((doc) => !lastDay || doc.day <= lastDay).map((doc) => ({ source, ...doc })))
-    .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
-  const posts: Post[] = [];
-  // A pool of readers takes day documents newest first; one slow document holds one reader, not the others.
-  // Reading stops once the next document cannot hold a post newer than the limit-th one already found.
-  let next = 0;
-  const cannotMatter = (day: string) => {
-    if (posts.length < limit) return false;
-    const kept = posts.sort(byNewest)[limit - 1]!;
-    return day < kept.published.slice(0, 10);
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, async () => {
-    while (next < candidates.length) {
-      const doc = candidates[next]!;
-      if (cannotMatter(doc.day)) return;
-      next += 1;
-      if (errors.some((e) => e.source === doc.source.webId)) continue;
-      try {
-        const { quads } = await readRdf(fetchFn, doc.url, limits);
-        for (const post of parsePosts(quads, doc.source.webId)) {
-          if (isOlder(post)) posts.push(doc.source.name ? { ...post, authorName: doc.source.name } : post);
-        }
-      } catch (error: unknown) {
-        failed(doc.source.webId, error);
-      }
-    }
-  }));
+  const today = new Date(notAfter).toISOString().slice(0, 10);
+  const cursorDay = cursor?.published.slice(0, 10);
+  const window: DayWindow = { lastDay: cursorDay && cursorDay < today ? cursorDay : today, maxDays: limit + 10 };
+  const plan: Plan = { limit, concurrency, ...time, patience, window, notAfter, isOlder, errors: new SourceErrors() };
+  const listed = await listSources(fetchFn, sources, options, plan);
+  const { posts, futureDated } = await readDays(fetchFn, listed, options, plan);
   const movedHints = listed.filter((entry) => entry.movedTo).map((entry) => entry.source.webId);
   const discovered = listed.flatMap((entry) => entry.discovered ? [{ webId: entry.source.webId, container: entry.discovered }] : []);
-  return { posts: dedupe(posts).sort(byNewest).slice(0, limit), errors, ...(movedHints.length ? { movedHints } : {}),
-    ...(discovered.length ? { discovered } : {}) };
+  return { posts, errors: plan.errors.list, ...(movedHints.length ? { movedHints } : {}),
+    ...(discovered.length ? { discovered } : {}), ...(futureDated ? { futureDated } : {}) };
 }
 
-/** The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. */
+/** Lists every source's day documents, until all are in or the listing deadline passes: what came in by then is used. */
+async function listSources(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions, plan: Plan): Promise<Listed[]> {
+  const listed: (Listed | undefined)[] = new Array(sources.length);
+  const limits: ReadLimits = { ...options.limits, signal: plan.listing };
+  let started = 0;
+  let done = 0;
+  let open = true;
+  await runPatiently({ concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.6), signal: plan.listing }, () => {
+    if (started >= sources.length) return undefined;
+    const index = started++;
+    const source = sources[index]!;
+    return async (progress) => {
+      try {
+        const entry = await listDays(fetchFn, source, { ...limits, progress }, plan.window);
+        if (open) listed[index] = { source, ...entry };
+      } catch (error: unknown) {
+        if (open) plan.errors.add(source.webId, error);
+      } finally {
+        if (open) options.onProgress?.({ done: ++done, total: sources.length });
+      }
+    };
+  });
+  // Reads still running are left to end with their aborted signal; what they find now is not used.
+  open = false;
+  sources.forEach((source, index) => {
+    if (!listed[index]) plan.errors.add(source.webId, new DeadlineError(`The deadline passed before the posts of ${source.webId} were listed.`));
+  });
+  if (done < sources.length) options.onProgress?.({ done: sources.length, total: sources.length });
+  return listed.filter((entry): entry is Listed => entry !== undefined);
+}
+
+/**
+ * Reads day documents newest first across sources, until the rest cannot hold a post newer than the limit-th one kept, or
+ * the deadline passes (what was read by then is answered). Keeps the newest `limit` posts, each once.
+ */
+async function readDays(fetchFn: typeof fetch, listed: Listed[], options: TimelineOptions, plan: Plan): Promise<{ posts: Post[]; futureDated: number }> {
+  const { limit } = plan;
+  const candidates = listed.flatMap(({ source, docs }) => docs.map((doc) => ({ source, ...doc })))
+    .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+  const kept: Post[] = [];
+  const seen = new Set<string>();
+  const reading = new Map<string, number>();
+  let futureDated = 0;
+  let open = true;
+  const keep = (found: Post[], name: string | undefined) => {
+    for (const post of found) {
+      if (Date.parse(post.published) > plan.notAfter) futureDated += 1;
+      else if (plan.isOlder(post) && !seen.has(post.url)) {
+        seen.add(post.url);
+        kept.push(name ? { ...post, authorName: name } : post);
+      }
+    }
+    kept.sort(byNewest);
+    if (kept.length > limit) kept.length = limit;
+  };
+  const limits: ReadLimits = { ...options.limits, signal: plan.overall };
+  let next = 0;
+  await runPatiently({ concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.4), signal: plan.overall }, () => {
+    while (next < candidates.length) {
+      const doc = candidates[next]!;
+      if (kept.length >= limit && doc.day < kept[limit - 1]!.published.slice(0, 10)) return undefined;
+      next += 1;
+      const webId = doc.source.webId;
+      if (plan.errors.has(webId)) continue;
+      reading.set(webId, (reading.get(webId) ?? 0) + 1);
+      return async (progress) => {
+        try {
+          const { quads } = await readRdf(fetchFn, doc.url, { ...limits, progress });
+          if (open) keep(parsePosts(quads, webId), doc.source.name);
+        } catch (error: unknown) {
+          if (open) plan.errors.add(webId, error);
+        } finally {
+          if (open) reading.set(webId, reading.get(webId)! - 1);
+        }
+      };
+    }
+    return undefined;
+  });
+  open = false;
+  for (const [webId, count] of reading) {
+    if (count > 0) plan.errors.add(webId, new DeadlineError(`The deadline passed before the posts of ${webId} were read.`));
+  }
+  return { posts: [...kept], futureDated };
+}
+
+/**
+ * The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. One's own
+ * posts are read on their own, beside the others, within the same deadline: no other pod can crowd them out.
+ */
 export async function getTimeline(actor: Actor, options: TimelineOptions & { fetch?: typeof fetch } = {}): Promise<PostsResult> {
   const readFetch = options.fetch ?? globalThis.fetch;
-  const following = await readOwnFollowing(actor);
-  const sources: PostSource[] = [{ webId: actor.webId, container: await ownArea(actor, 'posts') }];
-  for (const follow of following) {
-    if (!sources.some((s) => s.webId === follow.object)) {
-      sources.push({ webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}), ...(follow.name ? { name: follow.name } : {}) });
+  const deadline = startDeadline(options.deadlineMs ?? defaultTimelineDeadlineMs, options.limits?.signal);
+  try {
+    const limits: ReadLimits = { ...options.limits, signal: deadline.signal };
+    const within = <T>(work: Promise<T>) => untilAborted(work, deadline.signal).catch((error: unknown) => {
+      throw deadline.signal.aborted ? new DeadlineError(`The timeline's deadline passed: ${describe(error)}`) : error;
+    });
+    const container = await within(ownArea(actor, 'posts'));
+    const ownOptions = { ...options, limits, deadlineMs: deadline.remainingMs(), onProgress: undefined };
+    const ownPosts = collectPosts(readFetch, [{ webId: actor.webId, container }], ownOptions);
+    let following: Follow[] = [];
+    // Failing to read one's own following list leaves one's own posts, and says so in `errors`.
+    const followingError = await within(readOwnFollowing(actor, { signal: deadline.signal })).then((list) => { following = list; }, (error: unknown) => error);
+    const sources = new Map<string, PostSource>();
+    for (const follow of following) {
+      if (follow.object === actor.webId || sources.has(follow.object)) continue;
+      sources.set(follow.object, { webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}),
+        ...(follow.name ? { name: follow.name } : {}) });
     }
+    const [own, others] = await Promise.all([ownPosts,
+      collectPosts(readFetch, [...sources.values()], { ...options, limits, deadlineMs: deadline.remainingMs() })]);
+    const result = merge(own, others, Math.max(1, Math.min(options.limit ?? 20, 1000)));
+    if (followingError) result.errors.unshift(sourceError(actor.webId, followingError));
+    // Remember containers found the long way, so the next timeline reads them at once (best effort, within the deadline).
+    if (!deadline.signal.aborted) await within(rememberPostsContainers(actor, following, result.discovered ?? [])).catch(() => undefined);
+    if (!result.movedHints || options.followMoves === false || deadline.signal.aborted) return result;
+    // Someone followed has moved (their old posts container says so): follow the confirmed moves, then read again. Not
+    // raced: its reads of other pods end with the deadline, and its changes to one's own pod are not left half done.
+    const moved = await followMoves(actor, limits, result.movedHints).catch(() => [] as MovedFollow[]);
+    if (moved.length === 0 || deadline.signal.aborted) return moved.length ? { ...result, moved } : result;
+    return { ...await getTimeline(actor, { ...options, deadlineMs: deadline.remainingMs(), followMoves: false }), moved };
+  } finally {
+    deadline.clear();
   }
-  const result = await collectPosts(readFetch, sources, options);
-  // Remember containers found the long way, so the next timeline reads them at once (best effort).
-  await rememberPostsContainers(actor, following, result.discovered ?? []).catch(() => undefined);
-  if (!result.movedHints || options.followMoves === false) return result;
-  // Someone followed has moved (their old posts container says so): follow the confirmed moves, then read again.
-  const moved = await followMoves(actor, options.limits, result.movedHints);
-  if (moved.length === 0) return result;
-  return { ...await getTimeline(actor, { ...options, followMoves: false }), moved };
 }
 
-/** The day documents of a source, newest first, and its move hint; a cached container that fails is discovered again. */
-async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
+/** Two gatherings as one: posts merged newest first (each once), errors and hints side by side. */
+function merge(a: PostsResult, b: PostsResult, limit: number): PostsResult {
+  const seen = new Set<string>();
+  const posts = [...a.posts, ...b.posts].sort(byNewest).filter((post) => !seen.has(post.url) && seen.add(post.url)).slice(0, limit);
+  const movedHints = [...a.movedHints ?? [], ...b.movedHints ?? []];
+  const discovered = [...a.discovered ?? [], ...b.discovered ?? []];
+  const futureDated = (a.futureDated ?? 0) + (b.futureDated ?? 0);
+  return { posts, errors: [...a.errors, ...b.errors], ...(movedHints.length ? { movedHints } : {}),
+    ...(discovered.length ? { discovered } : {}), ...(futureDated ? { futureDated } : {}) };
+}
+
+function sourceError(source: string, error: unknown): SourceError {
+  const typed = error instanceof HearthError ? error : new HearthError('UNEXPECTED', describe(error));
+  return { source, message: typed.message, error: typed };
+}
+
+/**
+ * The day documents of a source, newest first, and its move hint. A cached container that fails is discovered again,
+ * unless it failed by taking too long (the pod is slow or silent: asking it again would only wait again).
+ */
+async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits, window: DayWindow): Promise<Omit<Listed, 'source'>> {
   if (source.container) {
     try {
-      return await listContainerDays(fetchFn, source, source.container, limits);
-    } catch {
-      // The cache may be stale: discover the container again below.
+      return await listContainerDays(fetchFn, source, source.container, limits, window);
+    } catch (error: unknown) {
+      if (error instanceof ReadTimeoutError) throw error;
+      // Otherwise the cache may be stale: discover the container again below.
     }
   }
   const discovered = await discoverPostsContainer(fetchFn, source.webId, limits);
-  return { ...await listContainerDays(fetchFn, source, discovered, limits), discovered };
+  return { ...await listContainerDays(fetchFn, source, discovered, limits, window), discovered };
 }
 
-/** The day documents directly in `container` (compared as the server resolves URLs: `../` cannot lead out of it). */
-async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits): Promise<Omit<Listed, 'source'>> {
+/**
+ * The day documents directly in `container` that may be read (compared as the server resolves URLs: `../` cannot lead
+ * out of it): none after `window.lastDay`, at most `window.maxDays`, the newest. Linear in the listing.
+ */
+async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits,
+  window: DayWindow): Promise<Omit<Listed, 'source'>> {
   const { quads } = await readRdf(fetchFn, container, limits);
   const root = canonicalUrl(container);
-  const docs: { day: string; url: string }[] = [];
+  const days = new Map<string, string>();
   for (const q of quads) {
+    if (!root?.endsWith('/') || q.predicate.value !== `${LDP}contains`) continue;
+    // The cheap test first: only what is named like a day document, no later than allowed, is parsed as a URL.
+    const named = /\/(\d{4}-\d{2}-\d{2})\.ttl$/u.exec(q.object.value)?.[1];
+    if (!named || named > window.lastDay || days.has(named)) continue;
     const url = canonicalUrl(q.object.value);
-    if (q.predicate.value !== `${LDP}contains` || !root || !url || !isInside(url, root)) continue;
-    const day = dayOf(url);
-    if (day && url.slice(root.length) === `${day}.ttl`) docs.push({ day, url });
+    if (url && url.startsWith(root) && url.slice(root.length) === `${named}.ttl`) days.set(named, url);
   }
+  const docs = [...days].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, window.maxDays).map(([day, url]) => ({ day, url }));
   const movedTo = movedToIn(quads, source.webId);
-  return { docs: docs.sort((a, b) => (a.day < b.day ? 1 : -1)), ...(movedTo ? { movedTo } : {}) };
-}
-
-function dedupe(posts: Post[]): Post[] {
-  const seen = new Set<string>();
-  return posts.filter((post) => !seen.has(post.url) && seen.add(post.url));
+  return { docs, ...(movedTo ? { movedTo } : {}) };
 }
