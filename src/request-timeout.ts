@@ -64,19 +64,32 @@ export async function withinTimeLimit<T>(server: string, timeoutMs: number, call
   }
 }
 
+/** Time added to a request's limit for the body it sends: 1 ms per KiB (a 1 GiB upload gets about 17 minutes more). */
+export const uploadAllowanceMsPerKiB = 1;
+
 /**
  * `fetchFn` with a time limit on every request, until the answer's status and headers arrive (a body, such as a
- * notification stream or a large file, is then the caller's to read); the {@link NoAnswerError} names the server asked.
- * A caller's `signal` still works beside it.
+ * notification stream or a large file, is then the caller's to read); a request that sends a large body gets time to
+ * send it on top (`uploadAllowanceMsPerKiB`). The {@link NoAnswerError} names the server asked. A caller's `signal`
+ * still works beside it.
  */
 export function withRequestTimeout(fetchFn: typeof fetch, timeoutMs?: number): typeof fetch {
   return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
     const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const url = input instanceof Request ? input.url : String(input);
     const { origin, path } = partsOf(url);
-    return withinTimeLimit(origin, requestTimeoutMs(timeoutMs), callerSignal, (signal) => fetchFn(input, { ...init, signal }),
+    const limit = requestTimeoutMs(timeoutMs) + Math.ceil((sizeOf(init?.body) / 1024) * uploadAllowanceMsPerKiB);
+    return withinTimeLimit(origin, limit, callerSignal, (signal) => fetchFn(input, { ...init, signal }),
       `${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${path}`);
   }) as typeof fetch;
+}
+
+/** The size in bytes of a request body whose size is known (0 for none, streams and forms). */
+function sizeOf(body: RequestInit['body']): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Blob) return body.size;
+  if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
+  return 0;
 }
 
 /** `https://host:port/` and the path of a URL (the URL as it is when it is not one). */

@@ -21,22 +21,31 @@ import { createUser, uniqueName, type TestUser } from './support/users.js';
 const realPng = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const ldpInbox = 'http://www.w3.org/ns/ldp#inbox';
 
-// The parts are independent (each has its own users): they run side by side to keep the file short.
-describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
+describe('a newcomer\'s day, in the library and the CLI', () => {
   const server = inject('baseUrl');
   let work: string;
   let mute: MuteServer;
+  /** The server `hearth move` moves to (started by that test: starting blocks this process for seconds). */
+  let serverB: PodServer | undefined;
   const users: TestUser[] = [];
-  // Accounts are made one at a time (CSS's account storage takes a lock per account: many at once can time out).
-  let making: Promise<unknown> = Promise.resolve();
   const user = async (prefix: string): Promise<TestUser> => {
-    const made = making.then(async () => createUser(server, prefix));
-    making = made.catch(() => undefined);
-    users.push(await made);
+    const made = await createUser(server, prefix);
+    users.push(made);
     return made;
   };
   const ownerOf = (u: TestUser): PodOwner => ({ fetch: u.session.fetch, podUrl: u.account.podUrl, webId: u.account.webId, managerClientId: u.account.manager.id });
-  const homeOf = async (u: TestUser) => {
+  // One account for the tests that only look (headers, a second session); one for both image tests.
+  const shared = new Map<string, Promise<TestUser>>();
+  const sharedUser = async (prefix: string): Promise<TestUser> => {
+    if (!shared.has(prefix)) shared.set(prefix, user(prefix));
+    return shared.get(prefix)!;
+  };
+  const homes = new Map<string, Promise<string>>();
+  const homeOf = async (u: TestUser): Promise<string> => {
+    if (!homes.has(u.account.name)) homes.set(u.account.name, makeHome(u));
+    return homes.get(u.account.name)!;
+  };
+  const makeHome = async (u: TestUser) => {
     const home = await mkdtemp(join(work, 'home-'));
     await saveAccount(home, u.account);
     return home;
@@ -47,6 +56,7 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
     mute = await startMuteServer();
   });
   afterAll(async () => {
+    await serverB?.stop();
     await Promise.all(users.map((u) => u.session.logout()));
     await mute?.close();
     await rm(work, { recursive: true, force: true });
@@ -73,7 +83,7 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
       expect((login as Error).message).toMatch(new RegExp(`^${mute.url} did not answer the login .* within 0\\.3 s`, 'u'));
       expect(Date.now() - started).toBeLessThan(3_000);
 
-      const owner = await user('timeout');
+      const owner = await sharedUser('plain');
       const quick = await openSession({ server, clientId: owner.account.manager.id, clientSecret: owner.account.manager.secret, timeoutMs: 2_000 });
       try {
         const stuck = await quick.fetch(`${mute.url}anything`).catch((e: unknown) => e);
@@ -158,7 +168,7 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
 
   describe('images are what their bytes are', () => {
     it('uploadImage and the avatar refuse text, empty files and SVG named .png, and store a real image as what it is', async () => {
-      const erin = await user('images');
+      const erin = await sharedUser('images');
       const text = { data: Buffer.from('just some text, not a picture\n'), mediaType: 'image/png' };
       await expect(uploadImage(erin.session, text)).rejects.toThrow(/is text, not an image/u);
       await expect(uploadImage(erin.session, { data: new Uint8Array(), mediaType: 'image/png' })).rejects.toThrow(/empty/u);
@@ -181,7 +191,7 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
     });
 
     it('`hearth post --image` refuses a text or empty file named .png with one clear line, and posts a real PNG', async () => {
-      const fay = await user('images-cli');
+      const fay = await sharedUser('images');
       const env = { HEARTH_HOME: await homeOf(fay) };
       const [note, empty, picture] = ['note.png', 'empty.png', 'picture.png'].map((name) => join(work, `${fay.account.name}-${name}`));
       await writeFile(note!, 'Dear diary, today I set up a pod.\n');
@@ -241,7 +251,7 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
     });
 
     it('the WebID profile document and the inbox say where the inbox is in a Link header; other resources do not', async () => {
-      const hal = await user('links');
+      const hal = await sharedUser('plain');
       const pod = hal.account.podUrl;
       const link = `<${pod}social/inbox/>; rel="${ldpInbox}"`;
       const linksOf = (response: Response) => response.headers.get('link') ?? '';
@@ -259,11 +269,6 @@ describe.concurrent('a newcomer\'s day, in the library and the CLI', () => {
   });
 
   describe('hearth move keeps the people one followed', () => {
-    let serverB: PodServer | undefined;
-    afterAll(async () => {
-      await serverB?.stop();
-    });
-
     it('after movePod, bob has a verified follow from the new WebID among his followers, and the result says so', async () => {
       serverB = await startPodServer({ port: await freePort(), dataDir: join(work, 'data-b'), logLevel: 'error' });
       const [alice, bob] = await Promise.all([user('mover'), user('followed')]);

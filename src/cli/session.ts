@@ -22,8 +22,7 @@ export async function managerSession(account: StoredAccount): Promise<HearthSess
 
 /** The `--server URL` option: else `HEARTH_SERVER`, else the local server `hearth serve` starts. */
 export function serverOption(): Option {
-  return new Option('--server <url>', 'pod server (default: $HEARTH_SERVER, else http://localhost:3000/)')
-    .default(process.env.HEARTH_SERVER || 'http://localhost:3000/');
+  return new Option('--server <url>', 'pod server').default(process.env.HEARTH_SERVER || 'http://localhost:3000/', '$HEARTH_SERVER, else http://localhost:3000/');
 }
 
 /**

@@ -70,8 +70,8 @@ export class ArchiveError extends HearthError {
 
 /** Largest entry Hearth reads from an archive unless told otherwise (1 GiB). */
 export const defaultMaxEntryBytes = 1024 ** 3;
-/** Most entries Hearth reads from an archive unless told otherwise. */
-export const defaultMaxEntries = 1_000_000;
+/** Most entries Hearth reads from an archive unless told otherwise: about as many as a manifest of 64 MiB can list. */
+export const defaultMaxEntries = 300_000;
 /** Most bytes all entries together may hold unless told otherwise (64 GiB). */
 export const defaultMaxTotalBytes = 64 * 1024 ** 3;
 /** Most a gzip archive may expand, past its first 64 MiB, unless told otherwise: Hearth's own archives stay under 100. */
@@ -83,7 +83,7 @@ const ratioAllowance = 64 * 1024 ** 2;
 export interface ArchiveLimits {
   /** Largest entry accepted (default 1 GiB). */
   maxEntryBytes?: number;
-  /** Most entries accepted (default 1,000,000). */
+  /** Most entries accepted (default 300,000: a manifest of at most 64 MiB lists no more). */
   maxEntries?: number;
   /** Most bytes of all entries together (default 64 GiB). */
   maxTotalBytes?: number;
@@ -157,7 +157,7 @@ export class ArchiveWriter {
 
   /** Opens a new archive file (gzip-compressed when `gzip`), readable by its owner only (0600): it holds private data. */
   static create(file: string, gzip = true): ArchiveWriter {
-    return new ArchiveWriter(createWriteStream(file), gzip, file);
+    return new ArchiveWriter(createWriteStream(file, { mode: 0o600 }), gzip, file);
   }
 
   /** Adds a directory entry (a container). */

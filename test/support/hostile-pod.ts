@@ -42,8 +42,9 @@ export interface HostilePod {
 const fiftyMegabytes = 50 * 1024 * 1024;
 const AS = 'https://www.w3.org/ns/activitystreams#';
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
-/** A list of 2.4 million numbers: 4.8 MB of Turtle, 4.8 million triples. */
-const denseList = Buffer.from(`(${'7 '.repeat(2_400_000)}).\n`);
+let dense: Buffer | undefined;
+/** A list of 2.4 million numbers: 4.8 MB of Turtle, 4.8 million triples (made on first use). */
+const denseList = () => (dense ??= Buffer.from(`(${'7 '.repeat(2_400_000)}).\n`));
 
 /**
  * Starts the hostile pod. Each kind has a valid profile and type index (except `silentprofile`, whose profile never
@@ -87,7 +88,7 @@ export async function startHostilePod(): Promise<HostilePod> {
       if (behaviour === 'denseprofile') {
         response.writeHead(200, { 'content-type': 'text/turtle' });
         response.write(`${profile}<#me> <#numbers> `);
-        return void response.end(denseList);
+        return void response.end(denseList());
       }
       if (behaviour === 'manystorages') {
         return turtle(once(kind, () => `${profile}<#me> pim:storage ${Array.from({ length: 90_000 }, (_, i) => `</${kind}/s${i}/>`).join(', ')}.`));
@@ -121,7 +122,7 @@ export async function startHostilePod(): Promise<HostilePod> {
     if (behaviour === 'denselisting' && tail === 'posts/') {
       response.writeHead(200, { 'content-type': 'text/turtle' });
       response.write(`<> <http://www.w3.org/ns/ldp#contains> <${today}.ttl>. <> <#numbers> `);
-      return void response.end(denseList);
+      return void response.end(denseList());
     }
     if (behaviour === 'manydays' && tail.startsWith('posts/')) {
       if (tail !== 'posts/') return turtle('# nothing posted that day\n');
