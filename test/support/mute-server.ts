@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server as NetServer, type Socket } from 'node:net';
 
 /** A loopback TCP server that accepts every connection, reads what is sent, and never answers a byte. */
 export interface MuteServer {
@@ -12,13 +12,20 @@ export interface MuteServer {
 
 /** Starts a {@link MuteServer} on 127.0.0.1, on a port the system picks. */
 export async function startMuteServer(): Promise<MuteServer> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
   const server = createServer((socket) => {
-    accepted += 1;
-    sockets.add(socket);
     socket.on('data', () => undefined); // read and drop: never a reply
     socket.on('error', () => undefined);
+  });
+  return listenMute(server);
+}
+
+/** Listens on 127.0.0.1 and keeps track of every connection, to count them and cut them on close. */
+async function listenMute(server: NetServer): Promise<MuteServer> {
+  const sockets = new Set<Socket>();
+  let accepted = 0;
+  server.on('connection', (socket: Socket) => {
+    accepted += 1;
+    sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -38,8 +45,6 @@ export async function startMuteServer(): Promise<MuteServer> {
  */
 export async function startHalfMuteServer(): Promise<MuteServer> {
   const { createServer: createHttpServer } = await import('node:http');
-  const sockets = new Set<Socket>();
-  let accepted = 0;
   const server = createHttpServer((request, response) => {
     if (request.method === 'GET' && request.url === '/.account/') {
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
@@ -48,18 +53,5 @@ export async function startHalfMuteServer(): Promise<MuteServer> {
     }
     // Anything else: never answered.
   });
-  server.on('connection', (socket: Socket) => {
-    accepted += 1;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
-    connections: () => accepted,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listenMute(server);
 }
