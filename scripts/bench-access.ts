@@ -1,11 +1,19 @@
 // `npm run bench access`: the cost of per-app grants and revokes, and whether a revoke takes effect at once.
-// One Hearth server spawned as its own process; one owner, one client-credential app. Each of BENCH_ACCESS_RUNS (default 15)
-// rounds, after a warm-up: a plain manager PUT of a small document (the yardstick), grantAccess (read on settings), then
-// revokeAccess of that one grant while the app loops GETs on a settings document, then grant again and revoke the whole app
-// (which also sweeps the pod's areas). A revoke of one grant with the app idle is timed too. Requests are counted by a wrapping fetch; medians are printed, with ratios to the PUT.
-// After each revoke returns, the app's very next request and every loop request started after the return must be 403.
+// One Hearth server spawned as its own process; one owner, one client-credential app. Each of BENCH_ACCESS_RUNS
+// (default 15) rounds, after a warm-up: a plain manager PUT of a small document (the yardstick), grantAccess (read on
+// settings), then revokeAccess of that one grant while the app loops GETs on a settings document, then grant again and
+// revoke the whole app (which also sweeps the pod's areas). A revoke of one grant with the app idle is timed too.
+// Requests are counted by a wrapping fetch; medians are printed, with ratios to the PUT. After each revoke returns, the
+// app's very next request and every loop request started after the return must be 403.
 import {
-  AccountApi, createAccount, createClientCredentialApp, grantAccess, openSession, registerApp, revokeAccess, type PodOwner,
+  AccountApi,
+  createAccount,
+  createClientCredentialApp,
+  grantAccess,
+  openSession,
+  registerApp,
+  revokeAccess,
+  type PodOwner,
 } from '../src/index.js';
 import { log, median, startBenchServer } from './support.js';
 
@@ -29,7 +37,12 @@ async function bench(server: string): Promise<void> {
     requests += 1;
     return manager.fetch(input, init);
   };
-  const owner: PodOwner = { fetch: counting, podUrl: account.podUrl, webId: account.webId, managerClientId: account.manager.id };
+  const owner: PodOwner = {
+    fetch: counting,
+    podUrl: account.podUrl,
+    webId: account.webId,
+    managerClientId: account.manager.id,
+  };
   const api = new AccountApi(server);
   await api.login(account.email, password);
   const { app, secret } = await createClientCredentialApp(api, 'bench-app', account.webId);
@@ -88,7 +101,11 @@ async function bench(server: string): Promise<void> {
 
   for (let round = -1; round < runs; round += 1) {
     const p = await measure(async () => {
-      const response = await counting(`${account.podUrl}bench/doc.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: `<#a> <#b> ${round} .` });
+      const response = await counting(`${account.podUrl}bench/doc.ttl`, {
+        method: 'PUT',
+        headers: { 'content-type': 'text/turtle' },
+        body: `<#a> <#b> ${round} .`,
+      });
       await response.body?.cancel();
     });
     await grantAccess(owner, app.id, 'settings', ['read']);
@@ -110,7 +127,11 @@ async function bench(server: string): Promise<void> {
   const putMs = median(put);
   const line = (label: string, values: { ms: number; requests: number }[]) => {
     const ms = median(values.map((v) => v.ms));
-    log(`${label.padEnd(34)} ${String(median(values.map((v) => v.requests))).padStart(3)} requests  ${ms.toFixed(1).padStart(7)} ms  ${(ms / putMs).toFixed(1).padStart(5)}x PUT`);
+    const requests = String(median(values.map((v) => v.requests))).padStart(3);
+    log(
+      `${label.padEnd(34)} ${requests} requests  ${ms.toFixed(1).padStart(7)} ms  ` +
+        `${(ms / putMs).toFixed(1).padStart(5)}x PUT`,
+    );
   };
   log(`medians over ${runs} runs (after one warm-up), owner = manager session, app = client credential`);
   log(`${'manager PUT of a small document'.padEnd(34)}   1 requests  ${putMs.toFixed(1).padStart(7)} ms   1.0x PUT`);
@@ -119,7 +140,10 @@ async function bench(server: string): Promise<void> {
   line('revokeAccess (one grant, app busy)', revokeOne);
   line('revokeAccess (whole app, busy)', revokeApp);
   const revokes = 2 * (runs + 1);
-  log(`app requests started after revokeAccess returned (warm-up included): ${loopRequestsAfterRevoke + 4 * revokes} sent, ` +
-    `${succeededAfterRevoke} succeeded (must be 0); the very next request was refused (403) after ${nextRefused} of ${revokes} revokes`);
+  log(
+    `app requests started after revokeAccess returned (warm-up included): ` +
+      `${loopRequestsAfterRevoke + 4 * revokes} sent, ${succeededAfterRevoke} succeeded (must be 0); ` +
+      `the very next request was refused (403) after ${nextRefused} of ${revokes} revokes`,
+  );
   log('("busy": the app loops GETs on the same server during the revoke, which pays for that load)');
 }

@@ -45,7 +45,10 @@ const server = await startPodServer({ port: Number(port), dataDir, logLevel: 'er
 process.once('SIGTERM', () => void server.stop());
 `;
 
-/** Shared start of the alternative scripts: Hearth's runner and input, as start.ts builds them. */
+/**
+ * Shared start of the alternative scripts: Hearth's runner and input, as start.ts builds them. In these scripts a
+ * backslash at the end of a line continues that line of the generated code (it adds no character to the script).
+ */
 const altPrelude = `
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -60,16 +63,20 @@ const { hearthAppRunner } = await import(dist + 'css-hooks.js');
 const { podConfigFiles, podTemplateFolder } = await import(dist + 'config.js');
 const [port, dataDir] = process.argv.slice(-2);
 const baseUrl = 'http://localhost:' + port + '/';
-const input = { config: [...podConfigFiles], variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
+const input = { config: [...podConfigFiles], \
+variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
   shorthand: { port: Number(port), baseUrl, rootFilePath: dataDir, loggingLevel: 'error' } };
 const runner = hearthAppRunner(css, { baseUrl, host: '127.0.0.1' });
 async function leanModuleState() {
   const builder = new componentsJs.ModuleStateBuilder();
-  const nodeModulePaths = [cssRoot, dirname(createRequire(join(cssRoot, 'package.json')).resolve('componentsjs/package.json'))];
+  const nodeModulePaths = [cssRoot, \
+dirname(createRequire(join(cssRoot, 'package.json')).resolve('componentsjs/package.json'))];
   const packageJsons = await builder.buildPackageJsons(nodeModulePaths);
   await builder.preprocessPackageJsons(packageJsons);
-  return { mainModulePath: cssRoot, nodeModuleImportPaths: builder.buildNodeModuleImportPaths(cssRoot), nodeModulePaths, packageJsons,
-    componentModules: await builder.buildComponentModules(packageJsons), contexts: await builder.buildComponentContexts(packageJsons),
+  return { mainModulePath: cssRoot, nodeModuleImportPaths: builder.buildNodeModuleImportPaths(cssRoot), \
+nodeModulePaths, packageJsons,
+    componentModules: await builder.buildComponentModules(packageJsons), \
+contexts: await builder.buildComponentContexts(packageJsons),
     importPaths: await builder.buildComponentImportPaths(packageJsons) };
 }
 async function serve(app) { await app.start(); process.once('SIGTERM', () => void app.stop()); }
@@ -91,27 +98,36 @@ if (!existsSync(file)) {
     moduleLoader: async (registry) => { const register = registry.registerModuleStream.bind(registry);
       registry.registerModuleStream = (stream) => register(tee(stream)); await registry.registerAvailableModules(); },
     configLoader: async (registry) => { const register = registry.registerStream.bind(registry);
-      registry.registerStream = (stream) => register(tee(stream)); for (const config of input.config) await registry.register(config); } } });
+      registry.registerStream = (stream) => register(tee(stream)); \
+for (const config of input.config) await registry.register(config); } } });
   const terms = [], index = new Map(), flat = [];
-  const id = (t) => { const key = JSON.stringify([t.termType, t.value, t.language, t.datatype?.value]); let i = index.get(key);
-    if (i === undefined) { i = terms.push(t.termType === 'Literal' ? ['L', t.value, t.language, t.datatype.value] : [t.termType[0], t.value]) - 1; index.set(key, i); } return i; };
+  const id = (t) => { const key = JSON.stringify([t.termType, t.value, t.language, t.datatype?.value]); \
+let i = index.get(key);
+    if (i === undefined) { i = terms.push(t.termType === 'Literal' ? ['L', t.value, t.language, t.datatype.value] \
+: [t.termType[0], t.value]) - 1; index.set(key, i); } return i; };
   for (const q of quads) flat.push(id(q.subject), id(q.predicate), id(q.object), id(q.graph));
   writeFileSync(file, JSON.stringify({ terms, quads: flat }));
   process.exit(0);
 }
 const { DataFactory } = require('n3');
 const data = JSON.parse(readFileSync(file, 'utf8'));
-const terms = data.terms.map((t) => t[0] === 'N' ? DataFactory.namedNode(t[1]) : t[0] === 'B' ? DataFactory.blankNode(t[1])
+const terms = data.terms.map((t) => t[0] === 'N' ? DataFactory.namedNode(t[1]) \
+: t[0] === 'B' ? DataFactory.blankNode(t[1])
   : t[0] === 'D' ? DataFactory.defaultGraph() : DataFactory.literal(t[1], t[2] || DataFactory.namedNode(t[3])));
 const quads = [];
-for (let i = 0; i < data.quads.length; i += 4) quads.push(DataFactory.quad(terms[data.quads[i]], terms[data.quads[i + 1]], terms[data.quads[i + 2]], terms[data.quads[i + 3]]));
-await serve(await runner.create({ ...input, config: [], loaderProperties: { logLevel: 'warn', moduleState: await leanModuleState(),
+for (let i = 0; i < data.quads.length; i += 4) quads.push(DataFactory.quad(terms[data.quads[i]], \
+terms[data.quads[i + 1]], terms[data.quads[i + 2]], terms[data.quads[i + 3]]));
+await serve(await runner.create({ ...input, config: [], loaderProperties: { logLevel: 'warn', \
+moduleState: await leanModuleState(),
   moduleLoader: (registry) => registry.registerModuleStream(Readable.from(quads)) } }));
 `;
 
 /** Other ways to start faster that were tried; measured with BENCH_START_ALTERNATIVES=1. */
 export const alternatives: Contender[] = [
-  { name: 'alt-lean-modules', argv: (port, data) => ['--input-type=module', '-e', leanModulesScript, String(port), data] },
+  {
+    name: 'alt-lean-modules',
+    argv: (port, data) => ['--input-type=module', '-e', leanModulesScript, String(port), data],
+  },
   { name: 'alt-quad-cache', argv: (port, data) => ['--input-type=module', '-e', quadCacheScript, String(port), data] },
 ];
 
@@ -127,7 +143,10 @@ export const contenders: Contender[] = [
   { name: 'stock', argv: (port, data) => [cssBin, '-c', '@css:config/file-acp.json', '-p', String(port), '-f', data] },
 ];
 
-interface Sample { ms: number; rssMb: number }
+interface Sample {
+  ms: number;
+  rssMb: number;
+}
 
 /** Starts one server, waits for its first 200 on /.account/, records time and RSS, then stops it. */
 export async function startOnce(contender: Contender): Promise<Sample> {
@@ -141,7 +160,9 @@ export async function startOnce(contender: Contender): Promise<Sample> {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   try {
     await waitForAccount(port, child, () => stderr);
     const ms = performance.now() - started;
@@ -192,7 +213,11 @@ async function stop(child: ChildProcess): Promise<void> {
 /** Runs the alt-quad-cache script once without a cache file: it records the quads, writes them and exits. */
 async function buildQuadCache(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'hearth-bench-start-quads-'));
-  const child = spawn(process.execPath, ['--input-type=module', '-e', quadCacheScript, String(await freePort()), dataDir], { cwd: root, stdio: 'inherit' });
+  const child = spawn(
+    process.execPath,
+    ['--input-type=module', '-e', quadCacheScript, String(await freePort()), dataDir],
+    { cwd: root, stdio: 'inherit' },
+  );
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   await rm(dataDir, { recursive: true, force: true });
   if (code !== 0 || !existsSync(quadCacheFile)) throw new Error('could not build the quad cache');
@@ -211,21 +236,29 @@ export async function run(extra: Contender[] = []): Promise<void> {
     for (const contender of all) {
       const sample = await startOnce(contender);
       samples.get(contender.name)!.push(sample);
-      process.stdout.write(`  run ${i + 1} ${contender.name}: ${sample.ms.toFixed(0)} ms, ${sample.rssMb.toFixed(0)} MB\n`);
+      process.stdout.write(
+        `  run ${i + 1} ${contender.name}: ${sample.ms.toFixed(0)} ms, ${sample.rssMb.toFixed(0)} MB\n`,
+      );
     }
   }
   const stockMs = median(samples.get('stock')!.map((s) => s.ms));
   process.stdout.write(`\ncold start to first GET /.account/ 200, median of ${runs} interleaved runs\n`);
-  process.stdout.write('| server | median ms | min ms | max ms | / stock | RSS MB after start |\n| --- | --- | --- | --- | --- | --- |\n');
+  process.stdout.write(
+    '| server | median ms | min ms | max ms | / stock | RSS MB after start |\n| --- | --- | --- | --- | --- | --- |\n',
+  );
   for (const contender of all) {
     const list = samples.get(contender.name)!;
     const ms = list.map((s) => s.ms);
     const med = median(ms);
-    process.stdout.write(`| ${contender.name} | ${med.toFixed(0)} | ${Math.min(...ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} | ` +
-      `${(med / stockMs).toFixed(2)} | ${median(list.map((s) => s.rssMb)).toFixed(0)} |\n`);
+    process.stdout.write(
+      `| ${contender.name} | ${med.toFixed(0)} | ${Math.min(...ms).toFixed(0)} | ${Math.max(...ms).toFixed(0)} | ` +
+        `${(med / stockMs).toFixed(2)} | ${median(list.map((s) => s.rssMb)).toFixed(0)} |\n`,
+    );
   }
   const hearthMs = median(samples.get('hearth')!.map((s) => s.ms));
   const plainMs = median(samples.get('hearth-plain')!.map((s) => s.ms));
-  process.stdout.write(`\nhearth / hearth-plain: ${(hearthMs / plainMs).toFixed(2)}; ` +
-    `compiled-configuration cache: ${(await readdir(compiledConfigFolder).catch(() => [])).join(', ') || '(empty)'}\n`);
+  const cached = (await readdir(compiledConfigFolder).catch(() => [])).join(', ') || '(empty)';
+  process.stdout.write(
+    `\nhearth / hearth-plain: ${(hearthMs / plainMs).toFixed(2)}; compiled-configuration cache: ${cached}\n`,
+  );
 }

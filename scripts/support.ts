@@ -19,12 +19,17 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `hearth serve` from source in its own process (so it has a core of its own), on a free port and a temp folder. */
+/**
+ * Starts `hearth serve` from source in its own process (so it has a core of its own), on a free port and a temp folder.
+ */
 export async function startBenchServer(name: string): Promise<BenchServer> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), `hearth-bench-${name}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dataDir, '--log-level', 'error'],
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dataDir, '--log-level', 'error'],
+    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const url = `http://localhost:${port}/`;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async (): Promise<void> => {

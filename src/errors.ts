@@ -40,7 +40,10 @@ export class NotFoundError extends HttpError {}
 /** The server refused the request (401/403). */
 export class ForbiddenError extends HttpError {}
 
-/** The server could not be reached at all (refused, DNS, timeout); `hint` (e.g. "Is the pod server running?") ends the message. */
+/**
+ * The server could not be reached at all (refused, DNS, timeout); `hint` (e.g. "Is the pod server running?") ends the
+ * message.
+ */
 export class NetworkError extends HearthError {
   /** The URL that could not be reached. */
   readonly url: string;
@@ -54,7 +57,12 @@ export class NetworkError extends HearthError {
 export class FileError extends HearthError {
   /** The file. */
   readonly path: string;
-  constructor(code: 'FILE_NOT_FOUND' | 'FILE_EXISTS' | 'FILE_ACCESS', path: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'FILE_NOT_FOUND' | 'FILE_EXISTS' | 'FILE_ACCESS',
+    path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, message, options);
     this.path = path;
   }
@@ -67,10 +75,16 @@ export function fileError(path: string, error: unknown, doing: 'read' | 'write')
   const folder = dirname(path);
   switch (code) {
     case 'ENOENT':
-      return doing === 'read' ? new FileError('FILE_NOT_FOUND', path, `There is no file ${path}.`, cause)
+      return doing === 'read'
+        ? new FileError('FILE_NOT_FOUND', path, `There is no file ${path}.`, cause)
         : new FileError('FILE_NOT_FOUND', path, `Cannot write ${path}: the folder ${folder} does not exist.`, cause);
     case 'ENOTDIR':
-      return new FileError('FILE_NOT_FOUND', path, `Cannot ${doing} ${path}: part of that path is a file, not a folder.`, cause);
+      return new FileError(
+        'FILE_NOT_FOUND',
+        path,
+        `Cannot ${doing} ${path}: part of that path is a file, not a folder.`,
+        cause,
+      );
     case 'EISDIR':
       return new FileError('FILE_ACCESS', path, `${path} is a folder, not a file.`, cause);
     case 'EACCES':
@@ -89,17 +103,20 @@ export function fileError(path: string, error: unknown, doing: 'read' | 'write')
 
 /** No stored account, or its credentials no longer work. */
 export class NotLoggedInError extends HearthError {
-  constructor(message: string) {
-    super('NOT_LOGGED_IN', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NOT_LOGGED_IN', message, options);
   }
 }
 
 /** Builds the typed error for a failed HTTP response, reading at most a little of its body. */
 export async function httpErrorFor(response: Response, action: string): Promise<HttpError> {
   const detail = await readErrorDetail(response);
-  const message = `${action} failed: ${response.status} ${response.statusText || ''}`.trim() + (detail ? ` (${detail})` : '');
-  if (response.status === 404 || response.status === 410) return new NotFoundError(response.status, response.url, message);
-  if (response.status === 401 || response.status === 403) return new ForbiddenError(response.status, response.url, message);
+  const message =
+    `${action} failed: ${response.status} ${response.statusText || ''}`.trim() + (detail ? ` (${detail})` : '');
+  if (response.status === 404 || response.status === 410)
+    return new NotFoundError(response.status, response.url, message);
+  if (response.status === 401 || response.status === 403)
+    return new ForbiddenError(response.status, response.url, message);
   return new HttpError(response.status, response.url, message);
 }
 
@@ -116,15 +133,29 @@ export function describe(error: unknown): string {
 /** Why a request got no answer, in a few plain words: "connection refused", "no such host", "no answer within 5 s". */
 export function networkReason(cause: unknown): string {
   const reasons: Record<string, string> = {
-    ECONNREFUSED: 'connection refused', ENOTFOUND: 'no such host', EAI_AGAIN: 'the host name could not be looked up',
-    ECONNRESET: 'the connection was reset', EHOSTUNREACH: 'host unreachable', ENETUNREACH: 'network unreachable',
-    ETIMEDOUT: 'the connection timed out', UND_ERR_CONNECT_TIMEOUT: 'the connection timed out', UND_ERR_SOCKET: 'the connection was closed',
-    UND_ERR_HEADERS_TIMEOUT: 'no answer in time', UND_ERR_BODY_TIMEOUT: 'the answer stopped coming', EPIPE: 'the connection was closed',
-    ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another name', CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-    DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed', SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate is self-signed',
+    ECONNREFUSED: 'connection refused',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be looked up',
+    ECONNRESET: 'the connection was reset',
+    EHOSTUNREACH: 'host unreachable',
+    ENETUNREACH: 'network unreachable',
+    ETIMEDOUT: 'the connection timed out',
+    UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+    UND_ERR_SOCKET: 'the connection was closed',
+    UND_ERR_HEADERS_TIMEOUT: 'no answer in time',
+    UND_ERR_BODY_TIMEOUT: 'the answer stopped coming',
+    EPIPE: 'the connection was closed',
+    ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another name',
+    CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+    DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+    SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate is self-signed',
   };
-  for (let current = cause as { code?: unknown; cause?: unknown; message?: unknown; name?: unknown } | undefined, depth = 0; current && depth < 5;
-    current = current.cause as typeof current, depth += 1) {
+  for (
+    let current = cause as { code?: unknown; cause?: unknown; message?: unknown; name?: unknown } | undefined,
+      depth = 0;
+    current && depth < 5;
+    current = current.cause as typeof current, depth += 1
+  ) {
     if (typeof current.code === 'string' && reasons[current.code]) return reasons[current.code]!;
     if (current.name === 'TimeoutError') return 'no answer in time';
     const message = typeof current.message === 'string' ? current.message : '';

@@ -10,11 +10,11 @@ export { normalizeBaseUrl } from './url.js';
 // The pod server: start it, provision accounts, recover a lost manager.
 export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions, type PodServerWarning } from './server/start.js';
 export { podConfigFiles, podConfigFolder, podTemplateFolder } from './server/config.js';
-export { AccountApi, AccountApiError, type AccountApiOptions, type ClientCredential } from './server/account-api.js';
+export { AccountApi, AccountApiError, type AccountApiOptions, type ClientCredential } from './account/account-api.js';
 export { NoAnswerError, defaultRequestTimeoutMs, requestTimeoutMs, setDefaultRequestTimeout, withRequestTimeout, withinTimeLimit } from './request-timeout.js';
-export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './server/provision.js';
-export { checkManagerAccess } from './server/whoami.js';
-export { checkPodServer, NotAPodServerError, defaultCheckTimeoutMs, type ServerCheckOptions } from './server/reachable.js';
+export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './account/provision.js';
+export { checkManagerAccess } from './account/whoami.js';
+export { checkPodServer, NotAPodServerError, defaultCheckTimeoutMs, type ServerCheckOptions } from './account/reachable.js';
 export { unlockPod, type Unlocked } from './server/recover.js';
 
 // Sessions and the credentials kept on this machine.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Parser, Writer, type Quad, type Term } from 'n3';
+import { DataFactory, Parser, Writer, type Quad, type Term } from 'n3';
 import { HearthError } from './errors.js';
 import { ACL, ACP, AS, DCT, FOAF, LDP, PIM, RDF, SOLID, XSD } from './vocab.js';
 
@@ -12,6 +12,31 @@ export class BadDataError extends HearthError {
     super('BAD_DATA', message);
     this.url = url;
   }
+}
+
+const { namedNode, literal, quad } = DataFactory;
+
+/** A named node of ActivityStreams. */
+export const as = (name: string) => namedNode(`${AS}${name}`);
+/** `rdf:type`. */
+export const rdfType = namedNode(`${RDF}type`);
+/** A triple (default graph). */
+export const triple = (s: string | Term, p: Term, o: Term): Quad =>
+  quad(typeof s === 'string' ? namedNode(s) : s as never, p as never, o as never);
+/** An `xsd:dateTime` literal. */
+export const dateLiteral = (date: Date) => literal(date.toISOString(), namedNode(`${XSD}dateTime`));
+
+/** A short random id that sorts by creation time: `<base36 ms><random>`. */
+export function newId(now = Date.now()): string {
+  const random = crypto.getRandomValues(new Uint8Array(5));
+  return `${now.toString(36)}${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** URL without its fragment: the document a fragment IRI (`…/card#me`) is in. */
+export function documentOf(url: string): string {
+  const parsed = new URL(url);
+  parsed.hash = '';
+  return parsed.href;
 }
 
 /** The prefixes Hearth writes Turtle with. */
@@ -27,24 +52,27 @@ export function parseTurtle(text: string, url: string): Quad[] {
 }
 
 /** Serializes quads as Turtle with Hearth's prefixes. */
-export function writeTurtle(quads: Quad[]): string {
-  return serialize(quads, { prefixes });
+export function writeTurtle(quads: readonly Quad[]): string {
+  return serializeWithin(quads, Infinity)!;
 }
 
 /** Serializes quads as N-Triples: one escaped triple a line, as N3 Patch bodies want them. */
-export function writeNTriples(quads: Quad[]): string {
-  return serialize(quads, { format: 'N-Triples' });
+export function writeNTriples(quads: readonly Quad[]): string {
+  return serializeWithin(quads, Infinity, 'N-Triples')!;
 }
 
-function serialize(quads: Quad[], options: { format?: string; prefixes?: Record<string, string> }): string {
-  const writer = new Writer(options);
-  writer.addQuads(quads);
-  let out = '';
-  writer.end((error, result) => {
-    if (error) throw error;
-    out = result;
-  });
-  return out;
+/** Turtle (or N-Triples) of `quads` with Hearth's prefixes, or undefined past `maxBytes`: never made larger than that. */
+export function serializeWithin(quads: readonly Quad[], maxBytes: number, format?: 'N-Triples'): string | undefined {
+  const chunks: string[] = [];
+  let size = 0;
+  const sink = { write: (chunk: string) => { chunks.push(chunk); size += Buffer.byteLength(chunk); return true; }, end: () => undefined };
+  const writer = new Writer(sink as unknown as NodeJS.WritableStream, format ? { format, end: false } : { prefixes, end: false });
+  for (const q of quads) {
+    writer.addQuad(q);
+    if (size > maxBytes) return undefined;
+  }
+  writer.end();
+  return size > maxBytes ? undefined : chunks.join('');
 }
 
 /**
@@ -52,15 +80,20 @@ function serialize(quads: Quad[], options: { format?: string; prefixes?: Record<
  * (iterated). Equal for isomorphic graphs of the shapes Hearth meets (trees of blank nodes, as in ACRs).
  */
 export function canonicalLines(quads: readonly Quad[]): string[] {
-  const blanks = new Set<string>();
-  for (const q of quads) for (const t of [q.subject, q.object]) if (t.termType === 'BlankNode') blanks.add(t.value);
-  let labels = new Map([...blanks].map((b) => [b, '']));
-  for (let round = 0; round < 4 && blanks.size > 0; round++) {
+  // Each blank node's quads, gathered once: a round costs time linear in the graph, not in blanks × quads.
+  const around = new Map<string, Quad[]>();
+  for (const q of quads) {
+    for (const t of new Set([q.subject, q.object].filter((term) => term.termType === 'BlankNode').map((term) => term.value))) {
+      const list = around.get(t);
+      if (list) list.push(q);
+      else around.set(t, [q]);
+    }
+  }
+  let labels = new Map([...around.keys()].map((b) => [b, '']));
+  for (let round = 0; round < 4 && around.size > 0; round++) {
     const next = new Map<string, string>();
-    for (const b of blanks) {
-      const lines = quads.filter((q) => q.subject.value === b && q.subject.termType === 'BlankNode' ||
-        q.object.value === b && q.object.termType === 'BlankNode')
-        .map((q) => line(q, (t) => (t.value === b ? '_:self' : `_:${labels.get(t.value)}`))).sort();
+    for (const [b, near] of around) {
+      const lines = near.map((q) => line(q, (t) => (t.value === b ? '_:self' : `_:${labels.get(t.value)}`))).sort();
       next.set(b, createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16));
     }
     labels = next;
@@ -194,6 +227,16 @@ export class QuadIndex {
         else this.types.set(q.object.value, [q.subject.value]);
       }
     }
+  }
+
+  /** Every triple whose subject is `subject`, in document order (empty when there is none). */
+  about(subject: string): readonly Quad[] {
+    return this.subjects.get(subject) ?? [];
+  }
+
+  /** Whether `subject` is the subject of any triple. */
+  has(subject: string): boolean {
+    return this.subjects.has(subject);
   }
 
   /** The first object of `subject predicate ?`. */

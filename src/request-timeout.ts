@@ -6,11 +6,12 @@ export const defaultRequestTimeoutMs = 30_000;
 let processDefaultMs = defaultRequestTimeoutMs;
 
 /**
- * Sets the time limit used when a caller gives none (the CLI's `--timeout`), for this process; answers the previous one.
- * The library itself never reads it from anywhere: only this call changes it.
+ * Sets the time limit used when a caller gives none (the CLI's `--timeout`), for this process; answers the previous
+ * one. The library itself never reads it from anywhere: only this call changes it.
  */
 export function setDefaultRequestTimeout(ms: number): number {
-  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`A request time limit must be a positive number of ms, not ${String(ms)}.`);
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new RangeError(`A request time limit must be a positive number of ms, not ${String(ms)}.`);
   const previous = processDefaultMs;
   processDefaultMs = ms;
   return previous;
@@ -31,18 +32,24 @@ export class NoAnswerError extends NetworkError {
     super(server, new Error(`no answer within ${seconds(timeoutMs)}`));
     this.server = server;
     this.timeoutMs = timeoutMs;
-    this.message = `${server} did not answer ${what} within ${seconds(timeoutMs)}: is the server overloaded or stuck? ` +
+    this.message =
+      `${server} did not answer ${what} within ${seconds(timeoutMs)}: is the server overloaded or stuck? ` +
       'Try again later, or allow more time with --timeout SECONDS.';
   }
 }
 
 /**
- * Runs `work` with a time limit: it gets a signal that aborts after `timeoutMs` or when `callerSignal` does, and the answer
- * is a {@link NoAnswerError} once the time is up, even if `work` ignores the signal. The caller's own abort stays the
- * caller's (its reason is thrown as it is). The timer is held here, not only inside `AbortSignal.any`.
+ * Runs `work` with a time limit: it gets a signal that aborts after `timeoutMs` or when `callerSignal` does, and the
+ * answer is a {@link NoAnswerError} once the time is up, even if `work` ignores the signal. The caller's own abort
+ * stays the caller's (its reason is thrown as it is). The timer is held here, not only inside `AbortSignal.any`.
  */
-export async function withinTimeLimit<T>(server: string, timeoutMs: number, callerSignal: AbortSignal | null | undefined,
-  work: (signal: AbortSignal) => Promise<T>, what?: string): Promise<T> {
+export async function withinTimeLimit<T>(
+  server: string,
+  timeoutMs: number,
+  callerSignal: AbortSignal | null | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+  what?: string,
+): Promise<T> {
   const timer = new AbortController();
   const signal = callerSignal ? AbortSignal.any([callerSignal, timer.signal]) : timer.signal;
   let onTimeout: () => void = () => undefined;
@@ -79,8 +86,13 @@ export function withRequestTimeout(fetchFn: typeof fetch, timeoutMs?: number): t
     const url = input instanceof Request ? input.url : String(input);
     const { origin, path } = partsOf(url);
     const limit = requestTimeoutMs(timeoutMs) + Math.ceil((sizeOf(init?.body) / 1024) * uploadAllowanceMsPerKiB);
-    return withinTimeLimit(origin, limit, callerSignal, (signal) => fetchFn(input, { ...init, signal }),
-      `${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${path}`);
+    return withinTimeLimit(
+      origin,
+      limit,
+      callerSignal,
+      (signal) => fetchFn(input, { ...init, signal }),
+      `${init?.method ?? (input instanceof Request ? input.method : 'GET')} ${path}`,
+    );
   }) as typeof fetch;
 }
 

@@ -1,5 +1,5 @@
 import type { Quad } from 'n3';
-import { HearthError, httpErrorFor } from './errors.js';
+import { HearthError, NetworkError, httpErrorFor } from './errors.js';
 import { parseTurtle, writeTurtle } from './rdf.js';
 
 /** A Turtle document as read: its quads and the ETag to write it back with. */
@@ -19,7 +19,7 @@ export class ConcurrentChangeError extends HearthError {
 
 /** Reads a Turtle document; answers undefined when it does not exist (404). */
 export async function readTurtleDoc(fetchFn: typeof fetch, url: string): Promise<TurtleDoc | undefined> {
-  const response = await fetchFn(url, { headers: { accept: 'text/turtle' } });
+  const response = await send(fetchFn, url, { headers: { accept: 'text/turtle' } });
   if (response.status === 404) {
     await response.body?.cancel();
     return undefined;
@@ -36,7 +36,7 @@ export async function writeTurtleDoc(fetchFn: typeof fetch, url: string, quads: 
   const headers: Record<string, string> = { 'content-type': 'text/turtle' };
   if (!read) headers['if-none-match'] = '*';
   else if (read.etag) headers['if-match'] = read.etag;
-  const response = await fetchFn(url, { method: 'PUT', headers, body: writeTurtle(quads) });
+  const response = await send(fetchFn, url, { method: 'PUT', headers, body: writeTurtle(quads) });
   if (response.status === 412) {
     await response.body?.cancel();
     return false;
@@ -63,4 +63,14 @@ export async function updateTurtleDoc(fetchFn: typeof fetch, url: string,
     if (await writeTurtleDoc(fetchFn, url, next, read)) return true;
   }
   throw new ConcurrentChangeError(url);
+}
+
+/** Sends a request; fetch's own failure (a TypeError: refused, reset, no such host) becomes a NetworkError. */
+async function send(fetchFn: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetchFn(url, init);
+  } catch (error: unknown) {
+    if (error instanceof TypeError) throw new NetworkError(url, error);
+    throw error;
+  }
 }

@@ -12,7 +12,8 @@ import { runInTerminal } from './support/terminal.js';
 import { uniqueName } from './support/users.js';
 
 /** What no message of Hearth's may show a person: internals of Node, the URL parser, JSON.parse, Number(). */
-const leaks = /Invalid URL|ENOENT|EACCES|ECONNREFUSED|NaN|is not valid JSON|Unexpected token|Unhandled|node:|\n\s+at |already finalized|undefined/u;
+const leaks =
+  /Invalid URL|ENOENT|EACCES|ECONNREFUSED|NaN|is not valid JSON|Unexpected token|Unhandled|node:|\n\s+at |already finalized|undefined/u;
 
 /** One line on stderr, `hearth: ...`, nothing on stdout, exit 1: how a refusal looks. */
 function refused(result: CliResult, reason: RegExp): void {
@@ -23,7 +24,7 @@ function refused(result: CliResult, reason: RegExp): void {
   expect(result.stderr).not.toMatch(leaks);
 }
 
-describe('a newcomer\'s day: every command behaves', () => {
+describe("a newcomer's day: every command behaves", () => {
   const server = inject('baseUrl');
   const name = uniqueName('newcomer');
   const email = `${name}@example.org`;
@@ -32,7 +33,8 @@ describe('a newcomer\'s day: every command behaves', () => {
   let scratch: string;
   // HEARTH_PASSWORD is emptied: a password comes only from where each test says.
   const env = (): Record<string, string> => ({ HEARTH_HOME: home, HEARTH_PASSWORD: '' });
-  const hearth = async (args: string[], input?: string) => runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) });
+  const hearth = async (args: string[], input?: string) =>
+    runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) });
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'hearth-newcomer-'));
@@ -43,37 +45,52 @@ describe('a newcomer\'s day: every command behaves', () => {
     await rm(scratch, { recursive: true, force: true });
   });
 
-  it('the hidden password prompt shows, echoes nothing, takes Backspace, ends with a newline; Ctrl+C exits 130; Enter keeps a credential, saying so', async () => {
-    // `account create` at a terminal: "Password: " stays on screen (nothing clears it), the typed password is not shown,
-    // Backspace takes back the wrong character, Enter ends the line.
-    const created = await runInTerminal(['account', 'create', '--name', name, '--email', email, '--server', server],
-      { env: env(), steps: [{ waitFor: /Password: /u, type: `${password.slice(0, -1)}X\u007f${password.slice(-1)}\r` }] });
+  it('password prompt: no echo, Backspace, newline; Ctrl+C exits 130; Enter keeps a credential, says so', async () => {
+    // `account create` at a terminal: "Password: " stays on screen (nothing clears it), the typed password is not
+    // shown, Backspace takes back the wrong character, Enter ends the line.
+    const created = await runInTerminal(['account', 'create', '--name', name, '--email', email, '--server', server], {
+      env: env(),
+      steps: [{ waitFor: /Password: /u, type: `${password.slice(0, -1)}X\u007f${password.slice(-1)}\r` }],
+    });
     expect(created.code, created.output).toBe(0);
     expect(created.output).toMatch(/^Password: \r\nCreated /u);
     expect(created.output).not.toContain('Tr0ub');
     // Backspace worked: the password set is the one meant.
-    const added = await runInTerminal(['apps', 'add', 'bot'], { env: env(), steps: [{ waitFor: /Password: /u, type: `${password}\r` }] });
+    const added = await runInTerminal(['apps', 'add', 'bot'], {
+      env: env(),
+      steps: [{ waitFor: /Password: /u, type: `${password}\r` }],
+    });
     expect(added.code, added.output).toBe(0);
     expect(added.output).toMatch(/^Password: \r\nAdded bot\./u);
     expect((await hearth(['apps', 'grant', 'bot', '--read', 'posts'])).code).toBe(0);
 
-    // Ctrl+C: a newline, exit 130, nothing changed, and the terminal is not left in raw mode (icanon and echo are back).
-    const interrupted = await runInTerminal(['apps', 'revoke', 'bot'], { env: env(), steps: [{ waitFor: /Enter keeps it\): /u, type: '\u0003' }], after: 'stty -a' });
+    // Ctrl+C: a newline, exit 130, nothing changed, and the terminal is not left in raw mode (icanon and echo are
+    // back).
+    const interrupted = await runInTerminal(['apps', 'revoke', 'bot'], {
+      env: env(),
+      steps: [{ waitFor: /Enter keeps it\): /u, type: '\u0003' }],
+      after: 'stty -a',
+    });
     expect(interrupted.code, interrupted.output).toBe(130);
-    expect(interrupted.output).toMatch(/^Password, to delete the credential of bot too \(Enter keeps it\): \r\nspeed /u);
+    expect(interrupted.output).toMatch(
+      /^Password, to delete the credential of bot too \(Enter keeps it\): \r\nspeed /u,
+    );
     expect(interrupted.output).toMatch(/(^|\s)icanon(\s|$)/mu);
     expect(interrupted.output).toMatch(/(^|\s)echo(\s|$)/mu);
     const list = JSON.parse((await hearth(['--json', 'apps', 'list'])).stdout) as { name: string; grants: unknown[] }[];
     expect(list.find((a) => a.name === 'bot')?.grants).toHaveLength(1);
 
     // An empty answer: the access is revoked and the credential kept, and the output says so.
-    const kept = await runInTerminal(['apps', 'revoke', 'bot'], { env: env(), steps: [{ waitFor: /Enter keeps it\): /u, type: '\r' }] });
+    const kept = await runInTerminal(['apps', 'revoke', 'bot'], {
+      env: env(),
+      steps: [{ waitFor: /Enter keeps it\): /u, type: '\r' }],
+    });
     expect(kept.code, kept.output).toBe(0);
     expect(kept.output).toContain('Revoked bot: posts');
     expect(kept.output).toMatch(/credential of bot remains \(no password given\)/u);
   }, 120_000);
 
-  it('import of a missing file and export into a missing folder say so plainly; export refuses to overwrite and writes a private file', async () => {
+  it('missing import file or export folder: plain message; export never overwrites, writes privately', async () => {
     const missing = join(scratch, 'nothing-here.tar.gz');
     const [imported, importedJson, intoNowhere] = await Promise.all([
       hearth(['import', missing]),
@@ -82,10 +99,14 @@ describe('a newcomer\'s day: every command behaves', () => {
     ]);
     refused(imported, new RegExp(`There is no file ${missing.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}\\.`, 'u'));
     expect(importedJson.code).toBe(1);
-    expect(JSON.parse(importedJson.stderr)).toEqual({ error: { code: 'FILE_NOT_FOUND', message: `There is no file ${missing}.` } });
+    expect(JSON.parse(importedJson.stderr)).toEqual({
+      error: { code: 'FILE_NOT_FOUND', message: `There is no file ${missing}.` },
+    });
     refused(intoNowhere, /the folder .*no-such-folder does not exist/u);
     // The library too: a plain FileError, and no stream left to crash the process with an unhandled 'error' event.
-    await expect(verifyArchive(missing)).rejects.toThrow(new RegExp(`^There is no file .*nothing-here\\.tar\\.gz\\.$`, 'u'));
+    await expect(verifyArchive(missing)).rejects.toThrow(
+      new RegExp(`^There is no file .*nothing-here\\.tar\\.gz\\.$`, 'u'),
+    );
     // The library says why too, not "already finalized or destroyed".
     const writer = ArchiveWriter.create(join(scratch, 'no-such-folder', 'x.tar'), false);
     const writing = (async () => {
@@ -95,7 +116,8 @@ describe('a newcomer\'s day: every command behaves', () => {
     })();
     await expect(writing).rejects.toThrow(/^Cannot write .*x\.tar: the folder .*no-such-folder does not exist\.$/u);
 
-    // A person's usual umask (022) would make a new file readable by everyone (the test run's server set 077 for this process).
+    // A person's usual umask (022) would make a new file readable by everyone (the test run's server set 077 for this
+    // process).
     const umask = process.umask(0o022);
     try {
       const out = join(scratch, 'pod.tar.gz');
@@ -129,14 +151,19 @@ describe('a newcomer\'s day: every command behaves', () => {
     expect(done).toBe(total);
   });
 
-  it('apps revoke says what to give, takes the flags grant takes (and the old ones), and apps add refuses a taken name', async () => {
+  it("apps revoke says what to give, takes grant's flags (and old ones); apps add refuses a taken name", async () => {
     const [noApp, taken] = await Promise.all([hearth(['apps', 'revoke']), hearth(['apps', 'add', 'bot'])]);
     refused(noApp, /Say which app to revoke: `hearth apps revoke NAME`.*or `hearth apps revoke --all`/u);
     // A taken name is refused before the password is asked for (none is given here).
     refused(taken, /An app called "bot" is already in your record/u);
-    expect((await hearth(['apps', 'grant', 'bot', '--read', 'posts', '--read', 'settings', '--write', 'notes/', '--create'])).code).toBe(0);
-    const [newForm, twice] = await Promise.all([hearth(['apps', 'revoke', 'bot', '--read', 'posts']),
-      hearth(['apps', 'revoke', 'bot', '--path', 'notes/', '--write', 'posts'])]);
+    expect(
+      (await hearth(['apps', 'grant', 'bot', '--read', 'posts', '--read', 'settings', '--write', 'notes/', '--create']))
+        .code,
+    ).toBe(0);
+    const [newForm, twice] = await Promise.all([
+      hearth(['apps', 'revoke', 'bot', '--read', 'posts']),
+      hearth(['apps', 'revoke', 'bot', '--path', 'notes/', '--write', 'posts']),
+    ]);
     expect(newForm.code, newForm.stderr).toBe(0);
     expect(newForm.stdout).toContain('Revoked bot: posts (social/posts/); it keeps');
     refused(twice, /Name the area once: `--write posts`, or the older `--path notes\/ --write`/u);
@@ -145,19 +172,36 @@ describe('a newcomer\'s day: every command behaves', () => {
     expect(oldForm.stdout).toContain('Revoked bot: settings (settings/); it keeps write notes/.');
   });
 
-  it('says which server it cannot reach, before asking for a password: down, silent, not a pod server, from --server or HEARTH_SERVER', async () => {
+  it('names an unreachable server before the password: down, silent, non-pod; --server or HEARTH_SERVER', async () => {
     const dead = `http://localhost:${await freePort()}/`;
     const sockets = new Set<Socket>();
-    const silent: Server = createServer((socket) => { sockets.add(socket); });
-    const notPod: HttpServer = createHttpServer((_request, response) => { response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found'); });
-    await Promise.all([new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve)), new Promise<void>((resolve) => notPod.listen(0, '127.0.0.1', resolve))]);
+    const silent: Server = createServer((socket) => {
+      sockets.add(socket);
+    });
+    const notPod: HttpServer = createHttpServer((_request, response) => {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
+    });
+    await Promise.all([
+      new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve)),
+      new Promise<void>((resolve) => notPod.listen(0, '127.0.0.1', resolve)),
+    ]);
     const silentUrl = `http://127.0.0.1:${(silent.address() as { port: number }).port}/`;
     const notPodUrl = `http://127.0.0.1:${(notPod.address() as { port: number }).port}/`;
     // A home whose account lives on the dead server.
     const deadHome = await mkdtemp(join(tmpdir(), 'hearth-newcomer-dead-'));
     await mkdir(join(deadHome, 'accounts'), { recursive: true });
-    await writeFile(join(deadHome, 'accounts', 'ghost.json'), JSON.stringify({ server: dead, name: 'ghost', email: 'g@example.org',
-      webId: `${dead}ghost/profile/card#me`, podUrl: `${dead}ghost/`, manager: { id: 'hearth-manager_x', secret: 'not-a-real-secret' }, savedAt: '' }));
+    await writeFile(
+      join(deadHome, 'accounts', 'ghost.json'),
+      JSON.stringify({
+        server: dead,
+        name: 'ghost',
+        email: 'g@example.org',
+        webId: `${dead}ghost/profile/card#me`,
+        podUrl: `${dead}ghost/`,
+        manager: { id: 'hearth-manager_x', secret: 'not-a-real-secret' },
+        savedAt: '',
+      }),
+    );
     await writeFile(join(deadHome, 'current'), `ghost@${new URL(dead).host}\n`);
     const create = ['account', 'create', '--name', 'x', '--email', 'x@example.org'];
     try {
@@ -173,26 +217,48 @@ describe('a newcomer\'s day: every command behaves', () => {
         hearth(['--json', ...create, '--server', dead]),
       ]);
       // No password was given anywhere: each failed on the server, not on the missing password.
-      refused(down, new RegExp(`^hearth: Cannot reach ${dead} \\(connection refused\\)\\. Is the pod server running\\? Check the address given to --server\\.`, 'u'));
+      refused(
+        down,
+        new RegExp(
+          `^hearth: Cannot reach ${dead} \\(connection refused\\)\\. ` +
+            'Is the pod server running\\? Check the address given to --server\\.',
+          'u',
+        ),
+      );
       refused(fromEnv, new RegExp(`Cannot reach ${dead} .*HEARTH_SERVER names it`, 'u'));
       // (Unless a server of this machine answers on port 3000: then it is the missing password that stops it.)
-      if (!fromDefault.stderr.includes('No password')) refused(fromDefault, /Cannot reach http:\/\/localhost:3000\/ .*That is the default server: start it with `hearth serve`/u);
+      if (!fromDefault.stderr.includes('No password'))
+        refused(
+          fromDefault,
+          /Cannot reach http:\/\/localhost:3000\/ .*That is the default server: start it with `hearth serve`/u,
+        );
       refused(hung, new RegExp(`${silentUrl} did not answer a check that it is a pod server .* within 10 s`, 'u'));
       refused(other, new RegExp(`${notPodUrl} answered, but not as a Solid pod server does`, 'u'));
-      refused(stored, new RegExp(`Cannot reach ${dead} \\(connection refused\\)\\. Is the pod server running\\? ghost's pod lives there\\.`, 'u'));
+      refused(
+        stored,
+        new RegExp(
+          `Cannot reach ${dead} \\(connection refused\\)\\. Is the pod server running\\? ghost's pod lives there\\.`,
+          'u',
+        ),
+      );
       refused(storedApps, new RegExp(`Cannot reach ${dead} `, 'u'));
       refused(moving, new RegExp(`Cannot reach ${dead} .*--to`, 'u'));
       expect(stored.stderr).not.toContain('not-a-real-secret');
       expect(asJson.code).toBe(1);
-      expect(JSON.parse(asJson.stderr)).toMatchObject({ error: { code: 'NETWORK', message: expect.stringContaining(`Cannot reach ${dead}`) } });
+      expect(JSON.parse(asJson.stderr)).toMatchObject({
+        error: { code: 'NETWORK', message: expect.stringContaining(`Cannot reach ${dead}`) },
+      });
     } finally {
       for (const socket of sockets) socket.destroy();
-      await Promise.all([new Promise((resolve) => silent.close(resolve)), new Promise((resolve) => notPod.close(resolve))]);
+      await Promise.all([
+        new Promise((resolve) => silent.close(resolve)),
+        new Promise((resolve) => notPod.close(resolve)),
+      ]);
       await rm(deadHome, { recursive: true, force: true });
     }
   }, 120_000);
 
-  it('bad input, wrong flags and broken files get plain messages; --json errors are JSON on stderr with a stable code', async () => {
+  it('bad input, wrong flags, broken files get plain messages; --json errors are JSON with a stable code', async () => {
     const badHome = await mkdtemp(join(tmpdir(), 'hearth-newcomer-bad-'));
     await mkdir(join(badHome, 'accounts'));
     await writeFile(join(badHome, 'accounts', 'alice@localhost_3000.json'), 'Not JSON at all');
@@ -213,32 +279,49 @@ describe('a newcomer\'s day: every command behaves', () => {
       refused(limit, /--limit must be a whole number from 1 to 1000, not "abc"/u);
       expect(limitJson.code).toBe(1);
       expect(limitJson.stdout).toBe('');
-      expect(JSON.parse(limitJson.stderr)).toEqual({ error: { code: 'INVALID_INPUT', message: '--limit must be a whole number from 1 to 1000, not "abc".' } });
+      expect(JSON.parse(limitJson.stderr)).toEqual({
+        error: { code: 'INVALID_INPUT', message: '--limit must be a whole number from 1 to 1000, not "abc".' },
+      });
       expect(port.code).toBe(1);
       expect(port.stderr).toContain('A port is a whole number from 1 to 65535.');
       expect(port.stderr).not.toMatch(leaks);
       refused(image, /There is no file .*missing\.png\./u);
       refused(broken, /alice@localhost_3000\.json is not a Hearth account file/u);
-      refused(app, new RegExp(`Cannot read the app's Client ID Document at ${deadApp} \\(connection refused\\): check the URL`, 'u'));
+      refused(
+        app,
+        new RegExp(
+          `Cannot read the app's Client ID Document at ${deadApp} \\(connection refused\\): check the URL`,
+          'u',
+        ),
+      );
       expect(app.stderr).not.toContain('Is the pod server running');
       expect(unknown.code).toBe(1);
-      expect(JSON.parse(unknown.stderr)).toEqual({ error: { code: 'INVALID_INPUT', message: 'unknown option \'--bogus\'' } });
+      expect(JSON.parse(unknown.stderr)).toEqual({
+        error: { code: 'INVALID_INPUT', message: "unknown option '--bogus'" },
+      });
       refused(missingText, /What should the post say\?/u);
     } finally {
       await rm(badHome, { recursive: true, force: true });
     }
   });
 
-  it('account list and use, logout, show with replies, post from stdin or a file, and --help with examples', async () => {
+  it('account list and use, logout, show with replies, post from stdin or a file, --help with examples', async () => {
     const other = uniqueName('newcomer-b');
-    const made = await hearth(['account', 'create', '--name', other, '--email', `${other}@example.org`, '--server', server, '--password-stdin'], password);
+    const made = await hearth(
+      ['account', 'create', '--name', other, '--email', `${other}@example.org`, '--server', server, '--password-stdin'],
+      password,
+    );
     expect(made.code, made.stderr).toBe(0);
     const host = new URL(server).host;
     const draft = join(scratch, 'draft.txt');
     await writeFile(draft, 'From a file\nsecond line\n');
     const helped = [['post'], ['apps', 'revoke'], ['export']];
-    const [listed, fromStdin, fromFile, ...helps] = await Promise.all([hearth(['account', 'list']), hearth(['post', '-'], 'Typed into stdin\n'),
-      hearth(['--json', 'post', '--file', draft]), ...helped.map((args) => hearth([...args, '--help']))]);
+    const [listed, fromStdin, fromFile, ...helps] = await Promise.all([
+      hearth(['account', 'list']),
+      hearth(['post', '-'], 'Typed into stdin\n'),
+      hearth(['--json', 'post', '--file', draft]),
+      ...helped.map((args) => hearth([...args, '--help'])),
+    ]);
     expect(listed.stdout).toContain(`* ${other}@${host}`);
     expect(listed.stdout).toContain(`  ${name}@${host}`);
     expect(fromStdin.code, fromStdin.stderr).toBe(0);
@@ -252,8 +335,12 @@ describe('a newcomer\'s day: every command behaves', () => {
 
     const replied = await hearth(['--account', name, 'reply', url, 'A reply from the other account']);
     expect(replied.code, replied.stderr).toBe(0);
-    const [shown, nope, unconfirmed, used] = await Promise.all([hearth(['--account', other, 'show', url]), hearth(['--account', other, 'show', 'nope']),
-      hearth(['logout', other]), hearth(['account', 'use', name])]);
+    const [shown, nope, unconfirmed, used] = await Promise.all([
+      hearth(['--account', other, 'show', url]),
+      hearth(['--account', other, 'show', 'nope']),
+      hearth(['logout', other]),
+      hearth(['account', 'use', name]),
+    ]);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain('Typed into stdin');
     expect(shown.stdout).toMatch(/likes 0, replies 1/u);
@@ -266,7 +353,9 @@ describe('a newcomer\'s day: every command behaves', () => {
     const out = await hearth(['logout', other, '--yes']);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toContain(`Forgot ${other}@${host} on this machine`);
-    expect(out.stdout).toMatch(/Your pod stays locked to that manager, and unless you copied .* it is the only key to it/u);
+    expect(out.stdout).toMatch(
+      /Your pod stays locked to that manager, and unless you copied .* it is the only key to it/u,
+    );
     const after = await hearth(['account', 'list']);
     expect(after.stdout).not.toContain(other);
     expect(after.stdout).toContain(`* ${name}@${host}`);

@@ -1,13 +1,13 @@
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AccountApi, deleteAccountOnServer, follow, openSession, saveAccount, ForbiddenError } from '../src/index.js';
+import { AccountApi, createAccount, deleteAccountOnServer, follow, openSession, saveAccount, ForbiddenError } from '../src/index.js';
 import { readInbox } from '../src/social/inbox.js';
 import { areaUrl } from '../src/social/layout.js';
 import { AS, RDF } from '../src/vocab.js';
 import { runCli } from './support/cli.js';
-import { createUser, type TestUser } from './support/users.js';
+import { createUser, uniqueName, type TestUser } from './support/users.js';
 
 describe('hearth account delete', () => {
   const server = inject('baseUrl');
@@ -34,7 +34,7 @@ describe('hearth account delete', () => {
 
   it('refuses to delete without confirmation when there is no terminal, and deletes nothing', async () => {
     const result = await runCli(['account', 'delete'], { env: { HEARTH_HOME: home } });
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stderr).toContain('Refusing to delete without confirmation');
     expect((await alice.session.fetch(doc())).status).toBe(200);
   });
@@ -50,7 +50,13 @@ describe('hearth account delete', () => {
     expect((await alice.session.fetch(doc())).status).toBe(200);
   });
 
-  it('deletes the pod, the account and its credentials, and leaves no trace in the data folder', async () => {
+  it('deletes the pod, the account and its credentials, leaves no trace in the data folder, and leaves other people alone', async () => {
+    const traces = [alice.account.name, alice.account.email, alice.account.webId, encodeURIComponent(alice.account.webId)];
+    // Before: the search finds alice's records (account, login, credentials) and her pod, and the stored account file.
+    const before = await filesMentioning(join(dataDir, '.internal'), traces);
+    expect(before.some((path) => path.includes(`${join(dataDir, '.internal', 'accounts')}/`))).toBe(true);
+    expect(await filesMentioning(join(dataDir, alice.account.name), traces)).not.toEqual([]);
+    expect(await readdir(join(home, 'accounts'))).toHaveLength(1);
     const result = await runCli(['account', 'delete', '--yes', '--json'], { env: { HEARTH_HOME: home } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -65,32 +71,74 @@ describe('hearth account delete', () => {
       expect((await bob.session.fetch(url)).status, url).toBe(404);
     }
     for (const credential of [alice.account.manager, otherApp]) {
-      await expect(openSession({ server, clientId: credential.id, clientSecret: credential.secret })).rejects.toThrow(/invalid_client/u);
+      await expect(openSession({ server, clientId: credential.id, clientSecret: credential.secret }))
+        .rejects.toThrow(`no longer accepts the stored credential of client ${credential.id} (it was deleted or replaced)`);
     }
     await expect(new AccountApi(server).login(alice.account.email, alice.password)).rejects.toThrow(/Invalid email\/password/u);
 
-    const traces = [alice.account.name, alice.account.email, alice.account.webId, encodeURIComponent(alice.account.webId)];
     // What bob keeps in his own pod about alice (his following list, her as:Delete) is bob's data, not hers.
     const found = (await filesMentioning(dataDir, traces)).filter((path) => !path.startsWith(join(dataDir, bob.account.name)));
     expect(found).toEqual([]);
-    await expect(stat(join(home, 'accounts'))).resolves.toBeDefined();
     expect(await readdir(join(home, 'accounts'))).toEqual([]);
-  });
 
-  it('leaves other people alone', async () => {
+    // Other people are left alone: bob's pod, profile and manager work as before.
     expect((await bob.session.fetch(bob.account.podUrl)).status).toBe(200);
     expect((await fetch(bob.account.webId)).status).toBe(200);
+    const bobAgain = await openSession({ server, clientId: bob.account.manager.id, clientSecret: bob.account.manager.secret });
+    expect((await bobAgain.fetch(`${bob.account.podUrl}settings/hearth-apps.ttl`)).status).toBe(200);
+    await bobAgain.logout();
   });
 });
 
-/** Every file below `dir` whose path or content contains one of `needles`. */
+describe('a deleted account\'s name is free again', () => {
+  const server = inject('baseUrl');
+
+  it('creates an account with the same name and email after the deletion, and the old credentials and tokens open nothing of it', async () => {
+    const name = uniqueName('again');
+    const email = `${name}@example.org`;
+    const first = await createAccount({ server, name, email, password: 'the first password' });
+    const old = await openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret });
+    try {
+      const diary = `${first.podUrl}notes/diary.ttl`;
+      expect((await old.fetch(diary, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#d> <http://schema.org/text> "old" .' })).status).toBe(201);
+      // Taken while it exists.
+      await expect(createAccount({ server, name, email: `${name}-2@example.org`, password: 'another password' })).rejects.toThrow(`The name "${name}" cannot be used`);
+      expect((await deleteAccountOnServer(old.fetch, server, first.podUrl)).deleted).toEqual([first.podUrl]);
+
+      const second = await createAccount({ server, name, email, password: 'the second password' });
+      expect([second.podUrl, second.webId]).toEqual([first.podUrl, first.webId]);
+      expect(second.manager.id).not.toBe(first.manager.id);
+      const manager = await openSession({ server, clientId: second.manager.id, clientSecret: second.manager.secret });
+      try {
+        expect((await manager.fetch(second.podUrl)).status).toBe(200);
+        expect((await manager.fetch(diary)).status).toBe(404);
+        expect((await fetch(second.webId)).status).toBe(200);
+        // The old manager's token (still unexpired) names the same WebID, but not the new pod's manager.
+        for (const url of [second.podUrl, `${second.podUrl}.acr`, `${second.podUrl}settings/hearth-apps.ttl`]) expect((await old.fetch(url)).status, url).toBe(403);
+        await expect(openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret }))
+          .rejects.toThrow(`no longer accepts the stored credential of client ${first.manager.id} (it was deleted or replaced)`);
+        await expect(new AccountApi(server).login(email, 'the first password')).rejects.toThrow(/Invalid email\/password/u);
+      } finally {
+        await manager.logout();
+      }
+    } finally {
+      await old.logout();
+    }
+  });
+});
+
+/** Every file below `dir` (the server's short-lived lock files in `.internal/locks/` aside) whose path or content contains one of `needles`. */
 async function filesMentioning(dir: string, needles: string[]): Promise<string[]> {
   const hits: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    const content = await readFile(path, 'utf8').catch(() => '');
-    if (needles.some((needle) => path.includes(needle) || content.includes(needle))) hits.push(path);
+  // Entries may come and go while the server runs: a folder or file gone meanwhile is skipped.
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!(entry.name === 'locks' && dir.endsWith('/.internal'))) hits.push(...await filesMentioning(path, needles));
+    } else if (entry.isFile()) {
+      const content = await readFile(path, 'utf8').catch(() => '');
+      if (needles.some((needle) => path.includes(needle) || content.includes(needle))) hits.push(path);
+    }
   }
   return hits;
 }

@@ -1,10 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import WebSocket from 'ws';
 import { sendToInbox } from '../src/social/inbox.js';
 import { areaUrl } from '../src/social/layout.js';
 import { DataFactory } from 'n3';
-import { AccountApi, createClientCredentialApp, grantAccess, openSession, registerApp, revokeAccess, type HearthSession, type PodOwner } from '../src/index.js';
-import { appendLike, eventually, listen, subscribe } from './support/notifications.js';
+import {
+  AccountApi, createClientCredentialApp, grantAccess, openSession, registerApp, revokeAccess, revokeAllAccess, type HearthSession, type PodOwner,
+} from '../src/index.js';
+import { appendLike, eventually, listen, subscribe, type Listener } from './support/notifications.js';
 import { createUser, type TestUser } from './support/users.js';
 
 const { namedNode, quad } = DataFactory;
@@ -49,12 +51,15 @@ describe('Solid notifications on a Hearth pod (WebSocketChannel2023)', () => {
   });
 });
 
+// Every test starts with no grant (afterEach revokes them all).
 describe('notifications to an app stop when its access is revoked', () => {
   const server = inject('baseUrl');
   let owner: TestUser;
   let pod: PodOwner;
   let app: HearthSession;
+  let other: HearthSession;
   let inbox: string;
+  const streamUrl = (topic: string) => `${server}.notifications/StreamingHTTPChannel2023/${encodeURIComponent(topic)}`;
 
   beforeAll(async () => {
     owner = await createUser(server, 'watched');
@@ -62,66 +67,96 @@ describe('notifications to an app stop when its access is revoked', () => {
     inbox = areaUrl(pod.podUrl, 'inbox');
     const api = new AccountApi(server);
     await api.login(owner.account.email, owner.password);
-    const made = await createClientCredentialApp(api, 'watcher', pod.webId);
-    await registerApp(pod, made.app);
-    app = await openSession({ server, clientId: made.app.id, clientSecret: made.secret });
+    const made = await Promise.all([createClientCredentialApp(api, 'watcher', pod.webId), createClientCredentialApp(api, 'other', pod.webId)]);
+    await api.logout();
+    for (const { app: info } of made) await registerApp(pod, info);
+    [app, other] = await Promise.all(made.map(async ({ app: info, secret }) => openSession({ server, clientId: info.id, clientSecret: secret }))) as [HearthSession, HearthSession];
+  });
+  afterEach(async () => {
+    if (pod) await revokeAllAccess(pod);
   });
   afterAll(async () => {
     await app?.logout();
+    await other?.logout();
     await owner?.session.logout();
   });
 
-  it('an app\'s open WebSocket gets nothing once the owner revokes its read on the inbox; the owner\'s still does', async () => {
+  it('an app\'s open WebSocket gets nothing once the owner revokes its read on the inbox; the owner\'s and another app\'s still do', async () => {
+    const settings = areaUrl(pod.podUrl, 'settings');
+    // No app may watch where it may not read: not before its grant, not on a place its grant does not cover.
     expect((await subscribe(app.fetch, server, 'WebSocketChannel2023', inbox)).status).toBe(403);
     await grantAccess(pod, app.clientId, 'inbox', ['read']);
-    const granted = await subscribe(app.fetch, server, 'WebSocketChannel2023', inbox);
-    expect(granted.status).toBe(200);
-    const channel = await granted.json() as Record<string, unknown> & { receiveFrom: string };
-    expect(channel).not.toHaveProperty('hearthSubscriber');
-    const appSocket = await listen(channel.receiveFrom);
-    const ownerChannel = await subscribe(owner.session.fetch, server, 'WebSocketChannel2023', inbox);
-    const ownerSocket = await listen((await ownerChannel.json() as { receiveFrom: string }).receiveFrom);
+    expect((await subscribe(other.fetch, server, 'WebSocketChannel2023', inbox)).status).toBe(403);
+    expect((await subscribe(app.fetch, server, 'WebSocketChannel2023', settings)).status).toBe(403);
+    expect((await subscribe(owner.session.fetch, server, 'WebSocketChannel2023', settings)).status).toBe(200);
+    await grantAccess(pod, other.clientId, 'inbox', ['read']);
+    // Each app's channel is its own (the one to be revoked made first, so that a check shared between channels would show).
+    const channels = [];
+    for (const session of [app, other, owner.session]) {
+      const response = await subscribe(session.fetch, server, 'WebSocketChannel2023', inbox);
+      expect(response.status).toBe(200);
+      channels.push(await response.json() as Record<string, unknown> & { receiveFrom: string });
+    }
+    expect(channels[0]).toMatchObject({ topic: inbox, receiveFrom: expect.stringMatching(/^ws:\/\//u) });
+    expect(channels[0]).not.toHaveProperty('hearthSubscriber');
+    expect(new Set(channels.map((c) => c.receiveFrom)).size).toBe(3);
+    const [appSocket, otherSocket, ownerSocket] = await Promise.all(channels.map(async (c) => listen(c.receiveFrom))) as [Listener, Listener, Listener];
     try {
       const first = await appendLike(owner.session.fetch, inbox);
-      expect(await eventually(() => appSocket.messages.some((m) => m.includes(first)), arrives)).toBe(true);
+      for (const socket of [appSocket, otherSocket, ownerSocket]) expect(await eventually(() => socket.messages.some((m) => m.includes(first)), arrives)).toBe(true);
 
       await revokeAccess(pod, app.clientId, { target: 'inbox' });
       const seen = appSocket.messages.length;
       const second = await appendLike(owner.session.fetch, inbox);
-      expect(await eventually(() => ownerSocket.messages.some((m) => m.includes(second)), arrives), 'the owner\'s socket got it').toBe(true);
+      expect(await eventually(() => [ownerSocket, otherSocket].every((socket) => socket.messages.some((m) => m.includes(second))), arrives),
+        'the owner\'s and the other app\'s sockets got it').toBe(true);
       await eventually(() => false, quiet);
       expect(appSocket.messages.slice(seen)).toEqual([]);
-      // The server closed the app's socket and removed its channel.
+      // The server closed the app's socket, saying why, and removed its channel; the others stay open.
       expect(await eventually(() => appSocket.closed !== undefined, arrives)).toBe(true);
+      expect([appSocket.closed, otherSocket.closed, ownerSocket.closed]).toEqual([1008, undefined, undefined]);
       expect((await subscribe(app.fetch, server, 'WebSocketChannel2023', inbox)).status).toBe(403);
     } finally {
-      appSocket.close();
-      ownerSocket.close();
+      for (const socket of [appSocket, otherSocket, ownerSocket]) socket.close();
     }
   });
 
-  it('an app\'s open StreamingHTTPChannel2023 stream gets nothing once revoked, and ends; the owner\'s still gets it', async () => {
+  it('an app\'s open StreamingHTTPChannel2023 stream gets nothing once revoked, and ends; the owner\'s and another app\'s still get it', async () => {
+    expect(await streamStatus(app.fetch, streamUrl(inbox))).toBe(403);
     await grantAccess(pod, app.clientId, 'inbox', ['read']);
-    const streamUrl = `${server}.notifications/StreamingHTTPChannel2023/${encodeURIComponent(inbox)}`;
-    const appStream = await readStream(app.fetch, streamUrl);
-    const ownerStream = await readStream(owner.session.fetch, streamUrl);
+    expect(await streamStatus(other.fetch, streamUrl(inbox))).toBe(403);
+    expect(await streamStatus(app.fetch, streamUrl(areaUrl(pod.podUrl, 'settings')))).toBe(403);
+    await grantAccess(pod, other.clientId, 'inbox', ['read']);
+    // The stream to be revoked opened first, so that a check shared between streams would show.
+    const appStream = await readStream(app.fetch, streamUrl(inbox));
+    const otherStream = await readStream(other.fetch, streamUrl(inbox));
+    const ownerStream = await readStream(owner.session.fetch, streamUrl(inbox));
     try {
       const first = await appendLike(owner.session.fetch, inbox);
-      expect(await eventually(() => appStream.text.includes(first), arrives)).toBe(true);
+      for (const stream of [appStream, otherStream, ownerStream]) expect(await eventually(() => stream.text.includes(first), arrives)).toBe(true);
 
       await revokeAccess(pod, app.clientId, { target: 'inbox' });
       const seen = appStream.text.length;
       const second = await appendLike(owner.session.fetch, inbox);
-      expect(await eventually(() => ownerStream.text.includes(second), arrives), 'the owner\'s stream got it').toBe(true);
+      expect(await eventually(() => ownerStream.text.includes(second) && otherStream.text.includes(second), arrives),
+        'the owner\'s and the other app\'s streams got it').toBe(true);
       await eventually(() => false, quiet);
       expect(appStream.text.slice(seen)).toBe('');
       expect(await eventually(() => appStream.ended, arrives)).toBe(true);
+      expect([otherStream.ended, ownerStream.ended]).toEqual([false, false]);
+      expect(await streamStatus(app.fetch, streamUrl(inbox))).toBe(403);
     } finally {
-      appStream.cancel();
-      ownerStream.cancel();
+      for (const stream of [appStream, otherStream, ownerStream]) stream.cancel();
     }
   });
 });
+
+/** The status of a GET opening a StreamingHTTPChannel2023 stream (its body cancelled at once). */
+async function streamStatus(fetchFn: typeof fetch, url: string): Promise<number> {
+  const response = await fetchFn(url);
+  await response.body?.cancel();
+  return response.status;
+}
 
 /** How long a notification that must arrive may take; and how long, after the control arrived, one that must not is awaited. */
 const arrives = 15_000;

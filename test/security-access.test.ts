@@ -83,17 +83,20 @@ describe('the WebID profile cannot give the pod away', () => {
     cleanup.push(() => app.logout(), () => user.session.logout());
     // An older Hearth granted write on profile/: the rule is in force for the rest of the folder...
     await setAppModes(pod, `${pod.podUrl}profile/`, app.clientId, ['read', 'write']);
-    expect((await app.fetch(`${pod.podUrl}profile/extra.ttl`, { method: 'PUT', headers: turtle, body: doc })).status).toBeLessThan(300);
+    expect((await app.fetch(`${pod.podUrl}profile/extra.ttl`, { method: 'PUT', headers: turtle, body: doc })).status).toBe(201);
     // ... but the WebID profile document's own rule denies every client but the manager.
     const card = pod.webId.split('#')[0]!;
     expect((await app.fetch(card, { method: 'PATCH', headers: n3, body: addIssuerPatch(pod.webId, rogue.url) })).status).toBe(403);
     expect((await app.fetch(card, { method: 'PUT', headers: turtle, body: `<${pod.webId}> <http://www.w3.org/ns/solid/terms#oidcIssuer> <${rogue.url}>.` })).status).toBe(403);
     expect((await app.fetch(card, { method: 'DELETE' })).status).toBe(403);
-    expect((await fetch(card)).status).toBe(200);
-    expect(await (await fetch(card)).text()).not.toContain(rogue.url);
+    const issuers = async () => parseTurtle(await (await fetch(card)).text(), card)
+      .filter((q) => q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer').map((q) => q.object.value);
+    expect(await issuers()).toEqual([server]);
     // The manager still edits it.
     expect((await user.session.fetch(card, { method: 'PATCH', headers: n3,
-      body: '@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <#me> <http://xmlns.com/foaf/0.1/nick> "ok". }.' })).status).toBeLessThan(300);
+      body: '@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <#me> <http://xmlns.com/foaf/0.1/nick> "ok". }.' })).status).toBe(205);
+    expect(await (await fetch(card)).text()).toContain('"ok"');
+    expect(await issuers()).toEqual([server]);
   });
 
   it('refuses tokens of any other login provider the profile names, even with the manager\'s or a granted app\'s client id', async () => {
@@ -102,11 +105,16 @@ describe('the WebID profile cannot give the pod away', () => {
     await grantAccess(pod, app.clientId, 'inbox', ['read']);
     // Someone who once could write the profile named their own identity provider there.
     const card = pod.webId.split('#')[0]!;
-    expect((await user.session.fetch(card, { method: 'PATCH', headers: n3, body: addIssuerPatch(pod.webId, rogue.url) })).status).toBeLessThan(300);
+    expect((await user.session.fetch(card, { method: 'PATCH', headers: n3, body: addIssuerPatch(pod.webId, rogue.url) })).status).toBe(205);
     await rogue.flushIssuerCache(pod.podUrl);
     const asManager = rogue.fetchAs(pod.webId, pod.managerClientId);
     const asApp = rogue.fetchAs(pod.webId, app.clientId);
-    // CSS accepts the rogue tokens (403, not 401: the requester is known), but no rule of the owner's is satisfied by them.
+    // The real ones work before, where the rogue ones will be refused.
+    expect((await user.session.fetch(`${pod.podUrl}settings/hearth-apps.ttl`)).status).toBe(200);
+    expect((await app.fetch(`${pod.podUrl}social/inbox/`)).status).toBe(200);
+    // CSS accepts the rogue tokens: where anyone logged in may append, they append (and elsewhere get 403, not 401)...
+    expect((await asApp(`${pod.podUrl}social/inbox/`, { method: 'POST', headers: turtle, body: doc })).status).toBe(201);
+    // ... but no rule of the owner's is satisfied by them.
     expect((await asManager(pod.podUrl)).status).toBe(403);
     expect((await asManager(`${pod.podUrl}.acr`)).status).toBe(403);
     expect((await asManager(`${pod.podUrl}settings/hearth-apps.ttl`)).status).toBe(403);
@@ -126,10 +134,22 @@ describe('Hearth\'s private records are the manager\'s alone, whatever is grante
 
   it('refuses an app granted read and write on settings every access to the records of grants and of followers', async () => {
     const { user, pod, app } = await ownerWithApp(server, 'records');
+    const [other, stranger] = await Promise.all([
+      (async () => {
+        const api = new AccountApi(server);
+        await api.login(user.account.email, user.password);
+        const made = await createClientCredentialApp(api, 'ungranted', pod.webId);
+        await api.logout();
+        return openSession({ server, clientId: made.app.id, clientSecret: made.secret });
+      })(),
+      createUser(server, 'stranger'),
+    ]);
     try {
+      // Before any grant the app is refused settings/ like every other place.
+      expect((await app.fetch(`${pod.podUrl}settings/privateTypeIndex.ttl`)).status).toBe(403);
       await grantAccess(pod, app.clientId, 'settings', ['read', 'write']);
       // The grant is in force on the rest of settings/ ...
-      expect((await app.fetch(`${pod.podUrl}settings/mine.ttl`, { method: 'PUT', headers: turtle, body: doc })).status).toBeLessThan(300);
+      expect((await app.fetch(`${pod.podUrl}settings/mine.ttl`, { method: 'PUT', headers: turtle, body: doc })).status).toBe(201);
       expect((await app.fetch(`${pod.podUrl}settings/privateTypeIndex.ttl`)).status).toBe(200);
       // ... and refused on both of Hearth's own records, which exist from the start.
       for (const record of ['hearth-apps.ttl', 'social-record.ttl']) {
@@ -141,10 +161,17 @@ describe('Hearth\'s private records are the manager\'s alone, whatever is grante
           body: '@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch; solid:inserts { <#f> a <https://www.w3.org/ns/activitystreams#Follow>. }.' })).status, record).toBe(403);
         expect((await app.fetch(url, { method: 'DELETE' })).status, record).toBe(403);
         expect((await app.fetch(`${url}.acr`)).status, record).toBe(403);
+        // Nor another app of the owner's without the grant, nor another person.
+        for (const [who, session] of [['an app without the grant', other], ['another person', stranger.session]] as const) {
+          expect((await session.fetch(url)).status, `${who}: ${record}`).toBe(403);
+          expect((await session.fetch(url, { method: 'PUT', headers: turtle, body: doc })).status, `${who}: ${record}`).toBe(403);
+        }
       }
       expect(await checkGrants(pod)).toEqual([]);
     } finally {
       await app.logout();
+      await other.logout();
+      await stranger.session.logout();
       await user.session.logout();
     }
   });
@@ -165,13 +192,13 @@ describe('apps check reports every rule in force that Hearth did not write', () 
       expect((await user.session.fetch(settingsAcr, { method: 'PUT', headers: turtle, body: `@prefix acp: <${ACP}>. @prefix acl: <http://www.w3.org/ns/auth/acl#>.
 <#acr> acp:resource <./>; acp:accessControl <#c>; acp:memberAccessControl <#c>.
 <#c> acp:apply <#ownerOnly>.
-<#ownerOnly> acp:allow acl:Read; acp:allOf [ acp:agent <${pod.webId}> ].` })).status).toBeLessThan(300);
+<#ownerOnly> acp:allow acl:Read; acp:allOf [ acp:agent <${pod.webId}> ].` })).status).toBe(201);
       expect((await user.session.fetch(inboxAcr, { method: 'PUT', headers: turtle, body: `${inbox}
 @prefix acp: <${ACP}>. @prefix acl: <http://www.w3.org/ns/auth/acl#>.
 <#acr> acp:accessControl <#w>; acp:memberAccessControl <#w>.
 <#w> acp:apply <#widened>, <#control>.
 <#widened> acp:allow acl:Write; acp:allOf [ acp:agent <${pod.webId}> ]; acp:anyOf [ acp:client "${app.clientId}" ], [ acp:agent acp:AuthenticatedAgent ].
-<#control> acp:allow acl:Control; acp:allOf [ acp:agent <${pod.webId}> ]; acp:anyOf [ acp:client "${pod.managerClientId}" ], [ acp:client "${app.clientId}" ].` })).status).toBeLessThan(300);
+<#control> acp:allow acl:Control; acp:allOf [ acp:agent <${pod.webId}> ]; acp:anyOf [ acp:client "${pod.managerClientId}" ], [ acp:client "${app.clientId}" ].` })).status).toBe(205);
       // They work: the app now reads settings/ and the inbox's ACR.
       expect((await app.fetch(`${pod.podUrl}settings/`)).status).toBe(200);
       expect((await app.fetch(inboxAcr)).status).toBe(200);
@@ -330,7 +357,7 @@ describe('a pod made by an older Hearth is brought up to date on the owner\'s ne
       await put(`${pod.podUrl}.acr`, withoutIssuer(managerOnlyRootAcr(pod.podUrl, pod.webId, pod.managerClientId)));
       // The hole is there: with the profile naming another issuer, its tokens pass as the manager.
       const card = pod.webId.split('#')[0]!;
-      expect((await app.fetch(card, { method: 'PATCH', headers: n3, body: addIssuerPatch(pod.webId, rogue.url) })).status).toBeLessThan(300);
+      expect((await app.fetch(card, { method: 'PATCH', headers: n3, body: addIssuerPatch(pod.webId, rogue.url) })).status).toBe(205);
       expect(await (await fetch(card)).text()).toContain(rogue.url);
       await rogue.flushIssuerCache(pod.podUrl);
       const before = await rogue.fetchAs(pod.webId, pod.managerClientId)(pod.podUrl);

@@ -74,7 +74,7 @@ describe('the webhook sender', () => {
     if (own.length > 0 && own.every((a) => a.address.startsWith('127.'))) {
       await expect(send(sender(false), `http://${hostname()}:${receiver.port}/by-name`)).rejects.toBeInstanceOf(WebhookTargetError);
     }
-    expect(receiver.deliveries).toEqual([]);
+    expect([...receiver.to('direct'), ...receiver.to('by-name')]).toEqual([]);
     await send(sender(true), receiver.url('direct'));
     expect(receiver.to('direct', '"Add"')).toHaveLength(1);
   });
@@ -118,7 +118,7 @@ describe('WebhookChannel2023 on a server with the default rules', () => {
       expect(put.status).toBe(201);
       expect(await eventually(() => socket.messages.some((m) => m.includes('ssrf-probe.ttl')), arrives)).toBe(true);
       await eventually(() => false, quiet);
-      expect(receiver.deliveries).toEqual([]);
+      expect(receiver.to('ssrf')).toEqual([]);
     } finally {
       socket.close();
     }
@@ -176,7 +176,7 @@ describe('a server started with allowPrivateWebhooks', () => {
     // Signed as CSS's own WebhookEmitter signs: a DPoP-bound token of the server, verifiable with its published keys.
     const delivery = receiver.to('public', 'hook-probe.ttl')[0]!;
     const token = /^DPoP (.+)$/u.exec(delivery.headers.authorization ?? '')?.[1] ?? '';
-    expect(delivery.headers.dpop).toBeTruthy();
+    expect(delivery.headers.dpop).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/u);
     const [header, payload] = token.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString()) as Record<string, unknown>);
     expect(payload).toMatchObject({ iss: server.url.replace(/\/$/u, ''), webid: `${server.url}.notifications/WebhookChannel2023/webId` });
     const { keys } = await (await fetch(`${server.url}.oidc/jwks`)).json() as { keys: (Record<string, unknown> & { alg: string })[] };

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { get as httpGet } from 'node:http';
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +32,7 @@ describe('deleting an account', () => {
     const api = new AccountApi(server);
     await api.login(long.email, longPassword);
     const accountId = /\/\.account\/account\/([^/]+)\//u.exec((await api.controls()).account?.pod ?? '')?.[1];
-    expect(accountId).toBeDefined();
+    expect(accountId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/u);
     const longSession = await openSession({ server, clientId: long.manager.id, clientSecret: long.manager.secret });
     const channel = await subscribe(longSession.fetch, server, long.podUrl);
     expect(channel.status).toBe(200);
@@ -93,12 +93,20 @@ describe('the data folder and the network', () => {
     // The identity provider's private keys are among what was checked.
     expect((await readdir(join(server.dataDir, '.internal', 'idp', 'keys'))).some((name) => name.startsWith('jwks'))).toBe(true);
     expect(await openToOthers(join(tmp, 'fresh'))).toEqual([]);
+    // The check sees a file others may read: a probe made so beside the data folder is reported.
+    const probe = join(tmp, 'fresh', 'probe');
+    await writeFile(probe, 'x', { mode: 0o644 });
+    await chmod(probe, 0o644);
+    expect(await openToOthers(join(tmp, 'fresh'))).toEqual([`${probe} 644`]);
+    await rm(probe);
   });
 
   it('listens on this machine only by default: other addresses are refused, localhost answers', async () => {
     const port = Number(new URL(server.url).port);
     expect(server.host).toBe('127.0.0.1');
+    expect(otherAddresses().length).toBeGreaterThanOrEqual(process.platform === 'linux' ? 1 : 0);
     for (const address of otherAddresses()) expect(await connects(address, port), address).toBe(false);
+    expect(await connects('127.0.0.1', port)).toBe(true);
     expect(await statusOf(fetch, `${server.url}.account/`)).toBe(200);
     // Where `localhost` resolves to ::1 first, Node's connection falls back to 127.0.0.1.
     expect(await statusVia(`${server.url}.account/`, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }])).toBe(200);
@@ -124,12 +132,20 @@ describe('the data folder and the network', () => {
     await saveAccount(home, account);
     const cookies = join(server.dataDir, '.internal', 'accounts', 'cookies');
     const before = await readdir(cookies).catch(() => []);
+    // What a session left open looks like: a login adds a record there, and its logout takes it away.
+    const open = new AccountApi(server.url);
+    await open.login(account.email, password);
+    expect((await readdir(cookies)).length).toBe(before.length + 1);
+    await open.logout();
+    expect(await readdir(cookies).catch(() => [])).toEqual(before);
     const env = { HEARTH_HOME: home, HEARTH_PASSWORD: password };
     const added = await runCli(['apps', 'add', 'bot'], { env });
+    expect(added.code).toBe(0);
     expect(added.stderr).toBe('');
     expect(added.stdout).toContain('Added bot');
     expect(await readdir(cookies).catch(() => [])).toEqual(before);
     const revoked = await runCli(['apps', 'revoke', 'bot'], { env });
+    expect(revoked.code).toBe(0);
     expect(revoked.stderr).toBe('');
     expect(revoked.stdout).toContain('Deleted the credential of bot');
     expect(await readdir(cookies).catch(() => [])).toEqual(before);
@@ -186,7 +202,10 @@ describe('`hearth serve --log-level debug`', () => {
 
     const log = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/gu, '');
     expect(log).toMatch(/\bdebug: /u);
-    expect(tokens.size).toBeGreaterThan(0);
+    // The log did talk about those secrets, in their place: redacted.
+    expect(log).toContain('[redacted]');
+    // One account token for creating the account, one for the login that made the bot's credential.
+    expect(tokens.size).toBe(2);
     const secrets = { password, managerSecret: account.manager.secret, botSecret: bot.secret, channelId,
       ...Object.fromEntries([...tokens].map((token, i) => [`accountToken${i}`, token])) };
     expect(Object.entries(secrets).filter(([, secret]) => log.includes(secret)).map(([what]) => what)).toEqual([]);
@@ -209,12 +228,21 @@ describe('account API sessions', () => {
     const name = uniqueName('logout');
     const password = `a long password ${randomBytes(4).toString('hex')}`;
     const account = await createAccount({ server, name, email: `${name}@example.org`, password, fetch: recording });
-    expect(tokens.size).toBeGreaterThan(0);
+    expect(tokens.size).toBe(1);
     for (const token of tokens) expect(await accountControls(server, token)).toEqual({});
     tokens.clear();
     await loginAccount({ server, email: account.email, password, known: [account], fetch: recording });
-    expect(tokens.size).toBeGreaterThan(0);
+    expect(tokens.size).toBe(1);
     for (const token of tokens) expect(await accountControls(server, token)).toEqual({});
+    // A token of a session still open does show the account's controls.
+    tokens.clear();
+    const open = new AccountApi(server, recording);
+    await open.login(account.email, password);
+    await open.controls();
+    expect(tokens.size).toBe(1);
+    expect(Object.keys(await accountControls(server, [...tokens][0]!))).toEqual(expect.arrayContaining(['pod', 'clientCredentials']));
+    await open.logout();
+    expect(await accountControls(server, [...tokens][0]!)).toEqual({});
   });
 });
 

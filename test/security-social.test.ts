@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  AccountApi, createClientCredentialApp, createPost, deletePost, follow, getTimeline, grantAccess, like, listNotifications, openSession,
+  AccountApi, createClientCredentialApp, createPost, deletePost, follow, followMoves, getTimeline, grantAccess, like, listNotifications, openSession,
   readOwnFollowing, readRdf, registerApp, reply, saveAccount, setProfile, withCounts, type HearthSession, type PodOwner,
 } from '../src/index.js';
 import { runCli } from './support/cli.js';
@@ -256,7 +256,7 @@ describe('a move is followed only when the new profile confirms it', () => {
     expect(confirmed.movedFrom).toBe(pod.webId('oldc'));
   });
 
-  it('the timeline moves a follow along only when the new profile confirms the move', async () => {
+  it('a move the timeline notices is followed (followMoves) only when the new profile confirms it', async () => {
     pod.person('lateuc');
     pod.person('latec');
     await follow(alice.session, pod.webId('lateuc'));
@@ -267,7 +267,7 @@ describe('a move is followed only when the new profile confirms it', () => {
     pod.person('latec', { movedTo: pod.webId('latec-new'), postsMovedTo: pod.webId('latec-new') });
     pod.person('latec-new', { alsoKnownAs: pod.webId('latec') });
     const timeline = await getTimeline(alice.session, { limit: 10 });
-    expect(timeline.moved).toEqual([{ from: pod.webId('latec'), to: pod.webId('latec-new') }]);
+    expect(await followMoves(alice.session, {}, timeline.movedHints)).toEqual([{ from: pod.webId('latec'), to: pod.webId('latec-new') }]);
     const following = (await readOwnFollowing(alice.session)).map((f) => f.object);
     expect(following).toContain(pod.webId('lateuc'));
     expect(following).toContain(pod.webId('latec-new'));

@@ -1,12 +1,15 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { ServerStartError, createAccount, openSession, startPodServer } from '../src/index.js';
+import { AccountApi, ServerStartError, createAccount, openSession, startPodServer } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
-import { compiledConfigFolder } from '../src/server/compiled-config.js';
+import { compiledConfigFolder, compiledConfigKey, createAppWithCompiledConfig } from '../src/server/compiled-config.js';
+import { podConfigFiles, podTemplateFolder } from '../src/server/config.js';
+import { hearthAppRunner } from '../src/server/css-hooks.js';
 
 describe('the pod server', () => {
   const baseUrl = inject('baseUrl');
@@ -24,9 +27,44 @@ describe('the pod server', () => {
 
   it('started from the compiled configuration, which did not fail', async () => {
     const files = await readdir(compiledConfigFolder);
-    expect(files.filter((f) => f.endsWith('.cjs'))).not.toEqual([]);
-    expect(files.filter((f) => f.endsWith('.failed'))).toEqual([]);
+    const compiled = `css-${await compiledConfigKey(podConfigFiles)}.cjs`;
+    expect(files).toContain(compiled);
+    expect(files).not.toContain(`${compiled}.failed`);
   });
+
+  it('falls back to the configuration built by Components.js when the compiled one does not work, and leaves a note saying why', async () => {
+    // A configuration of its own (the server's, plus one empty file) has a cache entry of its own: the others' stay as they are.
+    const dir = await mkdtemp(join(tmpdir(), 'hearth-fallback-'));
+    const extra = join(dir, 'extra.json');
+    await writeFile(extra, JSON.stringify({ '@context': 'https://linkedsoftwaredependencies.org/bundles/npm/@solid/community-server/^7.0.0/components/context.jsonld', '@graph': [] }));
+    const config = [...podConfigFiles, extra];
+    const module = join(compiledConfigFolder, `css-${await compiledConfigKey(config)}.cjs`);
+    cleanup.push(async () => {
+      for (const path of [module, `${module}.failed`, dir]) await rm(path, { recursive: true, force: true });
+    });
+    await writeFile(module, 'module.exports = function () { throw new Error("this compiled module is broken on purpose"); };\n');
+    const port = await freePort();
+    const url = `http://localhost:${port}/`;
+    const css = await import('@solid/community-server');
+    const app = await createAppWithCompiledConfig(() => hearthAppRunner(css, { baseUrl: url, host: '127.0.0.1' }), {
+      config,
+      loaderProperties: { logLevel: 'warn' },
+      variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
+      shorthand: { port, baseUrl: url, rootFilePath: join(dir, 'data'), loggingLevel: 'error' },
+    });
+    await app.start();
+    try {
+      const response = await fetch(`${url}.account/`, { headers: { accept: 'application/json', connection: 'close' } });
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+    } finally {
+      await app.stop();
+    }
+    // The broken module is gone, and the note in its place says why, so that later starts go the normal way at once.
+    expect(existsSync(module)).toBe(false);
+    const note = await readFile(`${module}.failed`, 'utf8');
+    expect(note.split('\n').slice(0, 2)).toEqual([`Could not build the config files from ${config.join(',')}`, 'Error: this compiled module is broken on purpose']);
+  }, 120_000);
 
   it('refuses a taken port with a typed error', async () => {
     const blocker = await listenOnFreePort();
@@ -41,7 +79,7 @@ describe('the pod server', () => {
     const blocker = await listenOnFreePort();
     cleanup.push(async () => new Promise<void>((resolve) => blocker.server.close(() => resolve())));
     const result = await runCli(['serve', '--port', String(blocker.port), '--data', join(tmpdir(), 'hearth-never')]);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(`hearth: Port ${blocker.port} is already in use. Stop what runs there or choose another with --port.`);
     expect(result.stderr).not.toMatch(/\bat .*\.(ts|js):\d+/u);
   });
@@ -52,7 +90,7 @@ describe('the pod server', () => {
     const notAFolder = join(dir, 'plain-file');
     await writeFile(notAFolder, 'not a folder');
     const result = await runCli(['serve', '--port', String(await freePort()), '--data', join(notAFolder, 'data')]);
-    expect(result.code).not.toBe(0);
+    expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^hearth: The data folder .*plain-file\/data is not writable/u);
   });
 
@@ -129,6 +167,11 @@ describe('the pod server', () => {
     let server = await startPodServer({ port, dataDir, logLevel: 'error' });
     const account = await createAccount({ server: server.url, name: 'carol', email: 'carol@example.org', password: 'a long password' });
     let session = await openSession({ server: server.url, clientId: account.manager.id, clientSecret: account.manager.secret });
+    // Another app of carol's, which the lock-down keeps out.
+    const api = new AccountApi(server.url);
+    await api.login(account.email, 'a long password');
+    const other = await api.createClientCredential('other', account.webId);
+    await api.logout();
     const note = `${account.podUrl}notes/first.ttl`;
     const put = await session.fetch(note, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#it> <http://schema.org/text> "kept" .' });
     expect(put.status).toBe(201);
@@ -141,8 +184,13 @@ describe('the pod server', () => {
     const read = await session.fetch(note, { headers: { accept: 'text/turtle' } });
     expect(read.status).toBe(200);
     expect(await read.text()).toContain('"kept"');
-    // The lock-down survives too: the pod root stays closed to the public.
-    expect((await fetch(account.podUrl)).status).toBe(401);
+    // The lock-down survives too: another app of carol's gets nothing, while the manager keeps the root and its rule.
+    const app = await openSession({ server: server.url, clientId: other.id, clientSecret: other.secret });
+    for (const url of [account.podUrl, note, `${account.podUrl}.acr`]) expect((await app.fetch(url)).status, url).toBe(403);
+    expect((await session.fetch(account.podUrl)).status).toBe(200);
+    expect(await (await session.fetch(`${account.podUrl}.acr`)).text()).toContain(account.manager.id);
+    await app.logout();
+    await session.logout();
   });
 });
 

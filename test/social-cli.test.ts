@@ -31,12 +31,17 @@ describe('hearth social commands', () => {
       expect((await runCli(['follow', dave.account.webId], { env })).code).toBe(0);
       const human = await runCli(['timeline'], { env });
       expect(human.code, human.stderr).toBe(0);
-      expect(human.stdout).toMatch(new RegExp(`Dave .*Red.* <${dave.account.webId.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}>`, 'u'));
+      expect(human.stdout).toMatch(
+        new RegExp(`Dave .*Red.* <${dave.account.webId.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}>`, 'u'),
+      );
       expect(human.stdout).toContain('hello');
+      // eslint-disable-next-line no-control-regex -- the terminal control characters that must never reach the output
       expect(human.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
       // --json keeps the text exactly as written (JSON escapes it).
       const json = JSON.parse((await runCli(['--json', 'timeline'], { env })).stdout) as { posts: Post[] };
-      expect(json.posts.find((p) => p.author === dave.account.webId)?.content).toBe('hello \u001b]0;owned\u0007 world \u202eevil');
+      expect(json.posts.find((p) => p.author === dave.account.webId)?.content).toBe(
+        'hello \u001b]0;owned\u0007 world \u202eevil',
+      );
     } finally {
       await dave.session.logout();
     }
@@ -77,7 +82,11 @@ describe('hearth social commands', () => {
   });
 
   it('a bad URL gives a one-line reason and a non-zero exit', async () => {
-    for (const args of [['like', 'not-a-url'], ['edit', `${carol.account.podUrl}social/posts/2000-01-01.ttl#nope`, 'x'], ['timeline', '--limit', 'lots']]) {
+    for (const args of [
+      ['like', 'not-a-url'],
+      ['edit', `${carol.account.podUrl}social/posts/2000-01-01.ttl#nope`, 'x'],
+      ['timeline', '--limit', 'lots'],
+    ]) {
       const result = await runCli(args, { env });
       expect(result.code).not.toBe(0);
       expect(result.stdout).toBe('');

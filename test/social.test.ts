@@ -1,9 +1,29 @@
 import { DataFactory } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  ForbiddenError, InvalidInputError, NotFoundError, clearNotifications, createPost, deletePost, editPost, follow, getPost,
-  getProfile, getTimeline, like, listFollowers, listFollowing, listNotifications, listPosts, reply, setProfile, unfollow, unlike,
-  withCounts, type Post,
+  ForbiddenError,
+  InvalidInputError,
+  NotFoundError,
+  clearNotifications,
+  createPost,
+  deletePost,
+  editPost,
+  follow,
+  getPost,
+  getProfile,
+  getTimeline,
+  like,
+  listFollowers,
+  listFollowing,
+  listNotifications,
+  listPosts,
+  rememberPostsContainers,
+  reply,
+  setProfile,
+  unfollow,
+  unlike,
+  withCounts,
+  type Post,
 } from '../src/index.js';
 import { listInboxUrls, sendToInbox } from '../src/social/inbox.js';
 import { createUser, type TestUser } from './support/users.js';
@@ -53,12 +73,21 @@ describe('the social story across two pods', () => {
     const cached = (await listFollowing(fetch, bob.account.webId))[0]!;
     const wrong = `${alice.account.podUrl}gone/`;
     const pred = '<https://hearth.example/ns#postsContainer>';
-    const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch;
-      solid:deletes { <${cached.url}> ${pred} <${cached.postsContainer}> }; solid:inserts { <${cached.url}> ${pred} <${wrong}> }.`;
-    expect((await bob.session.fetch(following, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch })).ok).toBe(true);
+    const patch =
+      `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch;
+      solid:deletes { <${cached.url}> ${pred} <${cached.postsContainer}> }; ` +
+      `solid:inserts { <${cached.url}> ${pred} <${wrong}> }.`;
+    expect(
+      (await bob.session.fetch(following, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch })).ok,
+    ).toBe(true);
     const timeline = await getTimeline(bob.session, { limit: 10 });
     expect(timeline.posts.map((p) => p.url)).toContain(post.url);
-    expect((await listFollowing(fetch, bob.account.webId))[0]!.postsContainer).toBe(`${alice.account.podUrl}social/posts/`);
+    // The timeline only reads; remembering what it discovered is the explicit next step.
+    expect((await listFollowing(fetch, bob.account.webId))[0]!.postsContainer).toBe(wrong);
+    expect(await rememberPostsContainers(bob.session, timeline.discovered ?? [])).toBe(1);
+    expect((await listFollowing(fetch, bob.account.webId))[0]!.postsContainer).toBe(
+      `${alice.account.podUrl}social/posts/`,
+    );
   });
 
   it('bob replies and likes; alice sees both in her notifications and counts', async () => {
@@ -73,7 +102,10 @@ describe('the social story across two pods', () => {
 
     const notifications = await listNotifications(alice.session);
     expect(notifications.map((n) => [n.kind, n.actor, n.verified]).sort()).toEqual([
-      ['follow', bob.account.webId, true], ['like', bob.account.webId, true], ['reply', bob.account.webId, true]]);
+      ['follow', bob.account.webId, true],
+      ['like', bob.account.webId, true],
+      ['reply', bob.account.webId, true],
+    ]);
     const [counted] = await withCounts(alice.session, [post]);
     expect(counted).toMatchObject({ likes: 1, replies: 1 });
     expect(await listFollowers(alice.session)).toEqual([bob.account.webId]);
@@ -95,7 +127,9 @@ describe('the social story across two pods', () => {
   it('clearing notifications keeps counts and followers, and leaves other items alone', async () => {
     const inbox = `${alice.account.podUrl}social/inbox/`;
     const request = blankNode();
-    const other = await sendToInbox(bob.session.fetch, inbox, [quad(request, RDF_TYPE, namedNode('https://hearth.example/ns#AccessRequest'))]);
+    const other = await sendToInbox(bob.session.fetch, inbox, [
+      quad(request, RDF_TYPE, namedNode('https://hearth.example/ns#AccessRequest')),
+    ]);
     const cleared = await clearNotifications(alice.session);
     expect(cleared.cleared).toBe(4);
     expect(await listNotifications(alice.session)).toEqual([]);
@@ -106,7 +140,7 @@ describe('the social story across two pods', () => {
     expect((await fetch(`${alice.account.podUrl}settings/social-record.ttl`)).status).toBe(401);
   });
 
-  it('alice edits: bob\'s timeline shows the new text', async () => {
+  it("alice edits: bob's timeline shows the new text", async () => {
     const edited = await editPost(alice.session, post.url, 'Hello again, edited');
     expect(edited.updated).toBeDefined();
     const seen = (await getTimeline(bob.session)).posts.find((p) => p.url === post.url);
@@ -125,7 +159,7 @@ describe('the social story across two pods', () => {
     await expect(unlike(bob.session, post.url)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('bob deletes a reply: alice\'s reply count drops, also after clearing', async () => {
+  it("bob deletes a reply: alice's reply count drops, also after clearing", async () => {
     const { post: extra } = await reply(bob.session, post.url, { content: 'a second thought' });
     expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 2 });
     await clearNotifications(alice.session);
@@ -136,7 +170,7 @@ describe('the social story across two pods', () => {
     expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 1 });
   });
 
-  it('alice deletes: the post vanishes from bob\'s timeline and its URL answers a tombstone', async () => {
+  it("alice deletes: the post vanishes from bob's timeline and its URL answers a tombstone", async () => {
     await deletePost(alice.session, post.url);
     const timeline = await getTimeline(bob.session);
     expect(timeline.posts.map((p) => p.url)).not.toContain(post.url);
@@ -148,7 +182,7 @@ describe('the social story across two pods', () => {
     expect(text).not.toContain('Hello again');
   });
 
-  it('bob unfollows: alice loses a follower and bob\'s timeline loses her', async () => {
+  it("bob unfollows: alice loses a follower and bob's timeline loses her", async () => {
     const later = await createPost(alice.session, { content: 'after the unfollow' });
     await unfollow(bob.session, alice.account.webId);
     expect(await listFollowers(alice.session)).toEqual([]);
@@ -157,7 +191,9 @@ describe('the social story across two pods', () => {
   });
 
   it('20 concurrent posts by one person are all there afterwards', async () => {
-    const posts = await Promise.all(Array.from({ length: 20 }, (_, i) => createPost(bob.session, { content: `concurrent ${i}` })));
+    const posts = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => createPost(bob.session, { content: `concurrent ${i}` })),
+    );
     const listed = await listPosts(fetch, bob.account.webId, { limit: 100 });
     for (const created of posts) expect(listed.map((p) => p.url)).toContain(created.url);
     expect(new Set(listed.filter((p) => p.content.startsWith('concurrent ')).map((p) => p.content)).size).toBe(20);
@@ -183,7 +219,8 @@ describe('the social story across two pods', () => {
     expect(page).toHaveLength(5);
     const next = await listPosts(fetch, bob.account.webId, { limit: 5, before: page[4]! });
     expect(next).toHaveLength(5);
-    for (const older of next) expect(older.published <= page[4]!.published && !page.some((p) => p.url === older.url)).toBe(true);
+    for (const older of next)
+      expect(older.published <= page[4]!.published && !page.some((p) => p.url === older.url)).toBe(true);
     const byDate = await listPosts(fetch, bob.account.webId, { limit: 100, before: new Date(page[0]!.published) });
     for (const older of byDate) expect(older.published < page[0]!.published).toBe(true);
   });
@@ -204,7 +241,11 @@ describe('the social story across two pods', () => {
     const before = await (await fetch(alice.account.webId)).text();
     expect(before).toContain('oidcIssuer');
     const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
-    const profile = await setProfile(alice.session, { name: 'Alice "the Great" 🦊', bio: 'Line one\nline two', avatar: { data: jpeg, mediaType: 'image/jpeg' } });
+    const profile = await setProfile(alice.session, {
+      name: 'Alice "the Great" 🦊',
+      bio: 'Line one\nline two',
+      avatar: { data: jpeg, mediaType: 'image/jpeg' },
+    });
     expect(profile).toMatchObject({ name: 'Alice "the Great" 🦊', bio: 'Line one\nline two' });
     expect(profile.avatar?.startsWith(`${alice.account.podUrl}profile/`)).toBe(true);
     const read = await getProfile(fetch, alice.account.webId);

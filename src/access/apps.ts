@@ -1,7 +1,7 @@
-import { HearthError, describe } from '../errors.js';
+import { HearthError, InvalidInputError } from '../errors.js';
 import { readBounded } from '../social/remote.js';
 import { cleanText } from '../text.js';
-import type { AccountApi } from '../server/account-api.js';
+import type { AccountApi } from '../account/account-api.js';
 
 /** How an app proves who it is: a client credential of the owner's account, or a Solid-OIDC Client ID Document. */
 export type AppKind = 'client-credential' | 'client-id-document';
@@ -31,8 +31,8 @@ export class UnknownAppError extends HearthError {
 export class ClientIdDocumentError extends HearthError {
   /** URL of the document. */
   readonly url: string;
-  constructor(url: string, message: string) {
-    super('BAD_CLIENT_ID_DOCUMENT', message);
+  constructor(url: string, message: string, options?: { cause?: unknown }) {
+    super('BAD_CLIENT_ID_DOCUMENT', message, options);
     this.url = url;
   }
 }
@@ -45,7 +45,7 @@ export function isClientIdUrl(app: string): boolean {
 /** Names Hearth accepts for the apps it makes credentials for. */
 export function validateAppName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/u.test(name)) {
-    throw new HearthError('INVALID_INPUT', `"${name}" is not a usable app name: use 1 to 40 letters, digits, "-" or "_", starting with a letter or digit.`);
+    throw new InvalidInputError(`"${name}" is not a usable app name: use 1 to 40 letters, digits, "-" or "_", starting with a letter or digit.`);
   }
 }
 
@@ -81,15 +81,18 @@ export interface FetchBounds {
 /** Fetches and checks a Solid-OIDC Client ID Document (bounded in time and size); answers the app it describes. */
 export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch = fetch, bounds: FetchBounds = {}): Promise<AppInfo> {
   if (!isClientIdUrl(url)) throw new ClientIdDocumentError(url, `"${url}" is not an http(s) URL, so it cannot be a Client ID Document.`);
-  // Bounded like every read of someone else's data: size, time and redirects (src/social/remote.ts).
-  const { text } = await readBounded(fetchFn, url, { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536,
-    ...(bounds.signal ? { signal: bounds.signal } : {}) },
+  // Bounded like every read of someone else's data (src/social/remote.ts), and never redirected: the app is named by the
+  // document at its own URL, not by one somewhere else.
+  const limits = { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536, maxRedirects: 0 };
+  const { text } = await readBounded(fetchFn, url, { ...limits, ...(bounds.signal ? { signal: bounds.signal } : {}) },
     'application/ld+json, application/json');
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
   } catch (error: unknown) {
-    throw new ClientIdDocumentError(url, `${url} is not a Client ID Document (not JSON: ${describe(error)}).`);
+    // The parser's own text ("Unexpected token ...") says nothing to a person: the document is not JSON, that is all.
+    if (!(error instanceof SyntaxError)) throw error;
+    throw new ClientIdDocumentError(url, `${url} is not a Client ID Document: not JSON.`, { cause: error });
   }
   if (typeof json !== 'object' || json === null || json.client_id !== url) {
     throw new ClientIdDocumentError(url, `${url} is not a Client ID Document: its client_id must be its own URL.`);
@@ -99,3 +102,15 @@ export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch =
   return { id: url, name: name || new URL(url).host, kind: 'client-id-document', ...(homepage ? { homepage } : {}) };
 }
 
+
+/**
+ * Logs an account API session out once its work is done. A logout that fails (the server went away meanwhile) only
+ * leaves a token that expires by itself: it is not worth hiding what was done, or why it failed. Other errors are bugs.
+ */
+export async function endAccountSession(api: AccountApi): Promise<void> {
+  try {
+    await api.logout();
+  } catch (error: unknown) {
+    if (!(error instanceof HearthError)) throw error;
+  }
+}

@@ -1,7 +1,8 @@
 import type { Quad } from 'n3';
 import { HearthError, InvalidInputError, httpErrorFor } from '../errors.js';
-import { areaUrl, podAreas, type PodArea } from '../social/layout.js';
+import { areaUrl, areaUrls, podAreas, publicAreas, type PodArea } from '../social/layout.js';
 import { canonicalUrl, isInside } from '../url.js';
+import { sameGraph } from '../rdf.js';
 import { ACP } from '../vocab.js';
 import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, podIssuerOf, withoutApp, type AccessMode, type AccessParties } from './acr.js';
 import { readAcrRules, type AcrReading } from './acr-rules.js';
@@ -59,15 +60,12 @@ export function checkModes(modes: readonly string[]): GrantMode[] {
 
 /** The container a target names: an area (`posts`), a container path in the pod (`notes/`), or its full URL. */
 export function resolveTarget(podUrl: string, target: string): { container: string; area?: PodArea } {
-  if (Object.hasOwn(podAreas, target)) return { container: new URL(podAreas[target as PodArea], podUrl).href, area: target as PodArea };
+  if (Object.hasOwn(podAreas, target)) return { container: areaUrl(podUrl, target as PodArea), area: target as PodArea };
   const areas = Object.keys(podAreas).join(', ');
   if (!target.includes('/')) throw new UnknownAreaError(`"${target}" is neither an area (${areas}) nor a container path like notes/.`);
-  let url: URL;
-  try {
-    url = new URL(target.replace(/^\/+/u, ''), podUrl);
-  } catch {
-    throw new UnknownAreaError(`"${target}" is not a path in the pod.`);
-  }
+  const path = target.replace(/^\/+/u, '');
+  if (!URL.canParse(path, podUrl)) throw new UnknownAreaError(`"${target}" is not a path in the pod.`);
+  const url = new URL(path, podUrl);
   url.search = '';
   url.hash = '';
   // The container as the server will resolve it (dot segments, doubled slashes): the one that gets the rule.
@@ -76,7 +74,7 @@ export function resolveTarget(podUrl: string, target: string): { container: stri
   if (container === podUrl) throw new UnknownAreaError('The whole pod cannot be granted to an app: grant areas or containers inside it.');
   if (!container.endsWith('/')) throw new UnknownAreaError(`"${target}" is not a container: container paths end with "/".`);
   if (/\.(acr|meta)(\/|$)/u.test(container)) throw new UnknownAreaError(`"${target}" is not a container of data.`);
-  const area = (Object.keys(podAreas) as PodArea[]).find((name) => new URL(podAreas[name], podUrl).href === container);
+  const area = (Object.keys(podAreas) as PodArea[]).find((name) => areaUrl(podUrl, name) === container);
   return { container, ...(area ? { area } : {}) };
 }
 
@@ -221,7 +219,13 @@ export async function grantAccessAll(owner: PodOwner, app: string | AppInfo, par
       written.push(grant);
     }
   } catch (error: unknown) {
-    await undoGrants(owner, info.id, before, written).catch(() => undefined);
+    try {
+      await undoGrants(owner, info.id, before, written);
+    } catch (undoError: unknown) {
+      // The grant's own failure is what the caller must hear of; an undo the server refuses too leaves a difference
+      // that `checkGrants` shows. Anything else is a bug, and is not hidden.
+      if (!(undoError instanceof HearthError)) throw undoError;
+    }
     throw error;
   }
   return { app: info, grants, created: plan.missing };
@@ -271,7 +275,7 @@ export async function revokeAccess(owner: PodOwner, app: string, options: { targ
   const touched = known.grants.filter((g) => !only || g.container === only);
   // The containers of the record, and when revoking everything the pod's areas too, in case a grant was made elsewhere.
   const containers = new Set(touched.map((g) => g.container));
-  if (!only) for (const path of Object.values(podAreas)) containers.add(new URL(path, owner.podUrl).href);
+  if (!only) for (const area of areaUrls(owner.podUrl)) containers.add(area);
   if (only) containers.add(only);
   await Promise.all([...containers].map(async (container) => {
     const left = grantModes.filter((m) => !modes.includes(m) && known.grants.find((g) => g.container === container)?.modes.includes(m));
@@ -289,7 +293,7 @@ export async function revokeAccess(owner: PodOwner, app: string, options: { targ
 /** Cuts every app off: removes every app's policies from the ACRs of the record's containers and the pod's areas. */
 export async function revokeAllAccess(owner: PodOwner): Promise<Revocation[]> {
   const apps = await readRecord(owner);
-  const containers = new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href)]);
+  const containers = new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areaUrls(owner.podUrl)]);
   await Promise.all([...containers].map((container) => updateTurtleDoc(owner.fetch, acrUrlOf(container), (quads) => {
     if (!quads) return undefined;
     const ids = clientAllowancesIn(quads).map((a) => a.clientId);
@@ -326,7 +330,7 @@ export interface GrantDrift {
 export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
   const parties = partiesOf(owner);
   const apps = await readRecord(owner);
-  const areas = Object.values(podAreas).map((p) => new URL(p, owner.podUrl).href);
+  const areas = areaUrls(owner.podUrl);
   const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areas])];
   const resources = [...new Set([owner.podUrl, ...containers, profileDocumentOf(owner.webId), ...privateRecordUrls(owner.podUrl)])].sort();
   const drifts: GrantDrift[] = [];
@@ -389,9 +393,6 @@ function acrDrift(owner: PodOwner, parties: AccessParties, apps: AppRecord[], re
   return drifts;
 }
 
-/** The areas anyone may read. */
-const publicAreas: PodArea[] = ['posts', 'media', 'likes', 'following', 'profile'];
-
 /**
  * Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy), in Hearth's current shape (bound
  * to the pod server's issuer); writes only when that changes something, and answers whether it wrote.
@@ -406,22 +407,12 @@ export async function setAppModes(owner: PodOwner, container: string, clientId: 
     // Hearth's own policy for the app, and any other policy naming that client (written by hand or by another tool).
     const without = withoutClientPolicies(withoutApp(base, container, clientId), clientId);
     const next = modes.length ? [...without, ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode), partiesOf(owner).issuer)] : without;
-    return current && sameQuads(current, next) ? undefined : next;
+    return current && sameGraph(current, next) ? undefined : next;
   });
 }
 
 function aclMode(mode: GrantMode): Exclude<AccessMode, 'Control'> {
   return mode === 'read' ? 'Read' : mode === 'append' ? 'Append' : 'Write';
-}
-
-function sameQuads(a: Quad[], b: Quad[]): boolean {
-  if (a.length !== b.length) return false;
-  const keys = new Set(a.map(quadKey));
-  return b.every((q) => keys.has(quadKey(q)));
-}
-
-function quadKey(q: Quad): string {
-  return `${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`;
 }
 
 /** Removes every policy that has a client matcher (naming `clientId`, if given), with its matchers and the links to it. */

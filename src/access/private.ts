@@ -1,18 +1,19 @@
 import type { Quad } from 'n3';
 import { httpErrorFor } from '../errors.js';
 import { sameGraph, writeTurtle } from '../rdf.js';
+import { areaUrl } from '../social/layout.js';
 import { readTurtleDoc } from '../turtle-doc.js';
 import { acrUrlOf, type AccessParties } from './acr.js';
 import { managerOnlyAcr } from './acr-rules.js';
 
 /** Hearth's record of apps and grants, `settings/hearth-apps.ttl`. */
 export function appsRecordUrl(podUrl: string): string {
-  return new URL('settings/hearth-apps.ttl', podUrl).href;
+  return `${areaUrl(podUrl, 'settings')}hearth-apps.ttl`;
 }
 
 /** Hearth's record of verified likes, replies and followers received, `settings/social-record.ttl`. */
 export function socialRecordUrl(podUrl: string): string {
-  return new URL('settings/social-record.ttl', podUrl).href;
+  return `${areaUrl(podUrl, 'settings')}social-record.ttl`;
 }
 
 /** Every record Hearth keeps for itself in a pod: each is the manager's alone, whatever is granted around it. */

@@ -2,6 +2,7 @@ import { DataFactory, type Quad } from 'n3';
 import { appKey, clientMatcherTerm, podIssuerOf } from './acr.js';
 import { appsRecordUrl, ensurePrivateRecord } from './private.js';
 import type { AppInfo, AppKind } from './apps.js';
+import { QuadIndex } from '../rdf.js';
 import { readTurtleDoc, updateTurtleDoc, type TurtleDoc } from '../turtle-doc.js';
 import { ACL, DCT, FOAF, HEARTH, RDF, XSD } from '../vocab.js';
 
@@ -121,8 +122,9 @@ export function recordToQuads(url: string, apps: AppRecord[]): Quad[] {
 
 /** Reads the record back from RDF. */
 export function recordFromQuads(quads: Quad[]): AppRecord[] {
-  const value = (subject: string, predicate: string) => quads.find((q) => q.subject.value === subject && q.predicate.value === predicate)?.object.value;
-  const values = (subject: string, predicate: string) => quads.filter((q) => q.subject.value === subject && q.predicate.value === predicate).map((q) => q.object.value);
+  const index = new QuadIndex(quads); // one pass: every app's and grant's lookups then cost what they find
+  const value = (subject: string, predicate: string) => index.objectOf(subject, predicate)?.value;
+  const values = (subject: string, predicate: string) => index.objectsOf(subject, predicate).map((t) => t.value);
   const apps = quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${HEARTH}App`).map((q) => q.subject.value);
   return apps.flatMap((subject): AppRecord[] => {
     const id = value(subject, `${HEARTH}clientId`);

@@ -1,5 +1,5 @@
 import { DataFactory, type Quad } from 'n3';
-import { HearthError, NotFoundError } from '../errors.js';
+import { HearthError, HttpError, NotFoundError } from '../errors.js';
 import { readProfileLinks } from '../social/discovery.js';
 import { areaUrl } from '../social/layout.js';
 import { Deadline, SilentOrigins, mapFair, originOf } from '../social/deadline.js';
@@ -7,6 +7,7 @@ import { mapBounded, readRdf } from '../social/remote.js';
 import { deleteInboxItem, listInbox, maxInboxItemBytes, scanInbox, sendToInbox } from '../social/inbox.js';
 import { ACL, AS, HEARTH, RDF, XSD } from '../vocab.js';
 import { clientMatcherTerm } from './acr.js';
+import { BadDataError, QuadIndex } from '../rdf.js';
 import { cleanText } from '../text.js';
 import { fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import { checkModes, grantAccess, refuseProfileWrites, resolveTarget, type PodOwner } from './grants.js';
@@ -59,8 +60,8 @@ export interface AccessRequest {
 
 /** No pending access request with that id. */
 export class UnknownRequestError extends HearthError {
-  constructor(id: string) {
-    super('UNKNOWN_REQUEST', `No pending access request "${id}": see \`hearth apps requests\`.`);
+  constructor(id: string, options?: { cause?: unknown }) {
+    super('UNKNOWN_REQUEST', `No pending access request "${id}": see \`hearth apps requests\`.`, options);
   }
 }
 
@@ -135,11 +136,16 @@ type ParsedRequest = Omit<AccessRequest, 'app'>;
 export async function readAccessRequests(owner: PodOwner, options: RequestListOptions = {}): Promise<AccessRequestList> {
   const deadline = new Deadline(options.deadlineMs ?? 20_000, options.signal);
   const reading = deadline.within(deadline.ms * 0.6);
-  const scan = await scanInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'), (url, quads) => parseRequest(owner, url, quads),
-    { deadline: reading, maxItems: options.maxItems ?? maxRequestItems });
-  const parsed = scan.items.flatMap((item) => (item.value ? [item.value] : []));
-  const { requests, late } = await withApps(owner, parsed, options.fetchApps === false ? undefined : deadline, options.timeoutMs);
-  return { requests, unread: scan.unread, truncated: scan.truncated, late };
+  try {
+    const scan = await scanInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'), (url, quads) => parseRequest(owner, url, quads),
+      { deadline: reading, maxItems: options.maxItems ?? maxRequestItems });
+    const parsed = scan.items.flatMap((item) => (item.value ? [item.value] : []));
+    const { requests, late } = await withApps(owner, parsed, options.fetchApps === false ? undefined : deadline, options.timeoutMs);
+    return { requests, unread: scan.unread, truncated: scan.truncated, late };
+  } finally {
+    reading.clear();
+    deadline.clear();
+  }
 }
 
 /** The pending access requests in the owner's inbox, newest first: `readAccessRequests`' list. */
@@ -164,7 +170,9 @@ async function withApps(owner: PodOwner, parsed: readonly ParsedRequest[], deadl
     }
     try {
       documents.set(id, await silent.guard(id, deadline, () => fetchClientIdDocument(id, fetch, { signal: deadline.signal, ...(timeoutMs ? { timeoutMs } : {}) })));
-    } catch {
+    } catch (error: unknown) {
+      // An app whose document cannot be read (unreachable, not one, too slow) is named by its host instead.
+      if (!(error instanceof HearthError)) throw error;
       if (deadline.passed) late += 1;
     }
   });
@@ -208,14 +216,24 @@ async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> 
   const { entries } = await listInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'));
   const entry = entries.find((e) => !e.container && (idOf(e.url) === id || e.url === id));
   if (!entry) throw new UnknownRequestError(id);
-  let parsed: ParsedRequest | undefined;
+  let quads: Quad[];
   try {
-    parsed = parseRequest(owner, entry.url, (await readRdf(owner.fetch, entry.url, { maxBytes: maxInboxItemBytes, timeoutMs: 10_000 })).quads);
-  } catch {
-    parsed = undefined;
+    ({ quads } = await readRdf(owner.fetch, entry.url, { maxBytes: maxInboxItemBytes, timeoutMs: 10_000 }));
+  } catch (error: unknown) {
+    // Gone meanwhile, or not RDF at all (which `listAccessRequests` never lists as a request): no such request. A
+    // server that cannot be reached, or fails, is said as such.
+    const notRdf = error instanceof BadDataError || (error instanceof HttpError && [406, 415, 501].includes(error.status));
+    if (error instanceof NotFoundError || notRdf) throw new UnknownRequestError(id, { cause: error });
+    throw error;
   }
+  const parsed = parseRequest(owner, entry.url, quads);
   if (!parsed) throw new UnknownRequestError(id);
-  return (await withApps(owner, [parsed], new Deadline(20_000))).requests[0]!;
+  const deadline = new Deadline(20_000);
+  try {
+    return (await withApps(owner, [parsed], deadline)).requests[0]!;
+  } finally {
+    deadline.clear();
+  }
 }
 
 /** The short id of an inbox item: the last segment of its URL. */
@@ -223,15 +241,17 @@ function idOf(url: string): string {
   const segment = new URL(url).pathname.split('/').pop() ?? url;
   try {
     return decodeURIComponent(segment);
-  } catch {
-    return segment;
+  } catch (error: unknown) {
+    if (!(error instanceof URIError)) throw error;
+    return segment; // Not valid percent-encoding: the segment is its own id, as written.
   }
 }
 
 /** Reads one inbox item's triples as an access request; undefined when it is not one. */
 function parseRequest(owner: PodOwner, url: string, quads: readonly Quad[]): ParsedRequest | undefined {
-  const value = (s: string, p: string) => quads.find((q) => q.subject.value === s && q.predicate.value === p)?.object;
-  const values = (s: string, p: string) => quads.filter((q) => q.subject.value === s && q.predicate.value === p).map((q) => q.object.value);
+  const index = new QuadIndex(quads);
+  const value = (s: string, p: string) => index.objectOf(s, p);
+  const values = (s: string, p: string) => index.objectsOf(s, p).map((t) => t.value);
   const subject = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === `${INTEROP}AccessRequest`)?.subject.value;
   if (!subject) return undefined;
   const clientId = value(subject, `${HEARTH}clientId`)?.value;

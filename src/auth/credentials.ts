@@ -50,7 +50,7 @@ export function accountFile(home: string, account: Pick<StoredAccount, 'name' | 
 
 /** Loads an account by key (`name@host:port`, or just `name` when that is unambiguous); default: the current one. */
 export async function loadAccount(home: string, key?: string): Promise<StoredAccount> {
-  const wanted = key ?? await readCurrent(home);
+  const wanted = key ?? (await readCurrent(home));
   const all = await listAccounts(home);
   if (!wanted) {
     throw new NotLoggedInError('No Hearth account on this machine yet: run `hearth account create` or `hearth login`.');
@@ -60,15 +60,19 @@ export async function loadAccount(home: string, key?: string): Promise<StoredAcc
   if (matches.length > 1) {
     throw new NotLoggedInError(`"${wanted}" names several accounts: use one of ${matches.map(accountKey).join(', ')}.`);
   }
-  throw new NotLoggedInError(`No stored account "${wanted}"` +
-    (all.length ? `; known here: ${all.map(accountKey).join(', ')}.` : ': run `hearth account create` or `hearth login`.'));
+  throw new NotLoggedInError(
+    `No stored account "${wanted}"` +
+      (all.length
+        ? `; known here: ${all.map(accountKey).join(', ')}.`
+        : ': run `hearth account create` or `hearth login`.'),
+  );
 }
 
 /** Removes an account's stored credentials (after the account was deleted); clears `current` if it was that one. */
 export async function forgetAccount(home: string, account: Pick<StoredAccount, 'name' | 'server'>): Promise<void> {
   const key = accountKey(account);
   await rm(accountFile(home, account), { force: true });
-  if (await readCurrent(home) === key) await rm(join(home, 'current'), { force: true });
+  if ((await readCurrent(home)) === key) await rm(join(home, 'current'), { force: true });
 }
 
 /** Every account stored in `home`. */
@@ -88,9 +92,16 @@ export async function listAccounts(home: string): Promise<StoredAccount[]> {
     } catch {
       // Reported below.
     }
-    if (!account || typeof account.server !== 'string' || typeof account.name !== 'string' || typeof account.manager?.id !== 'string') {
-      throw new NotLoggedInError(`${path} is not a Hearth account file (it is damaged or was put there by hand): ` +
-        'move it out of that folder, or put back a copy of the original.');
+    if (
+      !account ||
+      typeof account.server !== 'string' ||
+      typeof account.name !== 'string' ||
+      typeof account.manager?.id !== 'string'
+    ) {
+      throw new NotLoggedInError(
+        `${path} is not a Hearth account file (it is damaged or was put there by hand): ` +
+          'move it out of that folder, or put back a copy of the original.',
+      );
     }
     accounts.push(account as StoredAccount);
   }

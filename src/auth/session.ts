@@ -24,8 +24,8 @@ export interface HearthSession {
   /** The client id the tokens carry. */
   readonly clientId: string;
   /**
-   * A fetch that authenticates every request, never follows a redirect (a 3xx comes back as it is, not ok), and gives up
-   * with a {@link NoAnswerError} when the answer does not begin within the session's time limit.
+   * A fetch that authenticates every request, never follows a redirect (a 3xx comes back as it is, not ok), and gives
+   * up with a {@link NoAnswerError} when the answer does not begin within the session's time limit.
    */
   readonly fetch: typeof fetch;
   /** Ends the session. */
@@ -39,22 +39,38 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
   const what = 'the login (Solid-OIDC client credentials)';
   try {
     // authn's login takes no signal: the time limit answers for it (its own requests give up after a few seconds).
-    await withinTimeLimit(login.server, timeoutMs, undefined, async () => session.login({
-      clientId: login.clientId,
-      clientSecret: login.clientSecret,
-      oidcIssuer: login.server,
-      tokenType: 'DPoP',
-    }), what);
+    await withinTimeLimit(
+      login.server,
+      timeoutMs,
+      undefined,
+      async () =>
+        session.login({
+          clientId: login.clientId,
+          clientSecret: login.clientSecret,
+          oidcIssuer: login.server,
+          tokenType: 'DPoP',
+        }),
+      what,
+    );
   } catch (error: unknown) {
     if (error instanceof NoAnswerError) throw error;
     const waited = timedOutAfter(error);
     if (waited !== undefined) throw new NoAnswerError(login.server, waited, what);
     if (unreachable(error)) throw new NetworkError(login.server, error, 'Is the pod server running?');
-    throw new NotLoggedInError(`Login to ${login.server} as client ${login.clientId} failed: ${scrub(describe(error), login.clientSecret)}`);
+    const refused = /invalid_client|client authentication failed/iu.test(describe(error));
+    throw new NotLoggedInError(
+      refused
+        ? `The pod server ${login.server} no longer accepts the stored credential of client ${login.clientId} ` +
+            '(it was deleted or replaced). Log in again with `hearth login` (your password is asked for).'
+        : `Login to ${login.server} as client ${login.clientId} failed: ${scrub(describe(error), login.clientSecret)}`,
+      { cause: error },
+    );
   }
   const { isLoggedIn, webId } = session.info;
   if (!isLoggedIn || !webId) {
-    throw new NotLoggedInError(`Login to ${login.server} as client ${login.clientId} was refused: the credential may have been deleted.`);
+    throw new NotLoggedInError(
+      `Login to ${login.server} as client ${login.clientId} was refused: the credential may have been deleted.`,
+    );
   }
   return {
     webId,
@@ -79,15 +95,24 @@ export function carriesCredentials(fetchFn: typeof fetch): boolean {
  * otherwise follow a redirect and sign the request again for wherever the answering server points.
  */
 function withoutRedirects(authenticated: typeof fetch): typeof fetch {
-  const manual = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => authenticated(input, { ...init, redirect: 'manual' })) as typeof fetch;
+  const manual = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    authenticated(input, { ...init, redirect: 'manual' })) as typeof fetch;
   credentialed.add(manual);
   return manual;
 }
 
-/** The ms after which openid-client gave up on its own ("outgoing request timed out after 3500ms"), if that is the error. */
+/**
+ * The ms after which openid-client gave up on its own ("outgoing request timed out after 3500ms"), if that is the
+ * error.
+ */
 function timedOutAfter(error: unknown): number | undefined {
-  for (let current = error as { cause?: unknown; message?: string } | undefined; current; current = current.cause as typeof current) {
-    const found = typeof current.message === 'string' ? /outgoing request timed out after (\d+)\s*ms/u.exec(current.message) : null;
+  for (
+    let current = error as { cause?: unknown; message?: string } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
+    const found =
+      typeof current.message === 'string' ? /outgoing request timed out after (\d+)\s*ms/u.exec(current.message) : null;
     if (found) return Number(found[1]);
   }
   return undefined;
@@ -96,8 +121,13 @@ function timedOutAfter(error: unknown): number | undefined {
 /** Whether an error says the server could not be reached at all (refused, unknown host, reset). */
 function unreachable(error: unknown): boolean {
   const codes = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EHOSTUNREACH', 'ETIMEDOUT'];
-  for (let current = error as { code?: string; cause?: unknown; message?: string } | undefined; current; current = current.cause as typeof current) {
-    if ((current.code && codes.includes(current.code)) || codes.some((code) => current?.message?.includes(code))) return true;
+  for (
+    let current = error as { code?: string; cause?: unknown; message?: string } | undefined;
+    current;
+    current = current.cause as typeof current
+  ) {
+    if ((current.code && codes.includes(current.code)) || codes.some((code) => current?.message?.includes(code)))
+      return true;
   }
   return false;
 }

@@ -1,15 +1,18 @@
 import { Option, type Command } from 'commander';
 import { InvalidInputError, NetworkError, describe, networkReason } from '../errors.js';
 import { requireFreeAppName } from '../access/app-names.js';
-import { ClientIdDocumentError, createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, type AppInfo } from '../access/apps.js';
-import { checkGrants, findApp, forgetApp, grantAccessAll, listGrants, registerApp, revokeAccess, revokeAllAccess, type PodOwner, type Revocation } from '../access/grants.js';
+import {
+  ClientIdDocumentError, createClientCredentialApp, endAccountSession, fetchClientIdDocument, isClientIdUrl, validateAppName, type AppInfo,
+} from '../access/apps.js';
+import { checkGrants, grantAccessAll, listGrants, registerApp, type PodOwner, type Revocation } from '../access/grants.js';
+import { revokeAll, revokeApp } from '../access/revoke.js';
 import type { AppRecord, GrantEntry } from '../access/record.js';
 import {
   approveAccessRequest, denyAccessRequest, denyAccessRequests, listAccessRequests, maxRequestItems, readAccessRequests, type AccessRequest,
 } from '../access/requests.js';
 import type { StoredAccount } from '../auth/credentials.js';
 import type { HearthSession } from '../auth/session.js';
-import { AccountApi, AccountApiError } from '../server/account-api.js';
+import { AccountApi, AccountApiError } from '../account/account-api.js';
 import { print, type GlobalOptions } from './output.js';
 import { readPassword } from './secrets.js';
 import { currentSession } from './session.js';
@@ -70,7 +73,9 @@ Examples:
         print(global, app, [`Registered ${app.name} (${app.id}); it has no access until you grant it some.`]);
         return;
       }
-      // A second app of the same name would make every command that names it ambiguous: refused before the password.
+      // A name Hearth cannot use, or a second app of the same name (every command naming it would be ambiguous), is
+      // refused before the password is asked for.
+      validateAppName(name);
       await requireFreeAppName(owner, name);
       const api = new AccountApi(account.server);
       let made: Awaited<ReturnType<typeof createClientCredentialApp>>;
@@ -78,7 +83,7 @@ Examples:
         await api.login(account.email, await readPassword(options));
         made = await createClientCredentialApp(api, name, account.webId);
       } finally {
-        await api.logout().catch(() => undefined);
+        await endAccountSession(api);
       }
       const { app, secret } = made;
       await registerApp(owner, app);
@@ -152,48 +157,37 @@ Examples:
       }
       if (app && options.all) throw new InvalidInputError('Give one app or --all, not both.');
       const parts = revokeParts(options);
-      const partial = parts.length > 0;
-      if (options.all && partial) throw new InvalidInputError('--all revokes everything: it takes no --path or mode.');
-      // Whole apps leave the record, and credentials made by `apps add` are deleted too, which needs the password: it is
-      // asked for before anything changes, so Ctrl+C at the prompt changes nothing.
-      const known = partial ? [] : await listGrants(owner);
-      const whole = options.all ? known : known.filter((a) => a === findApp(known, app!));
-      const credentials = whole.filter((a) => a.kind === 'client-credential');
-      const names = credentials.map((a) => a.name).join(', ');
-      let password = '';
-      if (credentials.length) {
-        try {
-          password = await readPassword(options, `Password, to delete the credential of ${names} too (Enter keeps it): `);
-        } catch (error: unknown) {
-          if (!(error instanceof InvalidInputError)) throw error;
-        }
-      }
-      const revocations = options.all ? await revokeAllAccess(owner) : [];
-      for (const part of options.all ? [] : partial ? parts : [{}]) revocations.push(await revokeAccess(owner, app!, part));
+      if (options.all && parts.length > 0) throw new InvalidInputError('--all revokes everything: it takes no --path or mode.');
+      // Whole apps leave the record, and credentials made by `apps add` are deleted too, which needs the password: the
+      // library asks for it before anything changes, so Ctrl+C at the prompt changes nothing.
+      const deleteCredential = {
+        server: account.server,
+        email: account.email,
+        password: async (names: string[]) => {
+          try {
+            return await readPassword(options, `Password, to delete the credential of ${names.join(', ')} too (Enter keeps it): `);
+          } catch (error: unknown) {
+            if (!(error instanceof InvalidInputError)) throw error;
+            return ''; // No password to be had (no terminal, stdin or variable): the credential is kept, and said so.
+          }
+        },
+      };
+      const { revocations, credentialsDeleted: deleted, credentialsKept } = options.all
+        ? await revokeAll(owner, { deleteCredential })
+        : await revokeApp(owner, app!, { parts, deleteCredential });
       const lines = revocations.length ? revocations.map((r) => describeRevocation(owner, r)) : ['No app had any access.'];
-      const deleted: string[] = [];
+      const names = credentialsKept?.names.join(', ');
       let kept: string | undefined;
-      if (credentials.length && !password) {
+      if (credentialsKept && !credentialsKept.error) {
         kept = `the credential of ${names} remains (no password given): it has no access left, but its secret still logs in; ` +
           `run \`hearth apps revoke ${options.all ? '--all' : app}\` again with your password to delete it`;
-      } else if (credentials.length) {
-        const api = new AccountApi(account.server);
-        try {
-          await api.login(account.email, password);
-          for (const credential of credentials) {
-            await deleteAppCredential(api, credential);
-            deleted.push(credential.name);
-          }
-        } catch (error: unknown) {
-          const left = credentials.filter((a) => !deleted.includes(a.name)).map((a) => a.name).join(', ');
-          kept = `the credential of ${left} remains (${error instanceof AccountApiError ? `the server refused: ${error.message}` : describe(error)}); ` +
-            'its access is revoked: run the revoke again to delete it';
-          process.exitCode = 1;
-        } finally {
-          await api.logout().catch(() => undefined);
-        }
+      } else if (credentialsKept?.error) {
+        const error = credentialsKept.error;
+        const why = error instanceof AccountApiError ? `the server refused: ${error.message.replace(/\.$/u, '')}` : describe(error);
+        kept = `the credential of ${names} remains (${why}); ` +
+          'its access is revoked: run the revoke again to delete it';
+        process.exitCode = 1;
       }
-      for (const gone of whole.filter((a) => a.kind !== 'client-credential' || deleted.includes(a.name))) await forgetApp(owner, gone.id);
       if (deleted.length) lines.push(`Deleted the credential of ${deleted.join(', ')}.`);
       if (kept) lines.push(`Note: ${kept}.`);
       print(global, { revoked: revocations.map((r) => ({ app: r.app.id, name: r.app.name, removed: r.removed, remaining: r.remaining })),
@@ -214,15 +208,17 @@ Examples:
   apps.command('requests')
     .description('access requests apps sent to your inbox, waiting for your answer, newest first')
     .option('--deadline <seconds>', 'time for the whole listing, apps\' Client ID Documents included', '20')
-    .action((options: { deadline: string }, command: Command) => withOwner(command, async (owner, _account, global) => {
-      const deadlineMs = parseSeconds(options.deadline);
-      const { requests, unread, truncated, late } = await readAccessRequests(owner, { deadlineMs });
-      print(global, requests, [...(requests.length ? requests.flatMap(describeRequest) : ['No pending access requests.']),
-        ...(late ? [`${late} app(s) named by their host: their Client ID Document was not read within ${deadlineMs / 1000} s.`] : []),
-        ...(unread ? [`${unread} older inbox item(s) not read (at most ${maxRequestItems} at a time, within ${deadlineMs / 1000} s): ` +
-          'answer or deny these (`hearth apps deny --all`) and clear notifications to see them.'] : []),
-        ...(truncated ? ['Your inbox holds too many items to list at once: only part of it was looked at.'] : [])]);
-    }));
+    .action((options: { deadline: string }, command: Command) => {
+      const deadlineMs = parseSeconds(options.deadline); // Bad input is said before the server is asked anything.
+      return withOwner(command, async (owner, _account, global) => {
+        const { requests, unread, truncated, late } = await readAccessRequests(owner, { deadlineMs });
+        print(global, requests, [...(requests.length ? requests.flatMap(describeRequest) : ['No pending access requests.']),
+          ...(late ? [`${late} app(s) named by their host: their Client ID Document was not read within ${deadlineMs / 1000} s.`] : []),
+          ...(unread ? [`${unread} older inbox item(s) not read (at most ${maxRequestItems} at a time, within ${deadlineMs / 1000} s): ` +
+            'answer or deny these (`hearth apps deny --all`) and clear notifications to see them.'] : []),
+          ...(truncated ? ['Your inbox holds too many items to list at once: only part of it was looked at.'] : [])]);
+      });
+    });
 
   apps.command('approve <id>')
     .description('grant exactly what a request asks for (no more), and remove it from your inbox')
@@ -235,17 +231,21 @@ Examples:
     .description('refuse a request: nothing is granted, and it is removed from your inbox; --all refuses every request listed')
     .option('--all', 'refuse every pending request `apps requests` lists now (those arriving meanwhile are not touched)')
     .option('--deadline <seconds>', 'with --all: time for listing the requests', '20')
-    .action((id: string | undefined, options: { all?: boolean; deadline: string }, command: Command) => withOwner(command, async (owner, _account, global) => {
+    .action((id: string | undefined, options: { all?: boolean; deadline: string }, command: Command) => {
+      // Bad input is said before the server is asked anything.
       if (Boolean(options.all) === Boolean(id)) throw new InvalidInputError('Name one request to deny, or use --all (not both).');
-      if (options.all) {
-        const listed = await listAccessRequests(owner, { deadlineMs: parseSeconds(options.deadline), fetchApps: false });
-        const denied = await denyAccessRequests(owner, listed);
-        print(global, { denied }, [`Denied ${denied.length} request(s).`]);
-        return;
-      }
-      const request = await denyAccessRequest(owner, id!);
-      print(global, { denied: request }, [`Denied ${request.app.name}'s request ${request.id}.`]);
-    }));
+      const deadlineMs = parseSeconds(options.deadline);
+      return withOwner(command, async (owner, _account, global) => {
+        if (options.all) {
+          const listed = await listAccessRequests(owner, { deadlineMs, fetchApps: false });
+          const denied = await denyAccessRequests(owner, listed);
+          print(global, { denied }, [`Denied ${denied.length} request(s).`]);
+          return;
+        }
+        const request = await denyAccessRequest(owner, id!);
+        print(global, { denied: request }, [`Denied ${request.app.name}'s request ${request.id}.`]);
+      });
+    });
 }
 
 /** An app's Client ID Document; one that cannot be reached is said to be the app's document, not a server to start. */
@@ -309,6 +309,8 @@ function describeRequest(request: AccessRequest): string[] {
 /** Seconds given on the command line, as milliseconds. */
 function parseSeconds(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) throw new InvalidInputError(`--deadline must be a number of seconds from 0 to 600, not "${value}".`);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+    throw new InvalidInputError(`--deadline must be a number of seconds, more than 0 and at most 600, not "${value}".`);
+  }
   return seconds * 1000;
 }

@@ -15,7 +15,9 @@ export function print(options: GlobalOptions, json: unknown, human: string[]): v
   process.stdout.write(options.json ? `${JSON.stringify(json, null, 2)}\n` : `${safeForTerminal(human.join('\n'))}\n`);
 }
 
-/** The person pressed Ctrl+C at a prompt: nothing more is done, and the command exits 130 like an interrupted program. */
+/**
+ * The person pressed Ctrl+C at a prompt: nothing more is done, and the command exits 130 like an interrupted program.
+ */
 export class CancelledError extends HearthError {
   constructor() {
     super('CANCELLED', 'Cancelled at the prompt: nothing more was done.');
@@ -35,17 +37,24 @@ export function fail(error: unknown, json = false): void {
   process.exitCode = error instanceof CancelledError ? 130 : 1;
 }
 
-/** A stable code and a plain message for anything thrown: Hearth's typed errors as they are, the rest without internals. */
+/**
+ * A stable code and a plain message for anything thrown: Hearth's typed errors as they are, the rest without internals.
+ */
 export function explain(error: unknown): { code: string; message: string } {
   if (error instanceof HearthError) return { code: error.code, message: error.message };
   const system = error as { code?: unknown; syscall?: unknown; path?: unknown; input?: unknown } | undefined;
   if (typeof system?.path === 'string' && typeof system.code === 'string' && typeof system.syscall === 'string') {
-    const writing = ['mkdir', 'rename', 'unlink', 'write', 'rmdir', 'copyfile', 'symlink', 'chmod'].includes(system.syscall);
+    const writing = ['mkdir', 'rename', 'unlink', 'write', 'rmdir', 'copyfile', 'symlink', 'chmod'].includes(
+      system.syscall,
+    );
     const plain = fileError(system.path, error, writing ? 'write' : 'read');
     return { code: plain.code, message: plain.message };
   }
   if (system?.code === 'ERR_INVALID_URL') {
-    return { code: 'INVALID_INPUT', message: typeof system.input === 'string' ? `"${system.input}" is not a URL.` : 'That is not a URL.' };
+    return {
+      code: 'INVALID_INPUT',
+      message: typeof system.input === 'string' ? `"${system.input}" is not a URL.` : 'That is not a URL.',
+    };
   }
   return { code: 'UNEXPECTED', message: describe(error) };
 }

@@ -2,13 +2,20 @@ import type { GlobalOptions } from './output.js';
 
 /** A progress line on stderr, redrawn in place: only on a terminal, never with --json. */
 export interface ProgressLine {
-  /** Draws `label [####    ] done/total suffix` when the total is known, else `label done suffix` (a counter, no bar). */
+  /**
+   * Draws `label [####    ] done/total suffix` when the total is known, else `label done suffix` (a counter, no bar).
+   */
   show(label: string, done: number, total?: number, suffix?: string): void;
-  /** Ends the line, if one was drawn; with `complete` (the work finished), a bar is first drawn full: total of total. */
+  /**
+   * Ends the line, if one was drawn; with `complete` (the work finished), a bar is first drawn full: total of total.
+   */
   done(complete?: boolean): void;
 }
 
-/** A progress line for long work (export, import, timelines of many pods); silent with --json or when stderr is not a TTY. */
+/**
+ * A progress line for long work (export, import, timelines of many pods); silent with --json or when stderr is not a
+ * TTY.
+ */
 export function progressLine(global: GlobalOptions): ProgressLine {
   if (global.json || !process.stderr.isTTY) return { show: () => undefined, done: () => undefined };
   const width = 24;

@@ -15,13 +15,17 @@ export async function readPassword(options: PasswordSource, question = 'Password
   if (options.passwordStdin) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/u, '');
+    const password = Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/u, '');
     if (!password) throw new InvalidInputError('--password-stdin was given, but stdin held no password.');
     return password;
   }
   if (process.env.HEARTH_PASSWORD) return process.env.HEARTH_PASSWORD;
   if (process.stdin.isTTY && process.stderr.isTTY) return promptHidden(question);
-  throw new InvalidInputError('No password: pipe it with --password-stdin or set HEARTH_PASSWORD (never on the command line).');
+  throw new InvalidInputError(
+    'No password: pipe it with --password-stdin or set HEARTH_PASSWORD (never on the command line).',
+  );
 }
 
 /**
@@ -60,7 +64,8 @@ export async function promptHidden(question: string): Promise<string> {
             continue;
           }
           if (char === '\r' || char === '\n') return end(() => resolve(answer.join('')));
-          if (char === '\u0003' || (char === '\u0004' && answer.length === 0)) return end(() => reject(new CancelledError()));
+          if (char === '\u0003' || (char === '\u0004' && answer.length === 0))
+            return end(() => reject(new CancelledError()));
           if (char === '\u007f' || char === '\b') answer = answer.slice(0, -1);
           else if (char === '\u0015') answer = [];
           else if (char === '\u001b') escape = 'started';

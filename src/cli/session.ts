@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { hearthHome, loadAccount, type StoredAccount } from '../auth/credentials.js';
 import { openSession, type HearthSession } from '../auth/session.js';
-import { checkPodServer } from '../server/reachable.js';
+import { checkPodServer } from '../account/reachable.js';
 import type { GlobalOptions } from './output.js';
 
 /**
@@ -22,7 +22,10 @@ export async function managerSession(account: StoredAccount): Promise<HearthSess
 
 /** The `--server URL` option: else `HEARTH_SERVER`, else the local server `hearth serve` starts. */
 export function serverOption(): Option {
-  return new Option('--server <url>', 'pod server').default(process.env.HEARTH_SERVER || 'http://localhost:3000/', '$HEARTH_SERVER, else http://localhost:3000/');
+  return new Option('--server <url>', 'pod server').default(
+    process.env.HEARTH_SERVER || 'http://localhost:3000/',
+    '$HEARTH_SERVER, else http://localhost:3000/',
+  );
 }
 
 /**
@@ -30,9 +33,14 @@ export function serverOption(): Option {
  * a failure says which server it was and where that address came from. Answers its base URL.
  */
 export async function reachServer(command: Command, server: string): Promise<string> {
-  const source = command.getOptionValueSource('server') === 'cli' ? 'cli' : process.env.HEARTH_SERVER ? 'env' : 'default';
-  const hint = source === 'cli' ? 'Is the pod server running? Check the address given to --server.'
-    : source === 'env' ? 'Is the pod server running? HEARTH_SERVER names it; give another with --server.'
-      : 'Is the pod server running? That is the default server: start it with `hearth serve` (or `npm start`), or name another with --server or HEARTH_SERVER.';
+  const source =
+    command.getOptionValueSource('server') === 'cli' ? 'cli' : process.env.HEARTH_SERVER ? 'env' : 'default';
+  const hint =
+    source === 'cli'
+      ? 'Is the pod server running? Check the address given to --server.'
+      : source === 'env'
+        ? 'Is the pod server running? HEARTH_SERVER names it; give another with --server.'
+        : 'Is the pod server running? That is the default server: start it with `hearth serve` (or `npm start`), ' +
+          'or name another with --server or HEARTH_SERVER.';
   return checkPodServer(server, { hint });
 }

@@ -113,8 +113,9 @@ export function podPathOf(entryName: string): string {
     let decoded: string;
     try {
       decoded = decodeURIComponent(segment);
-    } catch {
-      throw new ArchiveError(`The archive entry "${printable(entryName)}" is not a valid URL path.`);
+    } catch (error: unknown) {
+      if (!(error instanceof URIError)) throw error;
+      throw new ArchiveError(`The archive entry "${printable(entryName)}" is not a valid URL path.`, { cause: error });
     }
     if (segment === '' || decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) {
       throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod; the archive is refused.`);
@@ -142,7 +143,8 @@ export type SpooledBody = { kind: 'buffer'; data: Buffer; size: number; sha256: 
 /** Writes an archive, entry after entry, with backpressure: memory stays flat whatever is written. */
 export class ArchiveWriter {
   private readonly pack = tar.pack();
-  private readonly done: Promise<void>;
+  /** Settles when the file is written: with the error that stopped it, if any (so it is never an unhandled rejection). */
+  private readonly done: Promise<unknown>;
   private readonly mtime = new Date();
 
   /** Why the file could not be written (no such folder, no permission, disk full), once it happened. */
@@ -151,25 +153,28 @@ export class ArchiveWriter {
   private constructor(output: Writable, gzip: boolean, file = 'the archive') {
     // Listened to before anything else can fail: the entries then fail with this reason, not "already finalized or destroyed".
     output.once('error', (error: unknown) => { this.failure ??= fileError(file, error, 'write'); });
-    this.done = gzip ? pipeline(this.pack, createGzip({ level: 6 }), output) : pipeline(this.pack, output);
-    this.done.catch(() => undefined);
+    const writing = gzip ? pipeline(this.pack, createGzip({ level: 6 }), output) : pipeline(this.pack, output);
+    this.done = writing.then(() => undefined, (error: unknown) => error ?? new Error('The archive could not be written.'));
   }
 
-  /** Opens a new archive file (gzip-compressed when `gzip`), readable by its owner only (0600): it holds private data. */
-  static create(file: string, gzip = true): ArchiveWriter {
-    return new ArchiveWriter(createWriteStream(file, { mode: 0o600 }), gzip, file);
+  /**
+   * Opens a new archive file (gzip-compressed when `gzip`), readable by its owner only (0600): it holds private data.
+   * Messages name `shownAs` (e.g. the file the archive becomes once complete), by default `file`.
+   */
+  static create(file: string, gzip = true, shownAs = file): ArchiveWriter {
+    return new ArchiveWriter(createWriteStream(file, { mode: 0o600 }), gzip, shownAs);
   }
 
   /** Adds a directory entry (a container). */
   async addDirectory(name: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.pack.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(this.failure ?? error) : resolve()));
+      this.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(this.failure ?? error) : resolve()));
     });
   }
 
   /** Adds a file entry from a spooled body (buffer or temporary file). */
   async addFile(name: string, body: SpooledBody): Promise<void> {
-    const sink = this.pack.entry({ name, size: body.size, mode: 0o644, mtime: this.mtime });
+    const sink = this.entry({ name, size: body.size, mode: 0o644, mtime: this.mtime });
     const source = body.kind === 'buffer' ? Readable.from([body.data]) : createReadStream(body.path);
     await pipeline(source, sink as unknown as Writable).catch((error: unknown) => { throw this.failure ?? error; });
   }
@@ -177,12 +182,23 @@ export class ArchiveWriter {
   /** Ends the archive and waits until it is on disk. */
   async close(): Promise<void> {
     this.pack.finalize();
-    await this.done.catch((error: unknown) => { throw this.failure ?? error; });
+    const error = await this.done;
+    if (error) throw this.failure ?? error;
   }
 
   /** Stops writing after an error. */
   abort(error: Error): void {
     this.pack.destroy(error);
+  }
+
+  /** Starts an entry; once the file failed, throws why (tar-stream itself would only say "already finalized or destroyed"). */
+  private entry(header: Parameters<tar.Pack['entry']>[0], callback?: (error?: Error | null) => void): ReturnType<tar.Pack['entry']> {
+    if (this.failure) throw this.failure;
+    try {
+      return callback ? this.pack.entry(header, callback) : this.pack.entry(header);
+    } catch (error: unknown) {
+      throw this.failure ?? error;
+    }
   }
 }
 
@@ -198,8 +214,17 @@ export interface ArchiveEntry {
   stream: AsyncIterable<Buffer>;
 }
 
-/** Whether a file starts with the gzip magic bytes. */
-async function isGzip(file: string): Promise<boolean> {
+/** The archive file is not a Hearth export archive at all (not a tar, not a gzip): nothing was imported. */
+export function notAnArchive(file: string, cause?: unknown): ArchiveError {
+  return new ArchiveError(`${file} is not a Hearth export archive (a .tar or .tar.gz file made by Hearth's export): nothing was imported.`,
+    cause === undefined ? undefined : { cause });
+}
+
+/**
+ * What an archive file is, from its first bytes: `gzip`, or `tar` (a ustar header); anything else (text, an image, an
+ * empty file) is refused with `notAnArchive`, a missing or unreadable file with a plain FileError.
+ */
+export async function archiveKindOf(file: string): Promise<'gzip' | 'tar'> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, 'r');
@@ -207,9 +232,11 @@ async function isGzip(file: string): Promise<boolean> {
     throw fileError(file, error, 'read'); // "There is no file x.tar.gz", not ENOENT.
   }
   try {
-    const buffer = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(buffer, 0, 2, 0).catch((error: unknown) => { throw fileError(file, error, 'read'); });
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
+    const head = Buffer.alloc(512);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error: unknown) => { throw fileError(file, error, 'read'); });
+    if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+    if (bytesRead === 512 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
+    throw notAnArchive(file);
   } finally {
     await handle.close();
   }
@@ -226,19 +253,17 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
   const maxEntries = limits.maxEntries ?? defaultMaxEntries;
   const maxTotalBytes = limits.maxTotalBytes ?? defaultMaxTotalBytes;
   const extract = tar.extract();
-  // Looked at (and so known to exist) before the stream opens it: a stream that fails to open would crash the process.
-  const gzip = await isGzip(file);
+  // Looked at (and so known to exist, and to be a tar or a gzip) before the stream opens it: a stream that fails to open
+  // would crash the process.
+  const gzip = (await archiveKindOf(file)) === 'gzip';
   const input = createReadStream(file);
   const read: GzipRead = { compressed: 0 };
+  let count = 0;
   const feeding = (gzip
     ? pipeline(input, counting(read), createGunzip(), expansionGuard(read, limits.maxRatio ?? defaultMaxRatio), extract as unknown as Writable)
     : pipeline(input, extract as unknown as Writable))
-    .catch((error: unknown) => {
-      if (error instanceof HearthError) throw error;
-      throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    });
-  feeding.catch(() => undefined);
-  let count = 0;
+    // Settles with the failure instead of rejecting: it is looked at once the entries are read (never left unhandled).
+    .then(() => undefined, (error: unknown) => unreadable(file, count, error));
   let total = 0;
   try {
     for await (const entry of extract) {
@@ -265,10 +290,20 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
     extract.destroy();
     input.destroy();
     if (read.refused) throw read.refused; // Reached the entry being read as a stream error.
-    if (error instanceof HearthError) throw error;
-    throw new ArchiveError(`The archive cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw unreadable(file, count, error);
   }
-  await feeding;
+  const failed = await feeding;
+  if (failed) throw failed;
+}
+
+/**
+ * Why an archive could not be read, in plain words (never the tar or gzip parser's text): before its first entry it is
+ * not an archive at all; later it is damaged. Hearth's own refusals pass as they are.
+ */
+function unreadable(file: string, entriesRead: number, error: unknown): HearthError {
+  if (error instanceof HearthError) return error;
+  if (entriesRead === 0) return notAnArchive(file, error);
+  return new ArchiveError(`The archive ${file} is damaged: it ends early or is corrupted after ${entriesRead} entries.`, { cause: error });
 }
 
 /** Bytes of a gzip archive read so far, and why its expansion was refused. */
@@ -339,10 +374,7 @@ export function checkManifest(value: unknown): Manifest {
   for (const key of ['podUrl', 'webId', 'createdAt'] as const) {
     if (typeof manifest[key] !== 'string') throw new ArchiveError(`The archive's manifest has no ${key}.`);
   }
-  try {
-    new URL(manifest.podUrl!);
-    new URL(manifest.webId!);
-  } catch {
+  if (!URL.canParse(manifest.podUrl!) || !URL.canParse(manifest.webId!)) {
     throw new ArchiveError('The archive\'s manifest names a pod or WebID that is not a URL.');
   }
   if (!Array.isArray(manifest.entries)) throw new ArchiveError('The archive\'s manifest lists no entries.');

@@ -1,6 +1,6 @@
 // RDF of an untrusted archive, read and written within limits: what one document may cost `import` whatever it holds.
-import { Writer, type Quad, type Term } from 'n3';
-import { BadDataError, TooManyTriplesError, parseTurtleBounded, prefixes } from '../rdf.js';
+import type { Quad, Term } from 'n3';
+import { BadDataError, TooManyTriplesError, parseTurtleBounded } from '../rdf.js';
 import { readAll } from './archive.js';
 
 /** How much of one RDF document import reads, parses and writes. */
@@ -43,20 +43,6 @@ export async function readRdfEntry(stream: AsyncIterable<Buffer>, size: number, 
   // Prefixed names are cheap until the rewrite makes strings of them: counted first (lengths, without making them).
   if (termChars(quads) > budget) return { refused: tooLarge, limit: 'maxRdfBytes' };
   return { quads };
-}
-
-/** Turtle (or N-Triples) of `quads` with Hearth's prefixes, or undefined past `maxBytes`: never made larger than that. */
-export function serializeWithin(quads: readonly Quad[], maxBytes: number, format?: 'N-Triples'): string | undefined {
-  const chunks: string[] = [];
-  let size = 0;
-  const sink = { write: (chunk: string) => { chunks.push(chunk); size += Buffer.byteLength(chunk); return true; }, end: () => undefined };
-  const writer = new Writer(sink as unknown as NodeJS.WritableStream, format ? { format, end: false } : { prefixes, end: false });
-  for (const q of quads) {
-    writer.addQuad(q);
-    if (size > maxBytes) return undefined;
-  }
-  writer.end();
-  return size > maxBytes ? undefined : chunks.join('');
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataFactory } from 'n3';
 import { httpErrorFor } from '../errors.js';
-import { accountDeletionPath } from '../server/account-deletion.js';
+import { accountDeletionPath } from '../account/endpoints.js';
 import { listFollowers } from '../social/notifications.js';
 import { notify } from '../social/notify.js';
 import { mapBounded } from '../social/remote.js';

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { access, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { once } from 'node:events';
 import { acrUrlOf } from '../access/acr.js';
 import { FileError, fileError, httpErrorFor, NetworkError, InvalidInputError } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
-import { podAreas } from '../social/layout.js';
+import { areaUrl } from '../social/layout.js';
 import type { Quad } from 'n3';
-import { DCT, LDP, RDF } from '../vocab.js';
+import { DCT, LDP, PIM, RDF } from '../vocab.js';
 import {
   ArchiveWriter, archiveFormat, entryNameOf, manifestName, outboxName,
   type EntryKind, type Manifest, type ManifestEntry, type SpooledBody,
@@ -66,16 +66,17 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
   await checkOutput(options.out, options.overwrite ?? true);
   const temp = await mkdtemp(join(tmpdir(), 'hearth-export-'));
   const partial = `${options.out}.partial`;
-  const writer = ArchiveWriter.create(partial, options.gzip ?? true);
+  const writer = ArchiveWriter.create(partial, options.gzip ?? true, options.out);
   const entries: ManifestEntry[] = [];
   const progress = throttled(options.onProgress);
   let bytes = 0;
   let spoolCount = 0;
-  const postsContainer = new URL(podAreas.posts, podUrl).href;
+  const postsContainer = areaUrl(podUrl, 'posts');
   const outbox = options.activityStreams ? await OutboxWriter.create(join(temp, 'outbox.jsonld'), options.webId, outboxIdOf(podUrl)) : undefined;
 
-  // Archive entries go in one at a time; fetching runs `concurrency` wide.
-  let writing: Promise<void> = Promise.resolve();
+  // Archive entries go in one at a time; fetching runs `concurrency` wide. Each entry's failure reaches the caller of its
+  // `addEntry`; the chain only keeps the order, and settles with the last failure, looked at once everything was added.
+  let writing: Promise<unknown> = Promise.resolve();
   const addEntry = (entry: Omit<ManifestEntry, 'size' | 'sha256'>, body: SpooledBody | undefined): Promise<void> => {
     const step = writing.then(async () => {
       if (body) await writer.addFile(entry.name, body);
@@ -85,7 +86,7 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
       progress.report({ phase: 'export', done: entries.length, bytes });
       if (body?.kind === 'file') await rm(body.path, { force: true });
     });
-    writing = step.catch(() => undefined);
+    writing = step.then(() => undefined, (error: unknown) => error);
     return step;
   };
 
@@ -105,7 +106,7 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
         .sort();
       queue.push(...children);
       await addEntry({ name: entryNameOf(podUrl, url), kind: 'container', contentType: 'text/turtle' }, undefined);
-      const own = containerMetadata(quads, url);
+      const own = containerMetadata(quads, url, podUrl);
       if (own.length > 0) await addEntry({ name: `${entryNameOf(podUrl, url)}.meta`, kind: 'meta', contentType: 'text/turtle' }, bufferBody(writeTurtle(own)));
     } else {
       const kind: EntryKind = contentType === 'text/turtle' ? 'rdf' : 'binary';
@@ -136,7 +137,8 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
       await Promise.all(Array.from({ length: Math.min(concurrency, level.length) }, worker));
       level = next;
     }
-    await writing;
+    const failed = await writing;
+    if (failed) throw failed;
     if (outbox) {
       const body = await outbox.finish();
       await addEntry({ name: outboxName, kind: 'outbox', contentType: 'application/ld+json' }, body);
@@ -168,7 +170,12 @@ export async function checkOutput(out: string, overwrite: boolean): Promise<void
     if (error instanceof FileError) throw error;
     throw fileError(out, error, 'write');
   }
-  const existing = await stat(out).catch(() => undefined);
+  // A folder that takes no new files (another user's, read-only) is said now, not after the whole pod was read.
+  await access(folder, constants.W_OK).catch((error: unknown) => { throw fileError(out, error, 'write'); });
+  const existing = await stat(out).catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === 'ENOENT') return undefined; // Not there yet: the usual case.
+    throw fileError(out, error, 'write');
+  });
   if (existing?.isDirectory()) throw new FileError('FILE_ACCESS', out, `${out} is a folder: name the archive file to write.`);
   if (existing && !overwrite) throw new FileError('FILE_EXISTS', out, `${out} already exists: nothing was written.`);
 }
@@ -198,7 +205,7 @@ async function get(fetchFn: typeof fetch, url: string, accept: string): Promise<
     throw new NetworkError(url, error);
   }
   if (response.status === 404) {
-    await response.arrayBuffer().catch(() => undefined); // Read, not cancelled: CSS logs an error for every aborted body.
+    await discard(response);
     return undefined;
   }
   if (!response.ok) throw await httpErrorFor(response, `Exporting ${url}`);
@@ -243,11 +250,31 @@ export async function spoolBody(response: Response, tempFile: () => string): Pro
   return { kind: 'buffer', data: Buffer.concat(chunks), size, sha256 };
 }
 
-/** What a container says about itself beyond what the server manages (listing, types, dates, sizes): its own metadata. */
-export function containerMetadata(quads: readonly Quad[], url: string): Quad[] {
-  return quads.filter((q) => q.subject.value === url && q.predicate.value !== `${LDP}contains` &&
-    !q.predicate.value.startsWith('http://www.w3.org/ns/posix/stat#') && q.predicate.value !== `${DCT}modified` &&
-    !(q.predicate.value === `${RDF}type` && q.object.value.startsWith(LDP)));
+/**
+ * Whether a statement about a container is one the server makes itself: its listing, LDP types, dates and sizes, and, on
+ * a pod's root (`root`), its `pim:Storage` type. Nobody writes these; an import has nothing to take from them.
+ */
+export function serverManaged(q: Quad, root: boolean): boolean {
+  const predicate = q.predicate.value;
+  if (predicate === `${LDP}contains` || predicate === `${DCT}modified` || predicate.startsWith('http://www.w3.org/ns/posix/stat#')) return true;
+  return predicate === `${RDF}type` && (q.object.value.startsWith(LDP) || (root && q.object.value === `${PIM}Storage`));
+}
+
+/** What container `url` of the pod at `podUrl` says about itself beyond what the server manages (`serverManaged`): its own metadata. */
+export function containerMetadata(quads: readonly Quad[], url: string, podUrl: string): Quad[] {
+  return quads.filter((q) => q.subject.value === url && !serverManaged(q, url === podUrl));
+}
+
+/**
+ * Reads a small body to its end (not cancelled: CSS logs an error for every response whose body is cancelled). A connection
+ * that breaks meanwhile (fetch's TypeError) is left for the next request to meet: nothing was wanted from this body.
+ */
+export async function discard(response: Response): Promise<void> {
+  try {
+    await response.arrayBuffer();
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
+  }
 }
 
 function bufferBody(text: string): SpooledBody {

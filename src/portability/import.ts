@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
@@ -11,15 +10,17 @@ import { podIssuerOf } from '../access/acr.js';
 import { writeAcrRules } from '../access/acr-rules.js';
 import { appsRecordUrl, privateRecordUrls, profileDocumentOf } from '../access/private.js';
 import { HearthError, NetworkError, httpErrorFor } from '../errors.js';
-import { BadDataError, canonicalLines, parseTurtleBounded, sameGraph } from '../rdf.js';
+import { BadDataError, canonicalLines, parseTurtleBounded, sameGraph, serializeWithin } from '../rdf.js';
+import { TaskPool } from '../social/deadline.js';
+import { n3PatchBody } from '../social/patch.js';
 import { DCT, LDP } from '../vocab.js';
 import {
-  ArchiveError, checkManifest, manifestName, outboxName, podPathOf, readAll, readArchive, urlInPod,
-  type ArchiveLimits, type EntryKind, type Manifest, type ManifestEntry,
+  ArchiveError, checkManifest, hashStream, manifestName, notAnArchive, outboxName, podPathOf, readAll, readArchive, resourcesPrefix, urlInPod,
+  type ArchiveEntry, type ArchiveLimits, type EntryKind, type Manifest, type ManifestEntry,
 } from './archive.js';
-import { bytes, comparable, readRdfEntry, serializeWithin, type RdfLimit, type RdfLimits } from './bounded-rdf.js';
+import { bytes, comparable, readRdfEntry, type RdfLimit, type RdfLimits } from './bounded-rdf.js';
 import { throttled, type ProgressListener } from './progress.js';
-import { containerMetadata } from './export.js';
+import { containerMetadata, discard, serverManaged } from './export.js';
 import { mergeProfile, portAcr, rewriteQuads, type AcrDestination, type DroppedClient, type IriMapping } from './rewrite.js';
 
 export type { ArchiveLimits } from './archive.js';
@@ -62,22 +63,21 @@ export async function verifyArchive(file: string, options: ArchiveLimits & { onP
       manifest = checkManifest(parsed);
       return;
     }
+    // A Hearth archive starts with its pod's root, `resources/`: a tar of anything else is not one, whatever it holds.
+    if (seen.size === 0 && !entry.name.startsWith(resourcesPrefix)) throw notAnArchive(file);
     if (entry.name !== outboxName) podPathOf(entry.name);
     if (seen.has(entry.name)) throw new ArchiveError(`The archive holds "${entry.name.slice(0, 200)}" twice; refused.`);
     // The manifest lists every name: names longer in all than it may be are refused before they fill memory.
     names += entry.name.length;
     if (names > maxManifestBytes) throw new ArchiveError(`The archive's entry names take more than ${bytes(maxManifestBytes)}, more than its manifest may hold; refused.`);
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of entry.stream) {
-      hash.update(chunk);
-      size += chunk.length;
-    }
+    const { size, sha256 } = await hashStream(entry.stream);
     total += size;
-    seen.set(entry.name, { size, sha256: hash.digest('hex'), type: entry.type });
+    seen.set(entry.name, { size, sha256, type: entry.type });
     progress.report({ phase: 'verify', done: seen.size, bytes: total });
   }, options);
-  if (!manifest) throw new ArchiveError('The archive has no manifest: it is incomplete or not a Hearth pod archive.');
+  if (!manifest) {
+    throw seen.size === 0 ? notAnArchive(file) : new ArchiveError('The archive has no manifest: it is incomplete (cut short?) or not a Hearth pod archive.');
+  }
   const listed = new Set<string>();
   for (const entry of manifest.entries) {
     const found = seen.get(entry.name);
@@ -158,170 +158,208 @@ export interface ImportResult {
  */
 export async function importPod(options: ImportOptions): Promise<ImportResult> {
   const manifest = await verifyArchive(options.file, options);
-  const podUrl = options.podUrl.endsWith('/') ? options.podUrl : `${options.podUrl}/`;
-  const mapping: IriMapping = { oldPod: manifest.podUrl, newPod: podUrl, oldWebId: manifest.webId, newWebId: options.webId };
-  const sameOwner = manifest.podUrl === podUrl && manifest.webId === options.webId;
-  const byName = new Map(manifest.entries.map((entry) => [entry.name, entry]));
-  const limits: RdfLimits = { maxRdfBytes: options.maxRdfBytes ?? defaultMaxRdfBytes, maxTriples: options.maxTriples ?? defaultMaxTriples };
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, 16));
-  const progress = throttled(options.onProgress);
-  const profileDoc = profileDocumentOf(options.webId);
-  const record = appsRecordUrl(podUrl);
-  const records = privateRecordUrls(podUrl);
-  const protectedAcrs = new Set([podUrl, profileDoc, ...records]);
-  const destination: AcrDestination = { podUrl, webId: options.webId, managerClientId: options.managerClientId, issuer: options.issuer ?? podIssuerOf(podUrl),
-    sameOwner, oldIssuer: podIssuerOf(manifest.podUrl), ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) };
-  const result: ImportResult = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [], refusedPolicies: [],
-    refusedEntries: [] };
-  const droppedByAcr = new Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>();
-  const temp = await mkdtemp(join(tmpdir(), 'hearth-import-'));
-  let spoolCount = 0;
-  let done = 0;
-
-  // What each container held before the import: a resource its container did not list is written without reading it first.
-  const present = new Map<string, Set<string>>();
-  const absent = (url: string) => present.get(url.slice(0, url.lastIndexOf('/', url.length - 2) + 1))?.has(url) === false;
-
-  // Writes run `concurrency` wide; an ACR waits for its resource, a container for everything before it. The triples of the
-  // documents in flight stay within `maxTriples` together (one larger document goes alone): memory does not grow with them.
-  const inFlight = new Map<string, Promise<void>>();
-  let triplesInFlight = 0;
-  let failure: unknown;
-  const launch = async (url: string, task: () => Promise<void>, options: { waitFor?: string; triples?: number } = {}) => {
-    const triples = options.triples ?? 0;
-    while (inFlight.size >= concurrency || (triplesInFlight > 0 && triplesInFlight + triples > limits.maxTriples)) await Promise.race(inFlight.values());
-    if (failure) throw failure;
-    const before = options.waitFor ? inFlight.get(options.waitFor) : undefined;
-    triplesInFlight += triples;
-    const running = (async () => {
-      if (before) await before;
-      await task();
-    })().then(() => {
-      done += 1;
-      progress.report({ phase: 'import', done, total: manifest.entries.length, bytes: result.bytes });
-    }, (error: unknown) => { failure ??= error; }).finally(() => {
-      triplesInFlight -= triples;
-      inFlight.delete(url);
-    });
-    inFlight.set(url, running);
-  };
-  const drain = async () => {
-    await Promise.all(inFlight.values());
-    if (failure) throw failure;
-  };
-  const count = (changed: boolean) => {
-    if (changed) result.written += 1;
-    else result.unchanged += 1;
-  };
-  const refuse = (entry: string, reason: string, limit?: RdfLimit) => { result.refusedEntries.push({ entry, reason, ...(limit ? { limit } : {}) }); };
-  const tooLargeWritten = `rewritten for the new pod it would be larger than ${bytes(limits.maxRdfBytes)}, the most Hearth writes of one document`;
-
+  const run = new PodImport(options, manifest, await mkdtemp(join(tmpdir(), 'hearth-import-')));
   try {
-    await readArchive(options.file, async (entry) => {
-      if (failure) throw failure;
-      const listed = byName.get(entry.name);
-      if (entry.name === manifestName) return;
-      if (!listed) throw new ArchiveError(`The archive changed while it was being imported ("${entry.name.slice(0, 200)}").`);
-      result.bytes += entry.size;
-      if (listed.kind === 'outbox') {
-        // The outbox is a copy of the posts.
-        result.skipped += 1;
-        return;
-      }
-      const url = urlInPod(podUrl, entry.name);
-      // What an entry is comes from its URL, whatever the manifest labels it: an ACR, metadata, the profile or a record of
-      // Hearth's labelled "binary" would otherwise be written as given.
-      const role = entryRole(url, listed.kind, profileDoc, records);
-      if (role === 'container') {
-        await drain();
-        const { created, children } = await ensureContainer(options.fetch, url, limits);
-        if (url !== podUrl) count(created);
-        if (children) present.set(url, children);
-        done += 1;
-        return;
-      }
-      if (typeof role === 'object') {
-        refuse(entry.name, role.refused);
-        return;
-      }
-      if (role === 'binary') {
-        const body = await spoolEntry(entry.stream, entry.size, () => join(temp, `entry-${spoolCount++}`));
-        await launch(url, async () => {
-          try {
-            count(await putBinary(options.fetch, url, listed, body, absent(url)));
-          } finally {
-            if (typeof body === 'string') await rm(body, { force: true });
-          }
-        });
-        return;
-      }
-      const oldUrl = urlInPod(manifest.podUrl, entry.name);
-      if (role === 'acr' && protectedAcrs.has(url.slice(0, -'.acr'.length))) {
-        // The root, the WebID profile and Hearth's records keep the rules the new pod's lock-down gave them.
-        result.skipped += 1;
-        return;
-      }
-      const read = await readRdfEntry(entry.stream, entry.size, role === 'meta' ? oldUrl.slice(0, -'.meta'.length) : oldUrl, limits);
-      if ('refused' in read) {
-        refuse(entry.name, read.refused, read.limit);
-        return;
-      }
-      const { quads } = read;
-      if (role === 'meta') {
-        const container = url.slice(0, -'.meta'.length);
-        await launch(url, async () => {
-          const { kept, refused } = portableMetadata(rewriteQuads(quads, mapping), container);
-          for (const statement of refused.slice(0, maxListedPerEntry)) refuse(entry.name, `a statement Hearth never writes in metadata (${statement})`);
-          if (refused.length > maxListedPerEntry) refuse(entry.name, `${refused.length - maxListedPerEntry} more statements Hearth never writes in metadata`);
-          const changed = await addContainerMetadata(options.fetch, container, kept, limits);
-          if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
-          else count(changed);
-        }, { waitFor: container, triples: quads.length });
-        return;
-      }
-      if (role === 'acr') {
-        const resourceUrl = url.slice(0, -'.acr'.length);
-        await launch(url, async () => {
-          // An archive is a file anyone could have edited: only the rules Hearth itself writes are imported.
-          const ported = portAcr(rewriteQuads(quads, mapping), resourceUrl, destination);
-          noteDropped(droppedByAcr, ported.dropped, resourceUrl);
-          for (const { policy, reason } of ported.refused.slice(0, maxListedPerEntry)) result.refusedPolicies.push({ acr: url, policy, reason });
-          if (ported.refused.length > maxListedPerEntry) {
-            result.refusedPolicies.push({ acr: url, policy: `${ported.refused.length - maxListedPerEntry} more rules`, reason: 'not listed one by one' });
-          }
-          const changed = await putRdf(options.fetch, url, writeAcrRules(resourceUrl, ported.rules, destination), limits);
-          if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
-          else count(changed);
-        }, { waitFor: resourceUrl, triples: quads.length });
-        return;
-      }
-      await launch(url, async () => {
-        let rewritten = rewriteQuads(quads, mapping);
-        if (role === 'profile') {
-          const current = await getRdf(options.fetch, url, limits);
-          if (current === 'unreadable') {
-            refuse(entry.name, 'the new pod\'s profile could not be read to merge it with');
-            return;
-          }
-          rewritten = mergeProfile(rewritten, current ?? [], options.webId);
-        } else if (url === record && !sameOwner) {
-          rewritten = keepPortableApps(rewritten, record, result);
-        }
-        const changed = await putRdf(options.fetch, url, rewritten, limits, absent(url) && role !== 'profile');
-        if (changed === 'too large') refuse(entry.name, tooLargeWritten, 'maxRdfBytes');
-        else count(changed);
-      }, { triples: quads.length });
-    }, options);
-    await drain();
+    await readArchive(options.file, (entry) => run.importEntry(entry), options);
+    await run.pool.drain();
   } finally {
-    await Promise.allSettled(inFlight.values());
-    await rm(temp, { recursive: true, force: true });
+    await run.pool.settle();
+    await rm(run.temp, { recursive: true, force: true });
   }
-  for (const [clientId, dropped] of droppedByAcr) {
-    if (!result.appsNeedingCredential.some((app) => app.clientId === clientId)) result.appsNeedingCredential.push({ clientId, grants: dropped.grants });
+  return run.finish();
+}
+
+/** What an entry of the archive is, as `entryRole` tells from its URL in the new pod. */
+type EntryRole = ReturnType<typeof entryRole>;
+
+/** One import under way: what it knows of the archive and the new pod, what it did so far, and its writes in flight. */
+class PodImport {
+  readonly result: ImportResult;
+  /**
+   * Writes run `concurrency` wide; an ACR waits for its resource, a container for everything before it. The triples of
+   * the documents in flight stay within `maxTriples` together (one larger document goes alone): memory does not grow.
+   */
+  readonly pool: TaskPool;
+  private readonly podUrl: string;
+  private readonly mapping: IriMapping;
+  private readonly sameOwner: boolean;
+  private readonly byName: Map<string, ManifestEntry>;
+  private readonly limits: RdfLimits;
+  private readonly progress: ReturnType<typeof throttled>;
+  private readonly profileDoc: string;
+  private readonly record: string;
+  private readonly records: string[];
+  /** The resources whose ACRs keep the rules the new pod's lock-down gave them (root, WebID profile, records). */
+  private readonly protectedAcrs: Set<string>;
+  private readonly destination: AcrDestination;
+  private readonly droppedByAcr = new Map<string, { clientId: string; grants: { container: string; modes: string[] }[] }>();
+  /** What each container held before the import: a resource its container did not list is written unread. */
+  private readonly present = new Map<string, Set<string>>();
+  private readonly tooLargeWritten: string;
+  private spoolCount = 0;
+  private done = 0;
+
+  constructor(private readonly options: ImportOptions, private readonly manifest: Manifest, readonly temp: string) {
+    const podUrl = options.podUrl.endsWith('/') ? options.podUrl : `${options.podUrl}/`;
+    this.podUrl = podUrl;
+    this.mapping = { oldPod: manifest.podUrl, newPod: podUrl, oldWebId: manifest.webId, newWebId: options.webId };
+    this.sameOwner = manifest.podUrl === podUrl && manifest.webId === options.webId;
+    this.byName = new Map(manifest.entries.map((entry) => [entry.name, entry]));
+    this.limits = { maxRdfBytes: options.maxRdfBytes ?? defaultMaxRdfBytes, maxTriples: options.maxTriples ?? defaultMaxTriples };
+    this.pool = new TaskPool(Math.max(1, Math.min(options.concurrency ?? 4, 16)), this.limits.maxTriples);
+    this.progress = throttled(options.onProgress);
+    this.profileDoc = profileDocumentOf(options.webId);
+    this.record = appsRecordUrl(podUrl);
+    this.records = privateRecordUrls(podUrl);
+    this.protectedAcrs = new Set([podUrl, this.profileDoc, ...this.records]);
+    this.destination = { podUrl, webId: options.webId, managerClientId: options.managerClientId, issuer: options.issuer ?? podIssuerOf(podUrl),
+      sameOwner: this.sameOwner, oldIssuer: podIssuerOf(manifest.podUrl),
+      ...(manifest.managerClientId ? { oldManagerClientId: manifest.managerClientId } : {}) };
+    this.result = { manifest, written: 0, unchanged: 0, skipped: 0, bytes: 0, appsNeedingCredential: [], refusedPolicies: [], refusedEntries: [] };
+    this.tooLargeWritten = `rewritten for the new pod it would be larger than ${bytes(this.limits.maxRdfBytes)}, the most Hearth writes of one document`;
   }
-  progress.flush();
-  return result;
+
+  /** Deals with one entry of the archive: written now (containers), handed to the pool, skipped or refused. */
+  async importEntry(entry: ArchiveEntry): Promise<void> {
+    this.pool.check();
+    const listed = this.byName.get(entry.name);
+    if (entry.name === manifestName) return;
+    if (!listed) throw new ArchiveError(`The archive changed while it was being imported ("${entry.name.slice(0, 200)}").`);
+    this.result.bytes += entry.size;
+    if (listed.kind === 'outbox') return this.skip(); // The outbox is a copy of the posts.
+    const url = urlInPod(this.podUrl, entry.name);
+    // What an entry is comes from its URL, whatever the manifest labels it: an ACR, metadata, the profile or a record
+    // of Hearth's labelled "binary" would otherwise be written as given.
+    const role = entryRole(url, listed.kind, this.profileDoc, this.records);
+    if (role === 'container') return this.importContainer(url);
+    if (typeof role === 'object') {
+      this.refuse(entry.name, role.refused);
+      return this.step();
+    }
+    if (role === 'binary') return this.importBinary(entry, listed, url);
+    // The root, the WebID profile and Hearth's records keep the rules the new pod's lock-down gave them.
+    if (role === 'acr' && this.protectedAcrs.has(url.slice(0, -'.acr'.length))) return this.skip();
+    const oldUrl = urlInPod(this.manifest.podUrl, entry.name);
+    const read = await readRdfEntry(entry.stream, entry.size, role === 'meta' ? oldUrl.slice(0, -'.meta'.length) : oldUrl, this.limits);
+    if ('refused' in read) {
+      this.refuse(entry.name, read.refused, read.limit);
+      return this.step();
+    }
+    if (role === 'meta') return this.importMetadata(entry.name, url, read.quads);
+    if (role === 'acr') return this.importAcr(entry.name, url, read.quads);
+    return this.importDocument(entry.name, url, role, read.quads);
+  }
+
+  /** The import's result, once every entry is dealt with. */
+  finish(): ImportResult {
+    for (const [clientId, dropped] of this.droppedByAcr) {
+      if (!this.result.appsNeedingCredential.some((app) => app.clientId === clientId)) {
+        this.result.appsNeedingCredential.push({ clientId, grants: dropped.grants });
+      }
+    }
+    this.progress.flush();
+    return this.result;
+  }
+
+  /** A container: written once everything before it is, and what it already holds noted. */
+  private async importContainer(url: string): Promise<void> {
+    await this.pool.drain();
+    const { created, children } = await ensureContainer(this.options.fetch, url, this.limits);
+    if (url !== this.podUrl) this.count(created);
+    if (children) this.present.set(url, children);
+    this.step();
+  }
+
+  /** A file, byte for byte: kept in memory or spooled to a temporary file until written. */
+  private async importBinary(entry: ArchiveEntry, listed: ManifestEntry, url: string): Promise<void> {
+    const body = await spoolEntry(entry.stream, entry.size, () => join(this.temp, `entry-${this.spoolCount++}`));
+    await this.pool.start(url, async () => {
+      try {
+        this.count(await putBinary(this.options.fetch, url, listed, body, this.absent(url)));
+      } finally {
+        if (typeof body === 'string') await rm(body, { force: true });
+      }
+      this.step();
+    });
+  }
+
+  /** A container's metadata: only what its allow-list takes, added once the container is there. */
+  private async importMetadata(name: string, url: string, quads: Quad[]): Promise<void> {
+    const container = url.slice(0, -'.meta'.length);
+    await this.pool.start(url, async () => {
+      const { kept, refused } = portableMetadata(rewriteQuads(quads, this.mapping), container, this.podUrl);
+      for (const statement of refused.slice(0, maxListedPerEntry)) this.refuse(name, `a statement Hearth never writes in metadata (${statement})`);
+      if (refused.length > maxListedPerEntry) this.refuse(name, `${refused.length - maxListedPerEntry} more statements Hearth never writes in metadata`);
+      this.written(name, await addContainerMetadata(this.options.fetch, container, this.podUrl, kept, this.limits));
+    }, { after: container, weight: quads.length });
+  }
+
+  /** An ACR: an archive is a file anyone could have edited, so only the rules Hearth itself writes are imported. */
+  private async importAcr(name: string, url: string, quads: Quad[]): Promise<void> {
+    const resourceUrl = url.slice(0, -'.acr'.length);
+    await this.pool.start(url, async () => {
+      const ported = portAcr(rewriteQuads(quads, this.mapping), resourceUrl, this.destination);
+      noteDropped(this.droppedByAcr, ported.dropped, resourceUrl);
+      for (const { policy, reason } of ported.refused.slice(0, maxListedPerEntry)) this.result.refusedPolicies.push({ acr: url, policy, reason });
+      if (ported.refused.length > maxListedPerEntry) {
+        this.result.refusedPolicies.push({ acr: url, policy: `${ported.refused.length - maxListedPerEntry} more rules`, reason: 'not listed one by one' });
+      }
+      this.written(name, await putRdf(this.options.fetch, url, writeAcrRules(resourceUrl, ported.rules, this.destination), this.limits));
+    }, { after: resourceUrl, weight: quads.length });
+  }
+
+  /** An RDF document, rewritten for the new pod: the profile merged with the new one, the grants record made portable. */
+  private async importDocument(name: string, url: string, role: EntryRole, quads: Quad[]): Promise<void> {
+    await this.pool.start(url, async () => {
+      let rewritten = rewriteQuads(quads, this.mapping);
+      if (role === 'profile') {
+        const current = await getRdf(this.options.fetch, url, this.limits);
+        if (current === 'unreadable') {
+          this.refuse(name, 'the new pod\'s profile could not be read to merge it with');
+          return this.step();
+        }
+        rewritten = mergeProfile(rewritten, current ?? [], this.options.webId);
+      } else if (url === this.record && !this.sameOwner) {
+        rewritten = keepPortableApps(rewritten, this.record, this.result);
+      }
+      this.written(name, await putRdf(this.options.fetch, url, rewritten, this.limits, this.absent(url) && role !== 'profile'));
+    }, { weight: quads.length });
+  }
+
+  /** Whether `url` is known not to exist: its container was listed before the import and did not hold it. */
+  private absent(url: string): boolean {
+    return this.present.get(url.slice(0, url.lastIndexOf('/', url.length - 2) + 1))?.has(url) === false;
+  }
+
+  /**
+   * Every entry counts once it is dealt with, whatever happened to it (written, already there, skipped, refused): the
+   * progress ends at n of n.
+   */
+  private step(): void {
+    this.done += 1;
+    this.progress.report({ phase: 'import', done: this.done, total: this.manifest.entries.length, bytes: this.result.bytes });
+  }
+
+  private skip(): void {
+    this.result.skipped += 1;
+    this.step();
+  }
+
+  private count(changed: boolean): void {
+    if (changed) this.result.written += 1;
+    else this.result.unchanged += 1;
+  }
+
+  /** Counts what a write did, or refuses the entry when it would have been too large; the entry is dealt with. */
+  private written(name: string, changed: boolean | 'too large'): void {
+    if (changed === 'too large') this.refuse(name, this.tooLargeWritten, 'maxRdfBytes');
+    else this.count(changed);
+    this.step();
+  }
+
+  private refuse(entry: string, reason: string, limit?: RdfLimit): void {
+    this.result.refusedEntries.push({ entry, reason, ...(limit ? { limit } : {}) });
+  }
 }
 
 /**
@@ -335,8 +373,9 @@ function entryRole(url: string, labelled: EntryKind, profileDoc: string, records
   const segments = new URL(url).pathname.split('/').map((segment) => {
     try {
       return decodeURIComponent(segment);
-    } catch {
-      return segment;
+    } catch (error: unknown) {
+      if (!(error instanceof URIError)) throw error;
+      return segment; // Not percent-encoding the server could decode either: it keeps the segment as it is.
     }
   });
   const container = url.endsWith('/');
@@ -364,12 +403,17 @@ const metadataAllowList = {
   predicates: new Set(['http://www.w3.org/2000/01/rdf-schema#label', 'http://www.w3.org/2000/01/rdf-schema#comment']),
 };
 
-/** Splits imported container metadata into what Hearth takes (its allow-list) and what it refuses (as N-Triples-like text). */
-function portableMetadata(quads: readonly Quad[], container: string): { kept: Quad[]; refused: string[] } {
+/**
+ * Splits imported container metadata into what Hearth takes (its allow-list) and what it refuses (as N-Triples-like text).
+ * What the server states itself (`serverManaged`: an older Hearth exported the root's `pim:Storage` type) is neither: the
+ * new pod's server states it again, so it is dropped without a word.
+ */
+function portableMetadata(quads: readonly Quad[], container: string, podUrl: string): { kept: Quad[]; refused: string[] } {
   const kept: Quad[] = [];
   const refused: string[] = [];
   for (const q of quads) {
     if (!container.endsWith('/') || q.subject.value !== container) continue; // Not about the container: never imported.
+    if (serverManaged(q, container === podUrl)) continue;
     const described = metadataAllowList.predicates.has(q.predicate.value) || metadataAllowList.namespaces.some((ns) => q.predicate.value.startsWith(ns));
     if (described && q.object.termType !== 'BlankNode') kept.push(q);
     else refused.push(`<${q.predicate.value}> ${q.object.termType === 'Literal' ? JSON.stringify(q.object.value.slice(0, 80)) : `<${q.object.value}>`}`);
@@ -416,17 +460,17 @@ async function ensureContainer(fetchFn: typeof fetch, url: string, limits: RdfLi
  * Adds a container's own metadata (an N3 Patch of its `.meta`) unless it is there; answers whether it wrote, or
  * `too large` when the patch would be larger than `maxRdfBytes`.
  */
-async function addContainerMetadata(fetchFn: typeof fetch, container: string, quads: Quad[], limits: RdfLimits): Promise<boolean | 'too large'> {
+async function addContainerMetadata(fetchFn: typeof fetch, container: string, podUrl: string, quads: Quad[],
+  limits: RdfLimits): Promise<boolean | 'too large'> {
   const current = await getRdf(fetchFn, container, limits);
   // What is imported has no blank nodes: only the statements without any can be the same (and are compared in linear time).
-  const named = containerMetadata(current === 'unreadable' ? [] : current ?? [], container)
+  const named = containerMetadata(current === 'unreadable' ? [] : current ?? [], container, podUrl)
     .filter((q) => q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode');
   const have = new Set(canonicalLines(named));
   const missing = quads.filter((q) => q.subject.value === container && !have.has(canonicalLines([q])[0]!));
   if (missing.length === 0) return false;
-  const inserts = serializeWithin(missing, limits.maxRdfBytes, 'N-Triples');
-  if (inserts === undefined) return 'too large';
-  const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n_:patch a solid:InsertDeletePatch;\n  solid:inserts {\n${inserts}\n  }.\n`;
+  const patch = n3PatchBody({ inserts: missing }, limits.maxRdfBytes);
+  if (patch === undefined) return 'too large';
   const response = await request(fetchFn, `${container}.meta`, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch });
   if (!response.ok) throw await httpErrorFor(response, `Writing the metadata of ${container}`);
   await discard(response);
@@ -464,10 +508,7 @@ async function readText(response: Response, maxBytes: number): Promise<string | 
   try {
     return (await readAll(response.body as unknown as AsyncIterable<Uint8Array>, maxBytes, 'A document of the pod')).toString('utf8');
   } catch (error: unknown) {
-    if (error instanceof ArchiveError) {
-      await response.body?.cancel().catch(() => undefined);
-      return undefined;
-    }
+    if (error instanceof ArchiveError) return undefined; // Reading stopped there: the body was cancelled with the read.
     throw new NetworkError(response.url, error);
   }
 }
@@ -493,10 +534,9 @@ async function putBinary(fetchFn: typeof fetch, url: string, entry: ManifestEntr
   if (!current) {
     // Known not to be there.
   } else if (current.ok) {
-    const hash = createHash('sha256');
-    for await (const chunk of current.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+    const { sha256 } = await hashStream(current.body as unknown as AsyncIterable<Uint8Array>);
     const type = (current.headers.get('content-type') ?? '').split(';')[0]!.trim();
-    if (hash.digest('hex') === entry.sha256 && type === entry.contentType) return false;
+    if (sha256 === entry.sha256 && type === entry.contentType) return false;
   } else {
     await discard(current);
   }
@@ -525,8 +565,3 @@ async function request(fetchFn: typeof fetch, url: string, init: RequestInit): P
   }
 }
 
-
-/** Reads a small body to its end: CSS logs an error for every response whose body is cancelled. */
-async function discard(response: Response): Promise<void> {
-  await response.arrayBuffer().catch(() => undefined);
-}

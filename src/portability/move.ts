@@ -1,7 +1,7 @@
 import type { StoredAccount } from '../auth/credentials.js';
 import { openSession, type HearthSession } from '../auth/session.js';
 import { HearthError, describe } from '../errors.js';
-import { createAccount } from '../server/provision.js';
+import { createAccount } from '../account/provision.js';
 import { listFollowers } from '../social/notifications.js';
 import type { Delivery } from '../social/notify.js';
 import { exportPod } from './export.js';
@@ -44,6 +44,8 @@ export interface MoveResult {
   following: Refollowed[];
   /** Why nobody could be followed from the new account, when the old account's following list could not be read. */
   followingError?: string;
+  /** Why no follower was told of the move, when the old account's followers could not be listed. */
+  followersError?: string;
 }
 
 /** A move stopped half-way: `step` says where; the archive is kept so that the import can be run again. */
@@ -67,7 +69,14 @@ export async function movePod(options: MoveOptions): Promise<MoveResult> {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const account = await createAccount({ server: options.server, name: options.name, email: options.email, password: options.password });
   await options.onAccountCreated?.(account);
-  const session = await openSession({ server: account.server, clientId: account.manager.id, clientSecret: account.manager.secret });
+  const finish = `Run \`hearth import ${options.archive}\` as that account to finish; the old pod is unchanged.`;
+  let session: HearthSession;
+  try {
+    session = await openSession({ server: account.server, clientId: account.manager.id, clientSecret: account.manager.secret });
+  } catch (error: unknown) {
+    throw new MoveError('import', `The new account ${account.podUrl} was created, but could not be logged in to: ${describe(error)} ` +
+      finish, error);
+  }
   try {
     let imported: ImportResult;
     try {
@@ -75,8 +84,7 @@ export async function movePod(options: MoveOptions): Promise<MoveResult> {
         ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
       await confirmAlsoKnownAs(session.fetch, account.webId, old.webId);
     } catch (error: unknown) {
-      throw new MoveError('import', `The new account ${account.podUrl} was created, but the import stopped: ${describe(error)} ` +
-        `Run \`hearth import ${options.archive}\` as that account to finish; the old pod is unchanged.`, error);
+      throw new MoveError('import', `The new account ${account.podUrl} was created, but the import stopped: ${describe(error)} ${finish}`, error);
     }
     try {
       await announceMovedTo(old.fetch, old.webId, account.webId);
@@ -91,12 +99,16 @@ export async function movePod(options: MoveOptions): Promise<MoveResult> {
       followingError = describe(error);
     }
     let followers: string[] = [];
+    let followersError: string | undefined;
     try {
       followers = await listFollowers(old);
-    } catch {
-      // No record of followers: nobody to tell.
+    } catch (error: unknown) {
+      // Everything else is done: the move stands, and the result says that nobody could be told, and why.
+      if (!(error instanceof HearthError)) throw error;
+      followersError = describe(error);
     }
-    return { account, imported, following, ...(followingError ? { followingError } : {}), followers: await notifyFollowersOfMove(old, followers, account.webId) };
+    return { account, imported, following, ...(followingError ? { followingError } : {}), ...(followersError ? { followersError } : {}),
+      followers: await notifyFollowersOfMove(old, followers, account.webId) };
   } finally {
     await session.logout();
   }

@@ -1,8 +1,8 @@
 import { DataFactory, type Quad } from 'n3';
 import { httpErrorFor } from '../errors.js';
-import { parseTurtle, writeTurtle } from '../rdf.js';
+import { documentOf, parseTurtle, writeTurtle } from '../rdf.js';
 import { notify, type Delivery } from '../social/notify.js';
-import { documentOf, patchDocument } from '../social/patch.js';
+import { patchDocument } from '../social/patch.js';
 import type { ReadLimits } from '../social/remote.js';
 import { ownArea, type Actor } from '../social/self.js';
 import { AS, RDF, XSD } from '../vocab.js';

@@ -4,8 +4,10 @@ import { once } from 'node:events';
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Quad, Term } from 'n3';
-import { parseTurtle } from '../rdf.js';
-import { podAreas } from '../social/layout.js';
+import { BadDataError, QuadIndex, parseTurtle } from '../rdf.js';
+import { areaUrl } from '../social/layout.js';
+import { textOf } from '../social/model.js';
+import { textToHtml } from '../text.js';
 import { AS, RDF, XSD } from '../vocab.js';
 import type { SpooledBody } from './archive.js';
 
@@ -25,7 +27,7 @@ export async function activityStreamsContextDocument(): Promise<Record<string, u
  * (an identifier; Hearth serves no ActivityPub outbox there).
  */
 export function outboxIdOf(podUrl: string): string {
-  return `${new URL(podAreas.posts, podUrl).href}#outbox`;
+  return `${areaUrl(podUrl, 'posts')}#outbox`;
 }
 
 /** A JSON-LD object of ActivityStreams 2.0. */
@@ -33,34 +35,35 @@ export type AsObject = Record<string, unknown>;
 
 /**
  * The `as:Note`s of a Turtle document as ActivityStreams 2.0 JSON-LD objects (compacted by hand against the AS context):
- * every `as:` property, nested objects for the note's own fragments (attachments), IRIs as `id` strings.
+ * every `as:` property, nested objects for the note's own fragments (attachments), IRIs as `id` strings. A note's text,
+ * read as Hearth reads it (`textOf`: a plain-text source, else the content of an older post), is given as AS2 readers
+ * want it: `content` escaped HTML, `source` `{ content: the text as written, mediaType: "text/plain" }`.
  */
 export function notesAsJson(quads: readonly Quad[]): AsObject[] {
-  const bySubject = new Map<string, Quad[]>();
-  for (const q of quads) {
-    const list = bySubject.get(q.subject.value) ?? [];
-    list.push(q);
-    bySubject.set(q.subject.value, list);
-  }
+  const index = new QuadIndex(quads);
   const notes = quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Note`).map((q) => q.subject.value);
-  return [...new Set(notes)].map((note) => describeNode(note, bySubject, new Set([note])));
+  return [...new Set(notes)].map((note) => {
+    const object = describeNode(note, index, new Set([note]));
+    const text = textOf(index, note);
+    return text === undefined ? object : { ...object, content: textToHtml(text), source: { content: text, mediaType: 'text/plain' } };
+  });
 }
 
-function describeNode(subject: string, bySubject: Map<string, Quad[]>, seen: Set<string>): AsObject {
+function describeNode(subject: string, index: QuadIndex, seen: Set<string>): AsObject {
   const object: AsObject = { id: subject };
-  for (const q of bySubject.get(subject) ?? []) {
+  for (const q of index.about(subject)) {
     if (q.predicate.value === `${RDF}type`) {
       if (q.object.value.startsWith(AS)) addValue(object, 'type', q.object.value.slice(AS.length));
       continue;
     }
     if (!q.predicate.value.startsWith(AS)) continue;
     const key = q.predicate.value.slice(AS.length);
-    addValue(object, key, valueOf(q.object, bySubject, seen, subject));
+    addValue(object, key, valueOf(q.object, index, seen, subject));
   }
   return object;
 }
 
-function valueOf(term: Term, bySubject: Map<string, Quad[]>, seen: Set<string>, parent: string): unknown {
+function valueOf(term: Term, index: QuadIndex, seen: Set<string>, parent: string): unknown {
   if (term.termType === 'Literal') {
     const datatype = term.datatype.value;
     if (datatype === `${XSD}integer` || datatype === `${XSD}nonNegativeInteger`) return Number(term.value);
@@ -68,10 +71,10 @@ function valueOf(term: Term, bySubject: Map<string, Quad[]>, seen: Set<string>, 
     return term.value;
   }
   // The note's own parts (attachments as `<note>-image0`) become nested objects; anything else stays a link.
-  const own = term.value.startsWith(parent.split('#')[0]!) && bySubject.has(term.value) && !seen.has(term.value);
+  const own = term.value.startsWith(parent.split('#')[0]!) && index.has(term.value) && !seen.has(term.value);
   if (own && term.value !== parent) {
     seen.add(term.value);
-    return describeNode(term.value, bySubject, seen);
+    return describeNode(term.value, index, seen);
   }
   return term.value;
 }
@@ -126,8 +129,9 @@ export class OutboxWriter {
     let quads: Quad[];
     try {
       quads = parseTurtle(turtle, url);
-    } catch {
-      return;
+    } catch (error: unknown) {
+      if (error instanceof BadDataError) return;
+      throw error;
     }
     for (const note of notesAsJson(quads)) {
       if (note.attributedTo !== undefined && note.attributedTo !== this.actor) continue;

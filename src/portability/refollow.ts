@@ -1,8 +1,8 @@
 import { DataFactory } from 'n3';
+import { as, dateLiteral, rdfType, triple } from '../rdf.js';
 import { describe } from '../errors.js';
 import { follow, readOwnFollowing, type Follow } from '../social/follows.js';
 import { notify, type Delivery } from '../social/notify.js';
-import { as, dateLiteral, rdfType, triple } from '../social/patch.js';
 import { mapBounded } from '../social/remote.js';
 import type { Actor } from '../social/self.js';
 

@@ -3,7 +3,7 @@ import { ACP, AS, LDP, PIM, SOLID } from '../vocab.js';
 import { termKey } from '../rdf.js';
 import type { AccessMode, AccessParties } from '../access/acr.js';
 import { readAcrRules, type HearthRule } from '../access/acr-rules.js';
-import { areaUrl } from '../social/layout.js';
+import { areaUrl, publicAreas, publicTypeIndexUrl } from '../social/layout.js';
 import { isInsideAny } from '../url.js';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -93,7 +93,7 @@ export function portAcr(quads: readonly Quad[], resourceUrl: string, to: AcrDest
   const refused = reading.foreign.map(({ policy, reason }) => ({ policy, reason }));
   const dropped: DroppedClient[] = [];
   const rules: HearthRule[] = [];
-  const publicPlaces = [...(['posts', 'media', 'likes', 'following', 'profile'] as const).map((area) => areaUrl(to.podUrl, area))];
+  const publicPlaces = publicAreas.map((area) => areaUrl(to.podUrl, area));
   for (const rule of reading.rules) {
     const refuse = (reason: string) => refused.push({ policy: `${rule.kind}${rule.kind === 'client' ? ` ${rule.clientId}` : ''}`, reason });
     if (rule.kind === 'client') {
@@ -110,7 +110,7 @@ export function portAcr(quads: readonly Quad[], resourceUrl: string, to: AcrDest
       else refuse('it lets others append outside the inbox');
     } else if (rule.kind === 'authenticated-read') {
       refuse('it lets anyone logged in read, which Hearth never grants');
-    } else if (isInsideAny(resourceUrl, publicPlaces) || resourceUrl === new URL('settings/publicTypeIndex.ttl', to.podUrl).href) {
+    } else if (isInsideAny(resourceUrl, publicPlaces) || resourceUrl === publicTypeIndexUrl(to.podUrl)) {
       rules.push(rule);
     } else {
       refuse('it makes private data readable by anyone');

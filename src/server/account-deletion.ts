@@ -1,19 +1,26 @@
 import { rm } from 'node:fs/promises';
+import { accountDeletionPath } from '../account/endpoints.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-
-/** The path, below the server's base URL, where an owner's manager asks the server to delete the account. */
-export const accountDeletionPath = '.hearth/delete-account';
 
 /** The few CSS components the deletion handler uses, as instantiated by Components.js. */
 export interface DeletionComponents {
-  credentialsExtractor: { handleSafe: (request: IncomingMessage) => Promise<{ agent?: { webId: string }; client?: { clientId: string } }> };
-  permissionReader: { handleSafe: (input: { credentials: unknown; requestedModes: unknown }) => Promise<{ get: (id: { path: string }) => Record<string, boolean> | undefined }> };
+  credentialsExtractor: {
+    handleSafe: (request: IncomingMessage) => Promise<{ agent?: { webId: string }; client?: { clientId: string } }>;
+  };
+  permissionReader: {
+    handleSafe: (input: {
+      credentials: unknown;
+      requestedModes: unknown;
+    }) => Promise<{ get: (id: { path: string }) => Record<string, boolean> | undefined }>;
+  };
   accountStorage: {
     find: (type: string, query: Record<string, string>) => Promise<Record<string, unknown>[]>;
     delete: (type: string, id: string) => Promise<void>;
   };
   podStore: { findPods: (accountId: string) => Promise<{ id: string; baseUrl: string }[]> };
-  fileMapper: { mapUrlToFilePath: (identifier: { path: string }, isMetadata: boolean) => Promise<{ filePath: string }> };
+  fileMapper: {
+    mapUrlToFilePath: (identifier: { path: string }, isMetadata: boolean) => Promise<{ filePath: string }>;
+  };
   /** CSS's storage of `.internal/` (`KeyValueStorage`): every record with its key, parsed. */
   internalStorage: { entries: () => AsyncIterable<[string, unknown]>; delete: (key: string) => Promise<boolean> };
   /** CSS's notification channel storage (`SubscriptionStorage`), which keeps its index by topic in step. */
@@ -38,8 +45,11 @@ export class AccountDeletionHandler {
   private readonly url: string;
 
   /** `onPodDeleted` is told of every pod removed. */
-  constructor(baseUrl: string, private readonly components: DeletionComponents,
-    private readonly onPodDeleted: (baseUrl: string) => void = () => undefined) {
+  constructor(
+    baseUrl: string,
+    private readonly components: DeletionComponents,
+    private readonly onPodDeleted: (baseUrl: string) => void = () => undefined,
+  ) {
     this.url = new URL(accountDeletionPath, baseUrl).pathname;
   }
 
@@ -58,9 +68,11 @@ export class AccountDeletionHandler {
   async handle({ request, response }: HandlerInput): Promise<void> {
     try {
       if (request.method !== 'POST') return answer(response, 405, { message: 'Use POST.' });
-      const credentials = await this.components.credentialsExtractor.handleSafe(request).catch(() => ({}) as { agent?: { webId: string } });
+      const credentials = await this.components.credentialsExtractor
+        .handleSafe(request)
+        .catch(() => ({}) as { agent?: { webId: string } });
       const webId = credentials.agent?.webId;
-      if (!webId) return answer(response, 401, { message: 'Authenticate as the pod owner through Hearth\'s manager.' });
+      if (!webId) return answer(response, 401, { message: "Authenticate as the pod owner through Hearth's manager." });
       const pod = await readPodField(request);
       if (!pod) return answer(response, 400, { message: 'Send JSON { "pod": "<pod URL>" }.' });
 
@@ -75,7 +87,9 @@ export class AccountDeletionHandler {
         requestedModes: this.components.accessMap([[{ path: pod }, 'control']]),
       });
       if (!permissions.get({ path: pod })?.control) {
-        return answer(response, 403, { message: 'Only the owner, through Hearth\'s manager client, may delete this account.' });
+        return answer(response, 403, {
+          message: "Only the owner, through Hearth's manager client, may delete this account.",
+        });
       }
 
       const identity = await this.identityOf(accountId, webId);
@@ -85,19 +99,32 @@ export class AccountDeletionHandler {
       }
       await this.components.accountStorage.delete('account', accountId);
       for (const { baseUrl } of pods) this.onPodDeleted(baseUrl);
-      const swept = await sweepRecords(this.components, identity, pods.map((p) => p.baseUrl));
+      const swept = await sweepRecords(
+        this.components,
+        identity,
+        pods.map((p) => p.baseUrl),
+      );
       answer(response, 200, { deleted: pods.map((p) => p.baseUrl), webId, internalRecordsRemoved: swept });
     } catch (error: unknown) {
-      answer(response, 500, { message: `Account deletion failed: ${error instanceof Error ? error.message : String(error)}` });
+      answer(response, 500, {
+        message: `Account deletion failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
     }
   }
 
   /** What names the account in CSS's records: its id, every WebID linked to it, its logins' emails, its client ids. */
   private async identityOf(accountId: string, webId: string): Promise<Set<string>> {
-    const field = async (type: string, name: string) => (await this.components.accountStorage.find(type, { accountId }))
-      .map((record) => record[name]).filter((value): value is string => typeof value === 'string' && value !== '');
-    return new Set([accountId, webId, ...await field('webIdLink', 'webId'), ...await field('password', 'email'),
-      ...await field('clientCredentials', 'label')]);
+    const field = async (type: string, name: string) =>
+      (await this.components.accountStorage.find(type, { accountId }))
+        .map((record) => record[name])
+        .filter((value): value is string => typeof value === 'string' && value !== '');
+    return new Set([
+      accountId,
+      webId,
+      ...(await field('webIdLink', 'webId')),
+      ...(await field('password', 'email')),
+      ...(await field('clientCredentials', 'label')),
+    ]);
   }
 }
 

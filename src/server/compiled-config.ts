@@ -29,7 +29,9 @@ const requireFromCss = createRequire(join(cssRoot, 'package.json'));
 export const compiledConfigFolder = join(hearthRoot, 'node_modules', '.cache', 'hearth');
 
 type Instances = Record<string, unknown>;
-/** What a compiled module exports: a function giving the CliResolver, then everything else once the variables are known. */
+/**
+ * What a compiled module exports: a function giving the CliResolver, then everything else once the variables are known.
+ */
 type CompiledModule = () => { cliResolver: unknown; instantiate: (variables: Record<string, unknown>) => Instances };
 
 /**
@@ -82,7 +84,9 @@ async function markFailed(file: string, error: unknown): Promise<void> {
 }
 
 /** Stands in for the Components.js manager AppRunner uses: it only ever asks for instances by IRI. */
-function compiledManager(compiled: CompiledModule): { instantiate(iri: string, settings?: { variables?: Record<string, unknown> }): Promise<unknown> } {
+function compiledManager(compiled: CompiledModule): {
+  instantiate(iri: string, settings?: { variables?: Record<string, unknown> }): Promise<unknown>;
+} {
   const phaseOne = compiled();
   let instances: Instances | undefined;
   return {
@@ -98,7 +102,9 @@ function compiledManager(compiled: CompiledModule): { instantiate(iri: string, s
 /** Hash of everything the compiled module depends on: its format, the config files, the installed packages. */
 export async function compiledConfigKey(config: readonly string[]): Promise<string> {
   const hash = createHash('sha256').update(`${formatVersion}\0${cssRoot}\0${config.join('\0')}\0`);
-  const podConfigs = (await readdir(podConfigFolder)).filter((name) => name.endsWith('.json')).sort()
+  const podConfigs = (await readdir(podConfigFolder))
+    .filter((name) => name.endsWith('.json'))
+    .sort()
     .map((name) => join(podConfigFolder, name));
   const inputs = [
     ...new Set([...config, ...podConfigs]),
@@ -141,7 +147,9 @@ async function writeCompiledConfig(file: string, config: readonly string[]): Pro
 
 /** The small part of Components.js used here. */
 interface ComponentsJs {
-  ComponentsManager: { build(options: Record<string, unknown>): Promise<{ instantiate(iri: string, settings?: object): Promise<unknown> }> };
+  ComponentsManager: {
+    build(options: Record<string, unknown>): Promise<{ instantiate(iri: string, settings?: object): Promise<unknown> }>;
+  };
 }
 
 /**
@@ -162,7 +170,7 @@ export async function compileConfig(config: readonly string[]): Promise<string> 
       for (const path of config) await registry.register(path);
     },
   });
-  const cliResolver = await manager.instantiate(cliResolverIri, {}) as string;
+  const cliResolver = (await manager.instantiate(cliResolverIri, {})) as string;
   const cliLines = strategy.lines.length;
   await manager.instantiate(appIri, {});
   return [
@@ -198,7 +206,13 @@ class SourceStrategy {
   readonly instances = new Map<string, string>();
   private readonly names = new Set<string>();
 
-  createInstance(options: { requireName: string; requireElement?: string; callConstructor: boolean; args: string[]; instanceId: string }): string {
+  createInstance(options: {
+    requireName: string;
+    requireElement?: string;
+    callConstructor: boolean;
+    args: string[];
+    instanceId: string;
+  }): string {
     if (options.requireName.startsWith('.')) throw new Error(`Relative module ${options.requireName} is not supported`);
     // As ConstructionStrategyCommonJs: req.resolve(requireName, { paths: [mainModulePath] }).
     let source = `require(${JSON.stringify(requireFromCss.resolve(options.requireName, { paths: [cssRoot] }))})`;
@@ -211,7 +225,9 @@ class SourceStrategy {
   }
 
   createHash(options: { entries: ({ key: string; value: string } | undefined)[] }): string {
-    const entries = options.entries.filter((entry) => entry !== undefined).map((entry) => `[${entry.key}]: ${entry.value}`);
+    const entries = options.entries
+      .filter((entry) => entry !== undefined)
+      .map((entry) => `[${entry.key}]: ${entry.value}`);
     return `{ ${entries.join(', ')} }`;
   }
 

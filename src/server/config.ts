@@ -5,8 +5,9 @@ import { join } from 'node:path';
 export const podConfigFolder = fileURLToPath(new URL('../../pod-config/', import.meta.url));
 
 /** The Components.js files that make up Hearth's pod server, main file first. */
-export const podConfigFiles: readonly string[] = ['hearth.json', 'authorization.json', 'pod-templates.json']
-  .map((file) => join(podConfigFolder, file));
+export const podConfigFiles: readonly string[] = ['hearth.json', 'authorization.json', 'pod-templates.json'].map(
+  (file) => join(podConfigFolder, file),
+);
 
 /** The folder of the templates every new pod is generated from. */
 export const podTemplateFolder = join(podConfigFolder, 'templates', 'pod');

@@ -18,18 +18,27 @@ interface Manager {
  * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only, and lets
  * `options.connections` keep its connections and notification channels, so that stopping closes them.
  */
-export function hearthAppRunner(css: Css, options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean; connections?: ConnectionTracker }): AppRunner {
+export function hearthAppRunner(
+  css: Css,
+  options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean; connections?: ConnectionTracker },
+): AppRunner {
   class HearthAppRunner extends css.AppRunner {}
   const runner = new HearthAppRunner();
-  const internals = runner as unknown as { createApp: (manager: Manager, variables: Record<string, unknown>) => Promise<App> };
+  const internals = runner as unknown as {
+    createApp: (manager: Manager, variables: Record<string, unknown>) => Promise<App>;
+  };
   const createApp = internals.createApp.bind(runner);
   internals.createApp = async (manager, variables) => {
     const app = await createApp(manager, variables);
-    const get = async <T>(id: string): Promise<T> => manager.instantiate(`urn:solid-server:default:${id}`, { variables }) as Promise<T>;
+    const get = async <T>(id: string): Promise<T> =>
+      manager.instantiate(`urn:solid-server:default:${id}`, { variables }) as Promise<T>;
     redactLogsOf(css, await get('LoggerFactory'));
     listenOnHost(await get<ServerFactory>('ServerFactory'), options.host);
     options.connections?.watch(await get<ServerFactory>('ServerFactory'));
-    options.connections?.watchChannels({ sockets: await get<ChannelMaps['sockets']>('WebSocketMap'), streams: await get<ChannelMaps['streams']>('StreamingHttpMap') });
+    options.connections?.watchChannels({
+      sockets: await get<ChannelMaps['sockets']>('WebSocketMap'),
+      streams: await get<ChannelMaps['streams']>('StreamingHttpMap'),
+    });
     const components: DeletionComponents = {
       credentialsExtractor: await get('CredentialsExtractor'),
       permissionReader: await get('PermissionReader'),

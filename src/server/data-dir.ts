@@ -28,9 +28,12 @@ export async function prepareDataDir(dataDir: string): Promise<PodServerWarning[
     }
     await access(dataDir, constants.W_OK | constants.R_OK | constants.X_OK);
   } catch (error: unknown) {
-    throw new ServerStartError('DATA_DIR_NOT_WRITABLE',
+    throw new ServerStartError(
+      'DATA_DIR_NOT_WRITABLE',
       `The data folder ${dataDir} is not writable (${(error as { code?: string }).code ?? describe(error)}). ` +
-      'Choose another with --data or HEARTH_DATA.', { cause: error });
+        'Choose another with --data or HEARTH_DATA.',
+      { cause: error },
+    );
   }
   return existing === undefined ? [] : openness(dataDir, existing);
 }
@@ -39,11 +42,15 @@ function openness(dataDir: string, stats: Stats): PodServerWarning[] {
   const others = stats.mode & 0o077;
   if (others === 0) return [];
   const what = others & 0o022 ? (others & 0o044 ? 'read and changed' : 'changed') : 'read';
-  return [{
-    code: 'DATA_DIR_NOT_PRIVATE',
-    message: `The data folder ${dataDir} can be ${what} by other users of this machine (mode ${(stats.mode & 0o777).toString(8)}), ` +
-      `and it holds the server's private keys, client secrets and pods: make it private with chmod -R go-rwx ${dataDir}`,
-  }];
+  const mode = (stats.mode & 0o777).toString(8);
+  return [
+    {
+      code: 'DATA_DIR_NOT_PRIVATE',
+      message:
+        `The data folder ${dataDir} can be ${what} by other users of this machine (mode ${mode}), and it holds ` +
+        `the server's private keys, client secrets and pods: make it private with chmod -R go-rwx ${dataDir}`,
+    },
+  ];
 }
 
 let holders = 0;

@@ -31,8 +31,8 @@ export interface MetadataWriterInput {
 /**
  * A CSS metadata writer (put into `urn:solid-server:default:MetadataWriter`) that adds
  * `Link: <inbox>; rel="http://www.w3.org/ns/ldp#inbox"` to the answers for a WebID profile document and an inbox
- * container, where Linked Data Notifications senders look first (the profile's body says it too). Error answers carry no
- * resource identifier and get nothing.
+ * container, where Linked Data Notifications senders look first (the profile's body says it too). Error answers carry
+ * no resource identifier and get nothing.
  */
 export class InboxLinkWriter {
   constructor(private readonly baseUrl: string) {}

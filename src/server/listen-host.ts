@@ -17,9 +17,8 @@ export function listenOnHost(factory: ServerFactory, host: string): void {
   factory.createServer = async () => {
     const server = await createServer();
     const listen = server.listen.bind(server) as (...args: unknown[]) => Server;
-    server.listen = ((...args: unknown[]) => (args.length === 1 && typeof args[0] === 'number'
-      ? listen(args[0], host)
-      : listen(...args))) as Server['listen'];
+    server.listen = ((...args: unknown[]) =>
+      args.length === 1 && typeof args[0] === 'number' ? listen(args[0], host) : listen(...args)) as Server['listen'];
     return server;
   };
 }

@@ -18,19 +18,30 @@ const rules: [RegExp, string | ((...groups: string[]) => string)][] = [
   // Authorization header values.
   [/\b(CSS-Account-Token|Bearer|DPoP)(\s+|%20)[\w.~+/=-]+/giu, `$1$2${redacted}`],
   // JSON fields that carry credentials.
-  [/("(?:authorization|password|secret|client_secret|cookie|token|access_token|refresh_token|id_token)"\s*:\s*")(?:[^"\\]|\\.)*"/giu,
-    `$1${redacted}"`],
+  [
+    /("(?:authorization|password|secret|client_secret|cookie|token|access_token|refresh_token|id_token)"\s*:\s*")(?:[^"\\]|\\.)*"/giu,
+    `$1${redacted}"`,
+  ],
   // Query parameters that carry credentials.
-  [/([?&](?:code|token|access_token|refresh_token|id_token|id_token_hint|client_secret|password|auth)=)[^&#\s"']*/giu, `$1${redacted}`],
+  [
+    /([?&](?:code|token|access_token|refresh_token|id_token|id_token_hint|client_secret|password|auth)=)[^&#\s"']*/giu,
+    `$1${redacted}`,
+  ],
   // JSON Web Tokens (access and ID tokens, DPoP proofs).
   [/\beyJ[\w-]*\.[\w-]*\.[\w-]*/gu, redacted],
   // Records of CSS's storage named by a secret: account tokens, password reset links, identity provider state.
-  [new RegExp(`((?:accounts${sep}(?:cookies|forgot-password)|idp${sep}adapter${sep}[A-Za-z]+)${sep})[\\w~-]+`, 'giu'), `$1${redacted}`],
+  [
+    new RegExp(`((?:accounts${sep}(?:cookies|forgot-password)|idp${sep}adapter${sep}[A-Za-z]+)${sep})[\\w~-]+`, 'giu'),
+    `$1${redacted}`,
+  ],
   // Notification channels: a WebSocket channel's id is all it takes to receive its notifications.
   [new RegExp(`(\\.notifications${sep}\\w+${sep})${uuid}`, 'giu'), `$1${redacted}`],
   // CSS messages naming a cookie or an identity provider record by its value.
-  [/(\bcookie\s+)[\w-]+(\s+with\s+)?([\w-]+)?/giu, (_all, label: string, withWord?: string, second?: string) =>
-    `${label}${redacted}${withWord && second ? `${withWord}${redacted}` : (withWord ?? '')}`],
+  [
+    /(\bcookie\s+)[\w-]+(\s+with\s+)?([\w-]+)?/giu,
+    (_all, label: string, withWord?: string, second?: string) =>
+      `${label}${redacted}${withWord && second ? `${withWord}${redacted}` : (withWord ?? '')}`,
+  ],
   [/(\bpayload data (?:for|at)\s+)\S+/giu, `$1${redacted}`],
   [/(\brecord ID\s+)\S+/giu, `$1${redacted}`],
 ];
@@ -39,7 +50,8 @@ const rules: [RegExp, string | ((...groups: string[]) => string)][] = [
 export function redactSecrets(message: string): string {
   let result = message;
   for (const [pattern, replacement] of rules) {
-    result = typeof replacement === 'string' ? result.replace(pattern, replacement) : result.replace(pattern, replacement);
+    result =
+      typeof replacement === 'string' ? result.replace(pattern, replacement) : result.replace(pattern, replacement);
   }
   return result;
 }
@@ -49,6 +61,8 @@ export function redactLogsOf(css: Css, factory: LoggerFactory): void {
   const createLogger = factory.createLogger.bind(factory);
   factory.createLogger = (label) => {
     const logger = createLogger(label);
-    return new css.WrappingLogger({ log: (level, message, meta) => logger.log(level, redactSecrets(String(message)), meta) });
+    return new css.WrappingLogger({
+      log: (level, message, meta) => logger.log(level, redactSecrets(String(message)), meta),
+    });
   };
 }

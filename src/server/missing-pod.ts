@@ -23,18 +23,22 @@ export class MissingPodHandler {
   private readonly known = new Set<string>();
   private forgotten = 0;
 
-  constructor(private readonly baseUrl: string, private readonly pods: PodLookup) {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly pods: PodLookup,
+  ) {
     this.basePath = new URL(baseUrl).pathname;
   }
 
   /** Takes a request only when its first path segment names no pod. */
   async canHandle({ request }: { request: IncomingMessage }): Promise<void> {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const segment = path.startsWith(this.basePath) ? path.slice(this.basePath.length).split('/')[0] ?? '' : '';
+    const segment = path.startsWith(this.basePath) ? (path.slice(this.basePath.length).split('/')[0] ?? '') : '';
     if (!segment || cssPath.test(segment) || !path.includes('/', this.basePath.length + segment.length)) {
       throw new Error('Not a path inside a pod');
     }
-    if (podName.test(segment) && await this.isPod(new URL(`${segment}/`, this.baseUrl).href)) throw new Error('The pod exists');
+    if (podName.test(segment) && (await this.isPod(new URL(`${segment}/`, this.baseUrl).href)))
+      throw new Error('The pod exists');
   }
 
   /** Forgets a pod that was just deleted. */
@@ -59,7 +63,7 @@ export class MissingPodHandler {
   private async isPod(baseUrl: string): Promise<boolean> {
     if (this.known.has(baseUrl)) return true;
     const forgotten = this.forgotten;
-    if (!await this.pods.findByBaseUrl(baseUrl)) return false;
+    if (!(await this.pods.findByBaseUrl(baseUrl))) return false;
     // Not remembered when a pod was deleted meanwhile: it may be this one.
     if (forgotten === this.forgotten) this.known.add(baseUrl);
     return true;

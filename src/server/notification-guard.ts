@@ -66,14 +66,22 @@ export function credentialsOf(channel: Channel): Credentials {
 /** Asks CSS's own PermissionReader, as CSS does when a channel is made, whether credentials may read a topic now. */
 export class TopicReadCheck {
   constructor(
-    private readonly reader: { handleSafe(input: { credentials: Credentials; requestedModes: unknown }): Promise<{ get(id: { path: string }): Record<string, boolean> | undefined }> },
+    private readonly reader: {
+      handleSafe(input: {
+        credentials: Credentials;
+        requestedModes: unknown;
+      }): Promise<{ get(id: { path: string }): Record<string, boolean> | undefined }>;
+    },
     /** `new IdentifierSetMultiMap(entries)` from CSS. */
     private readonly accessMap: (entries: [{ path: string }, string][]) => unknown,
   ) {}
 
   /** True only if the PermissionReader grants Read on `topic`; rejects if it cannot tell. */
   async mayRead(credentials: Credentials, topic: string): Promise<boolean> {
-    const permissions = await this.reader.handleSafe({ credentials, requestedModes: this.accessMap([[{ path: topic }, 'read']]) });
+    const permissions = await this.reader.handleSafe({
+      credentials,
+      requestedModes: this.accessMap([[{ path: topic }, 'read']]),
+    });
     return permissions.get({ path: topic })?.read === true;
   }
 }
@@ -83,7 +91,10 @@ export class TopicReadCheck {
  * issuer with every new channel (out of the answer sent back), after `check` accepted the channel.
  */
 export class SubscriberRecordingChannelType implements ChannelType {
-  constructor(private readonly source: ChannelType, private readonly check?: (channel: Channel) => Promise<void>) {}
+  constructor(
+    private readonly source: ChannelType,
+    private readonly check?: (channel: Channel) => Promise<void>,
+  ) {}
 
   /** The source's description. */
   getDescription(): unknown {
@@ -118,7 +129,10 @@ export class SubscriberRecordingChannelType implements ChannelType {
 /** A notification was not sent because the channel's subscriber may no longer read its topic. */
 export class ChannelRevokedError extends HearthError {
   constructor(channel: Channel) {
-    super('CHANNEL_REVOKED', `Notification channel ${channel.id} was removed: its subscriber may no longer read ${channel.topic}.`);
+    super(
+      'CHANNEL_REVOKED',
+      `Notification channel ${channel.id} was removed: its subscriber may no longer read ${channel.topic}.`,
+    );
   }
 }
 
@@ -126,8 +140,8 @@ export class ChannelRevokedError extends HearthError {
  * Wraps the NotificationHandler of a channel type (the source of CSS's TypedNotificationHandler, used both for
  * changes and for state notifications): before every notification, the channel's subscriber must still have Read
  * on the topic. If not, nothing is sent, the channel is deleted from storage, `revoked` runs (it closes the
- * channel's WebSockets) and a {@link ChannelRevokedError} tells CSS, which logs it and does not touch the channel again.
- * If Read cannot be checked, nothing is sent either, and the channel stays.
+ * channel's WebSockets) and a {@link ChannelRevokedError} tells CSS, which logs it and does not touch the channel
+ * again. If Read cannot be checked, nothing is sent either, and the channel stays.
  */
 export class ReauthorizingNotificationHandler implements NotificationHandler {
   constructor(
@@ -152,7 +166,10 @@ export class ReauthorizingNotificationHandler implements NotificationHandler {
   async handle(input: { channel: Channel }): Promise<void> {
     const { channel } = input;
     const allowed = await this.readCheck.mayRead(credentialsOf(channel), channel.topic).catch((error: unknown) => {
-      throw new Error(`Notification for channel ${channel.id} not sent: Read on ${channel.topic} could not be checked (${describe(error)}).`);
+      throw new Error(
+        `Notification for channel ${channel.id} not sent: ` +
+          `Read on ${channel.topic} could not be checked (${describe(error)}).`,
+      );
     });
     if (!allowed) {
       await this.storage.delete(channel.id).catch(() => false);

@@ -72,7 +72,8 @@ export class StreamOpenerRecorder implements OperationHandler {
   async handle(input: { request: IncomingMessage }): Promise<{ data?: unknown }> {
     const response = await this.source.handle(input);
     const credentials = this.extractor.seen.get(input.request);
-    if (typeof response.data === 'object' && response.data !== null && credentials) this.openers.set(response.data, credentials);
+    if (typeof response.data === 'object' && response.data !== null && credentials)
+      this.openers.set(response.data, credentials);
     return response;
   }
 }
@@ -83,7 +84,10 @@ export class StreamOpenerRecorder implements OperationHandler {
  */
 export class ReauthorizingStreamEmitter {
   constructor(
-    private readonly streamMap: { get(topic: string): ReadonlySet<Writable> | undefined; deleteEntry(topic: string, stream: Writable): boolean },
+    private readonly streamMap: {
+      get(topic: string): ReadonlySet<Writable> | undefined;
+      deleteEntry(topic: string, stream: Writable): boolean;
+    },
     private readonly openers: StreamOpeners,
     private readonly readCheck: TopicReadCheck,
   ) {}
@@ -99,20 +103,31 @@ export class ReauthorizingStreamEmitter {
   }
 
   /** Sends the notification as one chunk to every stream whose opener may read the topic; ends the others. */
-  async handle({ channel, representation }: { channel: { topic: string }; representation: { data: Readable } }): Promise<void> {
-    const streams = [...this.streamMap.get(channel.topic) ?? []];
+  async handle({
+    channel,
+    representation,
+  }: {
+    channel: { topic: string };
+    representation: { data: Readable };
+  }): Promise<void> {
+    const streams = [...(this.streamMap.get(channel.topic) ?? [])];
     if (streams.length === 0) {
       representation.data.destroy();
       return;
     }
     const chunks: Buffer[] = [];
-    for await (const chunk of representation.data) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+    for await (const chunk of representation.data)
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
     const text = Buffer.concat(chunks).toString('utf8');
     const decisions = new Map<string, Promise<boolean>>();
     for (const stream of streams) {
       const credentials = this.openers.get(stream) ?? {};
       const key = JSON.stringify(credentials);
-      if (!decisions.has(key)) decisions.set(key, this.readCheck.mayRead(credentials, channel.topic).catch(() => false));
+      if (!decisions.has(key))
+        decisions.set(
+          key,
+          this.readCheck.mayRead(credentials, channel.topic).catch(() => false),
+        );
       if (await decisions.get(key)) {
         stream.write(text);
       } else {

@@ -4,7 +4,7 @@ import { ownerControlOnlyRootAcr } from '../access/acr.js';
 import { HearthError, InvalidInputError } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
 import { ACP } from '../vocab.js';
-import { validateName } from './provision.js';
+import { validateName } from '../account/provision.js';
 
 /** What an unlock did. */
 export interface Unlocked {
@@ -15,12 +15,12 @@ export interface Unlocked {
 }
 
 /**
- * For a server administrator, when an owner lost their manager credential: writes a root ACR, straight in the data folder
- * of the file backend, that lets the owner (with tokens of this server) only rewrite that ACR and suspends every app's
- * grants (a deny on everything of the owner's, which wins over grants; the public still reads what is public). The
- * owner's next `hearth login` locks the pod to a new manager, which lifts the suspension and writes every recorded grant
- * again. Run it only for an owner whose identity you checked: until that login, any app the owner logs in to could
- * take the manager's place.
+ * For a server administrator, when an owner lost their manager credential: writes a root ACR, straight in the data
+ * folder of the file backend, that lets the owner (with tokens of this server) only rewrite that ACR and suspends every
+ * app's grants (a deny on everything of the owner's, which wins over grants; the public still reads what is public).
+ * The owner's next `hearth login` locks the pod to a new manager, which lifts the suspension and writes every recorded
+ * grant again. Run it only for an owner whose identity you checked: until that login, any app the owner logs in to
+ * could take the manager's place.
  */
 export async function unlockPod(dataDir: string, name: string): Promise<Unlocked> {
   validateName(name);
@@ -34,7 +34,8 @@ export async function unlockPod(dataDir: string, name: string): Promise<Unlocked
   const quads = parseTurtle(text, 'urn:hearth:root-acr');
   const podUrl = quads.find((q) => q.predicate.value === `${ACP}resource`)?.object.value;
   const webId = quads.find((q) => q.predicate.value === `${ACP}agent` && !q.object.value.startsWith(ACP))?.object.value;
-  if (!podUrl || !webId) throw new HearthError('NOT_A_HEARTH_POD', `${file} does not name its pod and owner: is this a Hearth pod?`);
+  if (!podUrl || !webId)
+    throw new HearthError('NOT_A_HEARTH_POD', `${file} does not name its pod and owner: is this a Hearth pod?`);
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, writeTurtle(ownerControlOnlyRootAcr(podUrl, webId)), { mode: 0o600 });
   await rename(temporary, file);

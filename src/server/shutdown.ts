@@ -20,7 +20,10 @@ export interface ChannelMaps {
   streams?: { values(): Iterable<ChannelStream> };
 }
 
-/** How long each half of stopping (`drain`, `cut`) lets requests and channels finish before going on, unless told otherwise (1 s). */
+/**
+ * How long each half of stopping (`drain`, `cut`) lets requests and channels finish before going on, unless told
+ * otherwise (1 s).
+ */
 export const defaultGraceMs = 1_000;
 
 /**
@@ -40,7 +43,7 @@ export class ConnectionTracker {
   watch(factory: ServerFactory): void {
     const createServer = factory.createServer.bind(factory);
     factory.createServer = async () => {
-      const server = await createServer() as Server;
+      const server = (await createServer()) as Server;
       this.servers.add(server);
       server.on('connection', (socket: Socket) => {
         this.sockets.add(socket);
@@ -50,7 +53,9 @@ export class ConnectionTracker {
           this.responses.delete(socket);
         });
       });
-      server.on('request', (request: IncomingMessage, response: ServerResponse) => this.responses.set(request.socket, response));
+      server.on('request', (request: IncomingMessage, response: ServerResponse) =>
+        this.responses.set(request.socket, response),
+      );
       server.on('upgrade', (request: IncomingMessage) => this.upgraded.add(request.socket));
       return server;
     };
@@ -73,10 +78,14 @@ export class ConnectionTracker {
    */
   async drain(graceMs = defaultGraceMs): Promise<void> {
     for (const { sockets, streams } of this.channels) {
-      for (const socket of [...(sockets?.values() ?? [])]) ignoreErrors(() => socket.close(1001, 'The server is stopping'));
+      for (const socket of [...(sockets?.values() ?? [])])
+        ignoreErrors(() => socket.close(1001, 'The server is stopping'));
       for (const stream of [...(streams?.values() ?? [])]) ignoreErrors(() => stream.end());
     }
-    await until(() => this.upgraded.size === 0 && [...this.responses.values()].every((r) => r.writableFinished), graceMs);
+    await until(
+      () => this.upgraded.size === 0 && [...this.responses.values()].every((r) => r.writableFinished),
+      graceMs,
+    );
   }
 
   /**

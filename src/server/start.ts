@@ -24,11 +24,17 @@ export interface PodServerOptions {
   dataDir?: string;
   /** CSS log level: error, warn, info, verbose, debug. Default `warn`. */
   logLevel?: string;
-  /** Start from the cached compiled configuration (see compiled-config.ts). Default true; false always builds it with Components.js. */
+  /**
+   * Start from the cached compiled configuration (see compiled-config.ts). Default true; false always builds it with
+   * Components.js.
+   */
   compiledConfig?: boolean;
   /** Let WebhookChannel2023 subscriptions send to loopback, private and other non-public addresses. Default false. */
   allowPrivateWebhooks?: boolean;
-  /** On stop, time answers being written and notification channels get to close, then idle connections, in ms each. Default 1 s. */
+  /**
+   * On stop, time answers being written and notification channels get to close, then idle connections, in ms each.
+   * Default 1 s.
+   */
   stopGraceMs?: number;
 }
 
@@ -73,16 +79,18 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
-    const makeRunner = (): AppRunner => hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks, connections });
+    const makeRunner = (): AppRunner =>
+      hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks, connections });
     const input = {
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' as const },
       variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
       shorthand: { port, baseUrl: url, rootFilePath: dataDir, loggingLevel: options.logLevel ?? 'warn' },
     };
-    app = options.compiledConfig === false
-      ? await makeRunner().create(input)
-      : await createAppWithCompiledConfig(makeRunner, input);
+    app =
+      options.compiledConfig === false
+        ? await makeRunner().create(input)
+        : await createAppWithCompiledConfig(makeRunner, input);
     await app.start();
   } catch (error: unknown) {
     releaseUmask();
@@ -91,10 +99,14 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   }
   const running = app;
   return {
-    url, dataDir, host, warnings,
+    url,
+    dataDir,
+    host,
+    warnings,
     stop: async () => {
       try {
-        // CSS's stop closes the listening socket, then waits for every connection to end: channels never do by themselves.
+        // CSS's stop closes the listening socket, then waits for every connection to end: channels never do by
+        // themselves.
         const grace = options.stopGraceMs ?? defaultGraceMs;
         await connections.drain(grace);
         const stopping = running.stop();
@@ -113,9 +125,11 @@ async function ensurePortFree(port: number, host: string): Promise<void> {
   await new Promise<void>((resolvePromise, reject) => {
     const probe = createServer();
     probe.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES'
-        ? portInUse(port, error.code)
-        : new ServerStartError('START_FAILED', `Cannot listen on ${host} port ${port}: ${describe(error)}`));
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? portInUse(port, error.code)
+          : new ServerStartError('START_FAILED', `Cannot listen on ${host} port ${port}: ${describe(error)}`),
+      );
     });
     probe.listen(port, host, () => probe.close(() => resolvePromise()));
   });
@@ -123,6 +137,12 @@ async function ensurePortFree(port: number, host: string): Promise<void> {
 
 function portInUse(port: number, code = 'EADDRINUSE'): ServerStartError {
   return code === 'EACCES'
-    ? new ServerStartError('PORT_NOT_ALLOWED', `Port ${port} needs privileges this user does not have. Choose another with --port.`)
-    : new ServerStartError('PORT_IN_USE', `Port ${port} is already in use. Stop what runs there or choose another with --port.`);
+    ? new ServerStartError(
+        'PORT_NOT_ALLOWED',
+        `Port ${port} needs privileges this user does not have. Choose another with --port.`,
+      )
+    : new ServerStartError(
+        'PORT_IN_USE',
+        `Port ${port} is already in use. Stop what runs there or choose another with --port.`,
+      );
 }

@@ -59,7 +59,8 @@ export class WebhookSender {
 
   /** Takes only webhook channels. */
   async canHandle({ channel }: EmitterInput): Promise<void> {
-    if (channel.type !== webhookChannelType || !channel.sendTo) throw new Error(`${channel.id} is not a WebhookChannel2023 channel.`);
+    if (channel.type !== webhookChannelType || !channel.sendTo)
+      throw new Error(`${channel.id} is not a WebhookChannel2023 channel.`);
   }
 
   /** Same as canHandle followed by handle. */
@@ -74,7 +75,11 @@ export class WebhookSender {
     const target = channel.sendTo!;
     const url = parseWebhookTarget(target, this.options.allowPrivate);
     const { dpop, token } = await this.sign(target);
-    const headers: Record<string, string> = { authorization: `DPoP ${token}`, dpop, 'content-length': String(Buffer.byteLength(body)) };
+    const headers: Record<string, string> = {
+      authorization: `DPoP ${token}`,
+      dpop,
+      'content-length': String(Buffer.byteLength(body)),
+    };
     if (representation.metadata.contentType) headers['content-type'] = representation.metadata.contentType;
     const status = await post(url, body, {
       method: 'POST',

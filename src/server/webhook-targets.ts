@@ -7,7 +7,10 @@ import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'nod
 import { BlockList, isIP } from 'node:net';
 import { HearthError } from '../errors.js';
 
-/** A webhook target the server refuses: not http(s), unresolvable, or on a loopback, private or other non-public address. */
+/**
+ * A webhook target the server refuses: not http(s), unresolvable, or on a loopback, private or other non-public
+ * address.
+ */
 export class WebhookTargetError extends HearthError {
   constructor(message: string) {
     super('WEBHOOK_TARGET_REFUSED', message);
@@ -25,16 +28,34 @@ function blockList(family: 'ipv4' | 'ipv6', ranges: string[]): BlockList {
 
 /** IANA special-purpose IPv4 ranges that are not globally reachable unicast (RFC 6890 and successors). */
 const refusedIpv4 = blockList('ipv4', [
-  '0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.0.0.0/24',
-  '192.0.2.0/24', '192.88.99.0/24', '192.168.0.0/16', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24',
-  '224.0.0.0/4', '240.0.0.0/4',
+  '0.0.0.0/8',
+  '10.0.0.0/8',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.0.0/16',
+  '172.16.0.0/12',
+  '192.0.0.0/24',
+  '192.0.2.0/24',
+  '192.88.99.0/24',
+  '192.168.0.0/16',
+  '198.18.0.0/15',
+  '198.51.100.0/24',
+  '203.0.113.0/24',
+  '224.0.0.0/4',
+  '240.0.0.0/4',
 ]);
-/** IPv6 global unicast; everything outside it (loopback, unspecified, ULA, link-local, multicast, NAT64, ...) is refused. */
+/**
+ * IPv6 global unicast; everything outside it (loopback, unspecified, ULA, link-local, multicast, NAT64, ...) is
+ * refused.
+ */
 const globalIpv6 = blockList('ipv6', ['2000::/3']);
 /** Special ranges inside 2000::/3: IETF protocol assignments (Teredo, ...), documentation, 6to4. */
 const refusedIpv6 = blockList('ipv6', ['2001::/23', '2001:db8::/32', '2002::/16', '3fff::/20']);
 
-/** Whether `address`, an IPv4 or IPv6 literal, is a public unicast address; IPv4-mapped IPv6 is judged as its IPv4 address. */
+/**
+ * Whether `address`, an IPv4 or IPv6 literal, is a public unicast address; IPv4-mapped IPv6 is judged as its IPv4
+ * address.
+ */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return !refusedIpv4.check(address, 'ipv4');
@@ -78,8 +99,10 @@ export function parseWebhookTarget(target: string, allowPrivate = false): URL {
 }
 
 function refused(target: string, address: string): WebhookTargetError {
-  return new WebhookTargetError(`The webhook target ${target} is on a loopback, private or otherwise non-public address (${address}); ` +
-    'this server only sends webhooks to public addresses.');
+  return new WebhookTargetError(
+    `The webhook target ${target} is on a loopback, private or otherwise non-public address (${address}); ` +
+      'this server only sends webhooks to public addresses.',
+  );
 }
 
 /**
@@ -93,7 +116,9 @@ export async function checkWebhookTarget(target: string, allowPrivate = false): 
   const addresses = await new Promise<LookupAddress[]>((resolve, reject) => {
     dnsLookup(host, { all: true, verbatim: true }, (error, found) => (error ? reject(error) : resolve(found)));
   }).catch((error: unknown) => {
-    throw new WebhookTargetError(`The webhook target ${target} does not resolve (${(error as { code?: string }).code ?? 'DNS error'}).`);
+    throw new WebhookTargetError(
+      `The webhook target ${target} does not resolve (${(error as { code?: string }).code ?? 'DNS error'}).`,
+    );
   });
   const bad = addresses.find((entry) => !isPublicAddress(entry.address));
   if (bad || addresses.length === 0) throw refused(target, bad?.address ?? 'no address');

@@ -1,14 +1,16 @@
 import { DataFactory, type Quad } from 'n3';
-import { InvalidInputError, NotFoundError, describe } from '../errors.js';
-import { QuadIndex } from '../rdf.js';
+import { ForbiddenError, HearthError, HttpError, InvalidInputError, NetworkError, NotFoundError, describe } from '../errors.js';
+import { as, BadDataError, dateLiteral, documentOf, newId, QuadIndex, rdfType, TooManyTriplesError, triple } from '../rdf.js';
+import { canonicalUrl } from '../url.js';
 import { AS, HEARTH } from '../vocab.js';
 import { findRegisteredContainer, postsContainerOf, readProfileLinks } from './discovery.js';
 import { cleanText } from '../text.js';
-import { resolveMovedTo } from './moves.js';
+import { movedToIn, resolveMovedTo } from './moves.js';
+import type { Notification } from './notifications.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
-import { as, dateLiteral, newId, patchDocument, rdfType, triple } from './patch.js';
+import { patchDocument } from './patch.js';
 import { DeadlineError, readRdf, type ReadLimits } from './remote.js';
-import { startDeadline } from './schedule.js';
+import { Deadline } from './deadline.js';
 import { ownArea, type Actor } from './self.js';
 
 const { literal, namedNode } = DataFactory;
@@ -85,17 +87,22 @@ export async function listFollowing(fetchFn: typeof fetch, webId: string, limits
 }
 
 /**
- * Follows `webId`: records an `as:Follow` (with their posts container, when found) and notifies them. Bounded by
- * `followDeadlineMs` as a whole: their pod cannot make it wait longer, only leave out what it did not answer in time.
+ * Follows `webId`: checks that it is a WebID profile (else throws a typed error saying why: nothing saved, nobody told),
+ * records an `as:Follow` (with their posts container, when found) and notifies them. Bounded by `followDeadlineMs` as a
+ * whole: their pod cannot make it wait longer; past the profile, what it did not answer in time is left out with a warning.
  */
 export async function follow(actor: Actor, target: string, options: FollowOptions = {}): Promise<{ follow: Follow; delivery: Delivery; warning?: string; movedFrom?: string }> {
   checkWebId(target);
+  if (target === actor.webId) throw new InvalidInputError('You cannot follow yourself: your own posts are always in your timeline.');
   const { followDeadlineMs, ...readLimits } = options;
-  const deadline = startDeadline(followDeadlineMs ?? defaultFollowDeadlineMs, options.signal);
+  const deadlineMs = followDeadlineMs ?? defaultFollowDeadlineMs;
+  const deadline = new Deadline(deadlineMs, options.signal);
   try {
     const limits: ReadLimits = { ...readLimits, signal: deadline.signal };
+    // Only a real profile is followed: for one that is missing, unreachable or no profile, nothing is saved, nobody told.
+    const profile = await readWebIdProfile(globalThis.fetch, target, limits, deadlineMs);
     // Someone who moved is followed where they are now (a move their new profile confirms).
-    const webId = await resolveMovedTo(globalThis.fetch, target, limits);
+    const webId = movedToIn(profile, target) ? await resolveMovedTo(globalThis.fetch, target, limits) : target;
     const movedFrom = webId === target ? {} : { movedFrom: target };
     if (webId === actor.webId) throw new InvalidInputError('You cannot follow yourself: your own posts are always in your timeline.');
     // One's own pod is trusted: its reads and the save keep the usual bounds (not those for their pod), and no deadline.
@@ -109,6 +116,7 @@ export async function follow(actor: Actor, target: string, options: FollowOption
       name = links.name;
       postsContainer = await postsContainerOf(globalThis.fetch, links, limits);
     } catch (error: unknown) {
+      if (!(error instanceof HearthError)) throw error;
       const reason = deadline.signal.aborted ? new DeadlineError(`the follow's deadline passed (${describe(error)})`) : error;
       warning = `Their posts could not be found yet: ${describe(reason)}`;
     }
@@ -132,8 +140,14 @@ export async function follow(actor: Actor, target: string, options: FollowOption
   }
 }
 
-/** Stores in the follows of `following` the posts containers found for them, replacing stale ones. */
-export async function rememberPostsContainers(actor: Actor, following: readonly Follow[], found: readonly { webId: string; container: string }[]): Promise<void> {
+/**
+ * Stores the posts containers a timeline had to discover (`PostsResult.discovered`) in the follows they belong to, replacing
+ * stale ones, so that the next timeline reads them at once. The explicit write after a read: `getTimeline` writes nothing.
+ * Answers how many follows changed (0: nothing written).
+ */
+export async function rememberPostsContainers(actor: Actor, found: readonly { webId: string; container: string }[], limits: ReadLimits = {}): Promise<number> {
+  if (found.length === 0) return 0;
+  const following = await readOwnFollowing(actor, limits);
   const deletes: Quad[] = [];
   const inserts: Quad[] = [];
   for (const { webId, container } of found) {
@@ -142,35 +156,92 @@ export async function rememberPostsContainers(actor: Actor, following: readonly 
       inserts.push(triple(f.url, namedNode(`${HEARTH}postsContainer`), namedNode(container)));
     }
   }
-  if (inserts.length === 0) return;
-  await patchDocument(actor.fetch, `${await ownArea(actor, 'following')}${followingDocumentName}`, { deletes, inserts }, 'Remembering posts containers');
+  if (inserts.length === 0) return 0;
+  await patchDocument(actor.fetch, await followingDocument(actor), { deletes, inserts }, 'Remembering posts containers');
+  return inserts.length;
 }
 
 /** Stops following `webId`: removes the `as:Follow` and sends them an `as:Undo` of it. */
 export async function unfollow(actor: Actor, webId: string, limits: ReadLimits = {}): Promise<{ removed: Follow[]; delivery: Delivery }> {
   checkWebId(webId);
-  const url = `${await ownArea(actor, 'following')}${followingDocumentName}`;
-  const { quads } = await readRdf(actor.fetch, url).catch((error: unknown) => {
-    if (error instanceof NotFoundError) return { quads: [] as Quad[] };
-    throw error;
-  });
-  const removed = parseFollows(quads, actor.webId).filter((f) => f.object === webId);
+  const removed = await removeFollows(actor, webId);
   if (removed.length === 0) throw new NotFoundError(404, webId, `You do not follow ${webId}.`);
-  const subjects = new Set(removed.map((f) => f.url));
-  const gone = (q: Quad) => subjects.has(q.subject.value) || (q.subject.value === webId && q.predicate.value === `${AS}name`);
-  await patchDocument(actor.fetch, url, { deletes: quads.filter(gone).map((q) => triple(q.subject.value, q.predicate, q.object)) },
-    'Removing the follow');
   const delivery = await notify(actor, webId, undoQuads(actor.webId, removed.map((f) => f.url)), limits);
   return { removed, delivery };
 }
 
-function checkWebId(webId: string): void {
-  if (!/^https?:\/\/[^\s]+$/u.test(webId)) throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
+/** Removes the follows of `webId` (and the name kept for them) from one's own list, telling nobody; answers them (none: not followed). */
+async function removeFollows(actor: Actor, webId: string): Promise<Follow[]> {
+  const url = await followingDocument(actor);
+  let quads: Quad[] = [];
   try {
-    new URL(webId);
-  } catch {
-    throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
+    quads = (await readRdf(actor.fetch, url)).quads;
+  } catch (error: unknown) {
+    if (!(error instanceof NotFoundError)) throw error;
   }
+  const removed = parseFollows(quads, actor.webId).filter((f) => f.object === webId);
+  if (removed.length === 0) return [];
+  const subjects = new Set(removed.map((f) => f.url));
+  const gone = (q: Quad) => subjects.has(q.subject.value) || (q.subject.value === webId && q.predicate.value === `${AS}name`);
+  await patchDocument(actor.fetch, url, { deletes: quads.filter(gone).map((q) => triple(q.subject.value, q.predicate, q.object)) },
+    'Removing the follow');
+  return removed;
+}
+
+async function followingDocument(actor: Actor): Promise<string> {
+  return `${await ownArea(actor, 'following')}${followingDocumentName}`;
+}
+
+function checkWebId(webId: string): void {
+  if (!/^https?:\/\/[^\s]+$/u.test(webId) || !canonicalUrl(webId)) throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
+}
+
+/** A WebID whose document is no WebID profile: not RDF (or not readable as RDF), or RDF that says nothing about it. */
+export class NotAProfileError extends HearthError {
+  /** The WebID. */
+  readonly webId: string;
+  constructor(webId: string, reason: string, options?: { cause?: unknown }) {
+    super('NOT_A_PROFILE', `${webId} is not a WebID profile: ${reason}.`, options);
+    this.webId = webId;
+  }
+}
+
+/**
+ * Reads the profile of `webId` to be followed, within `limits`, and checks that it is one: it answers, is RDF, and has a
+ * triple about the WebID. Answers its triples, or throws a typed error saying plainly why not: NotFoundError (404/410: no
+ * profile there), NetworkError (could not reach it; `deadlineMs`: the follow's time), ForbiddenError, HttpError, NotAProfileError.
+ */
+async function readWebIdProfile(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}, deadlineMs?: number): Promise<Quad[]> {
+  let quads: Quad[];
+  try {
+    quads = (await readRdf(fetchFn, documentOf(webId), limits)).quads;
+  } catch (error: unknown) {
+    throw profileError(webId, error, limits.signal?.aborted && deadlineMs ? `no answer within the follow's ${deadlineMs / 1000} s` : undefined);
+  }
+  if (!quads.some((q) => q.subject.value === webId)) throw new NotAProfileError(webId, 'its document says nothing about it');
+  return quads;
+}
+
+/** The plain, typed reason a profile could not be read (`late`: why, when a shared deadline ended the read). */
+function profileError(webId: string, error: unknown, late?: string): unknown {
+  const cause = { cause: error };
+  if (error instanceof NotFoundError) return new NotFoundError(error.status, webId, `${webId} answers ${error.status}: there is no profile there.`);
+  if (error instanceof ForbiddenError) return new ForbiddenError(error.status, webId, `${webId} answers ${error.status}: its profile is not public.`);
+  if (error instanceof HttpError) return new HttpError(error.status, webId, `${webId} answers ${error.status}: its server failed; try again later.`);
+  if (error instanceof NetworkError) return new NetworkError(webId, late ? new Error(late) : error.cause ?? error, 'Nothing was saved.');
+  if (error instanceof TooManyTriplesError) return new NotAProfileError(webId, 'its document is too large to read', cause);
+  if (error instanceof BadDataError) return new NotAProfileError(webId, plainBadData(error), cause);
+  return error;
+}
+
+/** What a BadDataError of a profile read means, without the parser's words. */
+function plainBadData(error: BadDataError): string {
+  const type = /is not RDF \(([^)]*)\)/u.exec(error.message)?.[1];
+  if (type) return `its document is ${type.startsWith('no ') ? 'of no content type' : type}, not RDF`;
+  if (/not valid Turtle/u.test(error.message)) return 'its document is not valid Turtle';
+  if (/too large/u.test(error.message)) return 'its document is too large to read';
+  if (/redirect/u.test(error.message)) return 'it redirects too many times';
+  return 'its document cannot be read as RDF';
 }
 
 /** One follow that was moved along: the old WebID, the new one. */
@@ -183,7 +254,8 @@ export interface MovedFollow {
 
 /**
  * Follows moves for the acting person: every account they follow that states a confirmed `as:movedTo` is followed at its
- * new WebID and unfollowed at the old one (all of them, or `only` those). Answers what changed.
+ * new WebID and unfollowed at the old one (all of them, or `only` those, e.g. a timeline's `movedHints`). Answers what
+ * changed; a move whose new account cannot be followed now is left for another time.
  */
 export async function followMoves(actor: Actor, limits: ReadLimits = {}, only?: readonly string[]): Promise<MovedFollow[]> {
   const moved: MovedFollow[] = [];
@@ -191,9 +263,70 @@ export async function followMoves(actor: Actor, limits: ReadLimits = {}, only?: 
     if (only && !only.includes(followed.object)) continue;
     const now = await resolveMovedTo(globalThis.fetch, followed.object, limits);
     if (now === followed.object) continue;
-    if (now !== actor.webId) await follow(actor, now, limits);
-    await unfollow(actor, followed.object, limits);
-    moved.push({ from: followed.object, to: now });
+    try {
+      moved.push(await moveFollow(actor, followed.object, now, limits));
+    } catch (error: unknown) {
+      if (!(error instanceof HearthError)) throw error;
+    }
   }
   return moved;
+}
+
+/** Follows `to` instead of `from` (unless `to` is oneself): follow first, then unfollow, so a failure leaves the old follow. */
+async function moveFollow(actor: Actor, from: string, to: string, limits: ReadLimits): Promise<MovedFollow> {
+  const now = canonicalUrl(to) === canonicalUrl(actor.webId) ? to : (await follow(actor, to, limits)).follow.object;
+  await unfollow(actor, from, limits);
+  return { from, to: now };
+}
+
+/** What acting on one verified notice did. */
+export interface NoticeAction {
+  /** The notice acted on: an account deleted, or moved. */
+  notice: 'delete' | 'move';
+  /** The WebID of the account (the old one, for a move). */
+  webId: string;
+  /** Their display name as kept in the following list. */
+  name?: string;
+  /** For a move: the WebID now followed instead. */
+  to?: string;
+  /** True when done; false when it could not be (see `reason`): nothing changed then, and it is tried again next time. */
+  done: boolean;
+  /** Why it could not be done. */
+  reason?: string;
+}
+
+/**
+ * Acts on the verified `delete` and `move` notices of a look at the inbox, for accounts one follows: a deleted account is
+ * unfollowed (its inbox is gone: nobody is told); a moved one is followed at its new WebID and unfollowed at the old one.
+ * Unverified notices are never acted on. Idempotent: what is already done (no longer followed) is skipped.
+ */
+export async function actOnNotices(actor: Actor, notices: readonly Notification[] | { notifications: readonly Notification[] },
+  limits: ReadLimits = {}): Promise<NoticeAction[]> {
+  const list = 'notifications' in notices ? notices.notifications : notices;
+  const verified = list.filter((n) => n.verified && (n.kind === 'delete' || (n.kind === 'move' && n.target)));
+  if (verified.length === 0) return [];
+  const following = await readOwnFollowing(actor, limits);
+  const actions: NoticeAction[] = [];
+  const handled = new Set<string>();
+  for (const notice of verified) {
+    const followed = following.find((f) => canonicalUrl(f.object) === canonicalUrl(notice.actor));
+    if (!followed || handled.has(followed.object)) continue;
+    handled.add(followed.object);
+    const action = await actOn(actor, notice, followed, limits);
+    if (action) actions.push(action);
+  }
+  return actions;
+}
+
+/** Acts on one verified notice about someone followed; undefined when there was nothing left to do. */
+async function actOn(actor: Actor, notice: Notification, followed: Follow, limits: ReadLimits): Promise<NoticeAction | undefined> {
+  const who = { webId: followed.object, ...(followed.name ? { name: followed.name } : {}) };
+  if (notice.kind === 'delete') return (await removeFollows(actor, followed.object)).length ? { notice: 'delete', ...who, done: true } : undefined;
+  try {
+    const moved = await moveFollow(actor, followed.object, notice.target!, limits);
+    return { notice: 'move', ...who, to: moved.to, done: true };
+  } catch (error: unknown) {
+    if (!(error instanceof HearthError)) throw error;
+    return { notice: 'move', ...who, to: notice.target!, done: false, reason: describe(error) };
+  }
 }

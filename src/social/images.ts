@@ -81,7 +81,8 @@ function looksLikeText(data: Uint8Array): boolean {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
-  } catch {
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error; // What a fatal decoder throws on bytes that are not UTF-8.
     return false;
   }
   // eslint-disable-next-line no-control-regex

@@ -166,8 +166,12 @@ export async function scanInbox<T>(fetchFn: typeof fetch, inboxUrl: string, reco
 /** Reads the items of an inbox (the newest 1,000, within 20 s); items that are not RDF are skipped (anyone may append). */
 export async function readInbox(fetchFn: typeof fetch, inboxUrl: string): Promise<InboxItem[]> {
   const deadline = new Deadline(20_000);
-  const scan = await scanInbox(fetchFn, inboxUrl, (url, quads) => ({ url, quads }), { deadline, maxItems: 1000 });
-  return scan.items.flatMap((item) => (item.value ? [item.value] : []));
+  try {
+    const scan = await scanInbox(fetchFn, inboxUrl, (url, quads) => ({ url, quads }), { deadline, maxItems: 1000 });
+    return scan.items.flatMap((item) => (item.value ? [item.value] : []));
+  } finally {
+    deadline.clear();
+  }
 }
 
 /**
@@ -223,6 +227,7 @@ async function parseStreaming(response: Response, url: string, onQuad: (q: Quad)
     throw new NetworkError(url, signal?.aborted ? new Error('the overall deadline passed') : error);
   }
   if (stopped || failure) {
+    // Best effort: the listing has what it needs, so a connection that broke meanwhile changes nothing.
     await reader.cancel().catch(() => undefined);
     parser.destroy();
   } else {

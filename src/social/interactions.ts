@@ -1,10 +1,11 @@
 import { DataFactory, type Quad } from 'n3';
-import { NotFoundError } from '../errors.js';
+import { as, dateLiteral, documentOf, newId, QuadIndex, rdfType, triple } from '../rdf.js';
+import { HearthError, NotFoundError } from '../errors.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { AS, LDP } from '../vocab.js';
 import type { Post } from './model.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
-import { as, dateLiteral, documentOf, newId, objectOf, patchDocument, rdfType, subjectsOfType, triple } from './patch.js';
+import { patchDocument } from './patch.js';
 import { createPost, getPost, type ImageInput } from './posts.js';
 import { mapBounded, readRdf, type ReadLimits } from './remote.js';
 import { ownArea, type Actor } from './self.js';
@@ -63,8 +64,8 @@ export async function unlike(actor: Actor, postUrl: string, limits: ReadLimits =
   let author: string | undefined;
   try {
     author = (await getPost(globalThis.fetch, postUrl, limits)).author;
-  } catch {
-    author = undefined;
+  } catch (error: unknown) {
+    if (!(error instanceof HearthError)) throw error; // the post is gone or unreadable: nobody to tell
   }
   const delivery = author ? await notify(actor, author, undoQuads(actor.webId, removed.map((l) => l.url)), limits)
     : { notified: false, reason: 'the post is gone' };
@@ -87,11 +88,12 @@ export async function readOwnLikes(actor: Actor): Promise<Like[]> {
 
 /** The `as:Like`s of a document made by `actor`. */
 export function parseLikes(quads: readonly Quad[], actor?: string): Like[] {
-  return subjectsOfType(quads, `${AS}Like`).flatMap((url) => {
-    const who = objectOf(quads, url, `${AS}actor`)?.value;
-    const object = objectOf(quads, url, `${AS}object`)?.value;
+  const index = new QuadIndex(quads); // one pass: each like's lookups cost what they find, not a scan of the document
+  return index.subjectsOfType(`${AS}Like`).flatMap((url) => {
+    const who = index.objectOf(url, `${AS}actor`)?.value;
+    const object = index.objectOf(url, `${AS}object`)?.value;
     if (!who || !object || (actor && who !== actor)) return [];
-    const published = objectOf(quads, url, `${AS}published`)?.value;
+    const published = index.objectOf(url, `${AS}published`)?.value;
     return [{ url, actor: who, object, ...(published ? { published } : {}) }];
   });
 }

@@ -24,14 +24,22 @@ export const podAreas = {
 /** A short area name: `posts`, `inbox`, ... */
 export type PodArea = keyof typeof podAreas;
 
+/** The areas anyone may read (the pod's template makes them public); the others are the owner's and their apps'. */
+export const publicAreas: readonly PodArea[] = ['posts', 'media', 'likes', 'following', 'profile'];
+
 /** The URL of an area of the pod at `podUrl`. */
 export function areaUrl(podUrl: string, area: PodArea): string {
   return new URL(podAreas[area], podUrl).href;
 }
 
-/** The public type index of a pod made by Hearth. */
+/** The URLs of every area of the pod at `podUrl`. */
+export function areaUrls(podUrl: string): string[] {
+  return (Object.keys(podAreas) as PodArea[]).map((area) => areaUrl(podUrl, area));
+}
+
+/** The pod's public type index (`settings/publicTypeIndex.ttl`, public read): where others find its posts container. */
 export function publicTypeIndexUrl(podUrl: string): string {
-  return new URL('settings/publicTypeIndex.ttl', podUrl).href;
+  return `${areaUrl(podUrl, 'settings')}publicTypeIndex.ttl`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { DataFactory, type Quad } from 'n3';
-import { QuadIndex } from '../rdf.js';
+import { as, dateLiteral, documentOf, QuadIndex, rdfType, triple } from '../rdf.js';
+import { textToHtml } from '../text.js';
 import { AS } from '../vocab.js';
-import { as, dateLiteral, documentOf, objectsOf, rdfType, triple } from './patch.js';
 
 const { namedNode, literal } = DataFactory;
 
@@ -19,9 +19,9 @@ export interface Post {
   url: string;
   /** The author's WebID (`as:attributedTo`). */
   author: string;
-  /** The author's display name, when the reader knows it (from their follow list): someone else's text, cleaned. */
+  /** The author's display name, when the reader knows it (their follow list, the author's profile): someone else's text, cleaned. */
   authorName?: string;
-  /** The text (`as:content`). */
+  /** The text as written: the `as:source` when it is `text/plain`, else `as:content` (Hearth stores HTML there, see `textQuads`). */
   content: string;
   /** When it was written (ISO date, `as:published`). */
   published: string;
@@ -39,6 +39,15 @@ export interface Post {
 
 /** Longest post accepted, in characters. */
 export const maxPostLength = 20_000;
+
+/**
+ * Longest `as:content` read from a post that has no plain-text source, in characters: what Hearth writes for the longest
+ * post, every character escaped (`&quot;`), and its paragraph marks. A post with more is left out, like a malformed one.
+ */
+export const maxContentLength = 6 * maxPostLength + 7;
+
+/** Most `as:source` values looked at in one post. */
+const maxSources = 4;
 
 /** Most images read of one post: more are left out. */
 export const maxAttachments = 10;
@@ -66,7 +75,7 @@ export function postQuads(post: Post): Quad[] {
   const quads = [
     triple(post.url, rdfType, as('Note')),
     triple(post.url, as('attributedTo'), namedNode(post.author)),
-    triple(post.url, as('content'), literal(post.content)),
+    ...textQuads(post.url, post.content),
     triple(post.url, as('published'), dateLiteral(new Date(post.published))),
   ];
   if (post.updated) quads.push(triple(post.url, as('updated'), dateLiteral(new Date(post.updated))));
@@ -81,20 +90,48 @@ export function postQuads(post: Post): Quad[] {
   return quads;
 }
 
-/** Every triple that describes `url` in a document: the post's and its attachments'. */
+/** The `as:source` node of a post: a fragment named after the post's own, so that edits and deletes can name its triples. */
+export function sourceNodeOf(postUrl: string): string {
+  return `${postUrl}-source`;
+}
+
+/**
+ * The triples of a post's text, as ActivityStreams readers expect them: `as:content` the text as escaped HTML
+ * (`textToHtml`), and `as:source` a node holding the text as written, `as:mediaType "text/plain"`.
+ */
+export function textQuads(url: string, text: string): Quad[] {
+  const source = sourceNodeOf(url);
+  return [triple(url, as('content'), literal(textToHtml(text))), triple(url, as('source'), namedNode(source)),
+    triple(source, as('content'), literal(text)), triple(source, as('mediaType'), literal('text/plain'))];
+}
+
+/** The triples of a document that hold a post's text: its `as:content` and `as:source` and every triple of its own source nodes. */
+export function textTriplesOf(quads: readonly Quad[], url: string): Quad[] {
+  const sources = ownParts(new QuadIndex(quads), url, `${AS}source`);
+  return quads.filter((q) => (q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}source`)) ||
+    sources.has(q.subject.value));
+}
+
+/** Every triple that describes `url` in a document: the post's, its attachments' and its source's. */
 export function triplesAbout(quads: readonly Quad[], url: string): Quad[] {
-  const attachments = new Set(objectsOf(quads, url, `${AS}attachment`).filter((t) => t.termType === 'NamedNode').map((t) => t.value));
-  return quads.filter((q) => q.subject.value === url || (attachments.has(q.subject.value) && q.subject.value.startsWith(`${url}-`)));
+  const index = new QuadIndex(quads);
+  const parts = new Set([...ownParts(index, url, `${AS}attachment`), ...ownParts(index, url, `${AS}source`)]);
+  return quads.filter((q) => q.subject.value === url || parts.has(q.subject.value));
+}
+
+/** The nodes a post links to with `predicate` that are its own fragments (`<post>-…`): what goes with the post. */
+function ownParts(index: QuadIndex, url: string, predicate: string): Set<string> {
+  return new Set(index.objectsOf(url, predicate).filter((t) => t.termType === 'NamedNode' && t.value.startsWith(`${url}-`)).map((t) => t.value));
 }
 
 /** Reads one post from a document's triples (or their index); undefined when `url` is not a well-formed `as:Note`. */
 export function parsePost(quads: readonly Quad[] | QuadIndex, url: string): Post | undefined {
   const index = quads instanceof QuadIndex ? quads : new QuadIndex(quads);
   if (!index.hasType(url, `${AS}Note`)) return undefined;
-  const content = index.objectOf(url, `${AS}content`);
+  const content = textOf(index, url);
   const author = index.objectOf(url, `${AS}attributedTo`);
   const published = isoDate(index.objectOf(url, `${AS}published`)?.value);
-  if (content?.termType !== 'Literal' || author?.termType !== 'NamedNode' || !published) return undefined;
+  if (content === undefined || author?.termType !== 'NamedNode' || !published) return undefined;
   const updated = isoDate(index.objectOf(url, `${AS}updated`)?.value);
   const inReplyTo = index.objectOf(url, `${AS}inReplyTo`);
   const attachments: Attachment[] = [];
@@ -107,10 +144,33 @@ export function parsePost(quads: readonly Quad[] | QuadIndex, url: string): Post
     }
   }
   return {
-    url, author: author.value, content: content.value, published, attachments,
+    url, author: author.value, content, published, attachments,
     ...(updated ? { updated } : {}),
     ...(inReplyTo?.termType === 'NamedNode' ? { inReplyTo: inReplyTo.value } : {}),
   };
+}
+
+/**
+ * A post's text as written: its `as:source` when that is a node with `as:mediaType` text/plain and at most `maxPostLength`
+ * characters, else its `as:content` as is (older Hearth posts keep plain text there) when at most `maxContentLength`.
+ */
+export function textOf(quads: readonly Quad[] | QuadIndex, url: string): string | undefined {
+  const index = quads instanceof QuadIndex ? quads : new QuadIndex(quads);
+  for (const source of index.objectsOf(url, `${AS}source`).slice(0, maxSources)) {
+    if (source.termType !== 'NamedNode' && source.termType !== 'BlankNode') continue;
+    const mediaType = index.objectOf(source.value, `${AS}mediaType`);
+    const text = index.objectOf(source.value, `${AS}content`);
+    if (mediaType?.termType === 'Literal' && isPlainText(mediaType.value) && text?.termType === 'Literal' && fits(text.value, maxPostLength)) {
+      return text.value;
+    }
+  }
+  const content = index.objectOf(url, `${AS}content`);
+  return content?.termType === 'Literal' && content.value.length <= maxContentLength ? content.value : undefined;
+}
+
+/** Posts with their authors' display names from `names` added (a name a post already has is kept). */
+export function withAuthorNames(posts: readonly Post[], names: ReadonlyMap<string, string>): Post[] {
+  return posts.map((post) => (post.authorName || !names.has(post.author) ? post : { ...post, authorName: names.get(post.author)! }));
 }
 
 /** Every post of a document, optionally only those attributed to `author`: one pass to index, then linear. */
@@ -127,6 +187,26 @@ export function parsePosts(quads: readonly Quad[], author?: string): Post[] {
 /** Newest first. */
 export function byNewest(a: Post, b: Post): number {
   return a.published < b.published ? 1 : a.published > b.published ? -1 : a.url < b.url ? 1 : -1;
+}
+
+/** Two lists sorted newest first (`byNewest`) merged into one, at most `limit` long: linear, nothing sorted again. */
+export function mergeNewest(a: readonly Post[], b: readonly Post[], limit: number): Post[] {
+  const merged: Post[] = [];
+  let i = 0;
+  let j = 0;
+  while (merged.length < limit && (i < a.length || j < b.length)) {
+    merged.push(j >= b.length || (i < a.length && byNewest(a[i]!, b[j]!) <= 0) ? a[i++]! : b[j++]!);
+  }
+  return merged;
+}
+
+function isPlainText(mediaType: string): boolean {
+  return mediaType.split(';')[0]!.trim().toLowerCase() === 'text/plain';
+}
+
+/** Whether `text` has at most `max` characters (code points), without spreading a huge string into an array. */
+function fits(text: string, max: number): boolean {
+  return text.length <= max || (text.length <= 2 * max && [...text].length <= max);
 }
 
 function isoDate(value: string | undefined): string | undefined {

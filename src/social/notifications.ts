@@ -1,4 +1,5 @@
 import { DataFactory, type Quad, type Term } from 'n3';
+import { as, documentOf, QuadIndex, rdfType, triple } from '../rdf.js';
 import { HearthError, HttpError, NetworkError, NotFoundError, describe } from '../errors.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 import { podIssuerOf } from '../access/acr.js';
@@ -7,16 +8,17 @@ import { AS, HEARTH, RDF } from '../vocab.js';
 import { canonicalUrl, isInside, isInsideAny } from '../url.js';
 import { Deadline, SilentOrigins, mapFair, originOf } from './deadline.js';
 import { readProfileLinks } from './discovery.js';
-import { deleteInboxItem, scanInbox } from './inbox.js';
+import { readOwnFollowing } from './follows.js';
+import { deleteInboxItem, scanInbox, type InboxScan } from './inbox.js';
 import { parsePost, type Post } from './model.js';
-import { as, documentOf, hasType, objectOf, rdfType, triple } from './patch.js';
+import { confirmedMoveOf } from './moves.js';
 import { defaultReadLimits, mapBounded, readRdf, type ReadLimits } from './remote.js';
 import { ownArea, ownPod, type Actor } from './self.js';
 
 const { namedNode } = DataFactory;
 
-/** What a notification says happened. */
-export type NotificationKind = 'like' | 'reply' | 'follow' | 'undo';
+/** What a notification says happened: `delete` and `move` are about the sender's whole account (deleted, moved). */
+export type NotificationKind = 'like' | 'reply' | 'follow' | 'undo' | 'delete' | 'move';
 
 /** One social notification of the owner's inbox, checked against the sender's pod. */
 export interface Notification {
@@ -26,10 +28,14 @@ export interface Notification {
   kind: NotificationKind;
   /** Who did it (WebID). */
   actor: string;
-  /** The activity in the actor's pod: the like, the follow, the reply, or (for undo) the activity taken back. */
+  /** Their display name, when one follows them (as kept in the following list; with the `names` option). */
+  actorName?: string;
+  /** The activity in the actor's pod: the like, the follow, the reply, (for undo) the activity taken back, (delete, move) the account. */
   activity: string;
-  /** The post liked or replied to; the followed WebID. */
+  /** The post liked or replied to; the followed WebID; the account deleted or moved. */
   object?: string;
+  /** For a move: the new WebID the account says it moved to. */
+  target?: string;
   /** When, as the sender says (ISO date). */
   published?: string;
   /** When the inbox received it, as the pod server says (ISO date): what "newest first" goes by. */
@@ -84,6 +90,8 @@ export interface NotificationOptions extends ReadLimits {
   deadlineMs?: number;
   /** Most inbox items read, newest first (default `maxInboxItems`); older ones wait for junk to be cleared. */
   maxItems?: number;
+  /** Adds `actorName` to the notifications of people one follows, from one's following list (one more read of one's own pod). */
+  names?: boolean;
 }
 
 /** Options of `clearNotifications`. */
@@ -119,7 +127,10 @@ const perServer = 3;
 const keptPerActivity = 100;
 /** The Solid Application Interoperability access request type (see src/access/requests.ts). */
 const accessRequestType = 'http://www.w3.org/ns/solid/interop#AccessRequest';
-const socialTypes = ['Like', 'Follow', 'Create', 'Undo'].map((t) => `${AS}${t}`);
+const socialTypes = ['Like', 'Follow', 'Create', 'Undo', 'Delete', 'Move'].map((t) => `${AS}${t}`);
+
+/** Kinds of notification about the sender's whole account, checked against their profile rather than an activity in their pod. */
+const accountKinds = new Set<NotificationKind>(['delete', 'move']);
 
 /** What an inbox item is, as far as notifications go. */
 type ItemKind = { kind: 'notification'; notification: Notification } | { kind: 'request' } | { kind: 'other'; reason: string; junk: boolean };
@@ -131,11 +142,25 @@ type ItemKind = { kind: 'notification'; notification: Notification } | { kind: '
  */
 export async function readNotifications(actor: Actor, options: NotificationOptions = {}): Promise<InboxReport> {
   const deadline = new Deadline(options.deadlineMs ?? defaultInboxDeadlineMs, options.signal);
+  try {
+    return await readWithin(actor, options, deadline);
+  } finally {
+    deadline.clear();
+  }
+}
+
+/** `readNotifications` within its deadline: the owner's items in the first part of it, the checks in the rest. */
+async function readWithin(actor: Actor, options: NotificationOptions, deadline: Deadline): Promise<InboxReport> {
   const inbox = await ownArea(actor, 'inbox');
   const posts = await ownArea(actor, 'posts');
   const reading = deadline.within(deadline.ms * readingShare);
-  const scan = await scanInbox(actor.fetch, inbox, classify, {
-    deadline: reading, maxItems: options.maxItems ?? maxInboxItems, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  let scan: InboxScan<ItemKind>;
+  try {
+    scan = await scanInbox(actor.fetch, inbox, classify, {
+      deadline: reading, maxItems: options.maxItems ?? maxInboxItems, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+  } finally {
+    reading.clear();
+  }
   const claims: Notification[] = [];
   const others: OtherItem[] = [];
   const etags: Record<string, string> = {};
@@ -150,8 +175,27 @@ export async function readNotifications(actor: Actor, options: NotificationOptio
     else others.push({ url, reason: item.value.reason, junk: item.value.junk });
   }
   const verifier = new Verifier(actor, posts, { ...options, signal: deadline.signal }, deadline, claims);
-  const notifications = await mapFair(claims, (claim) => originOf(canonicalUrl(claim.actor) ?? '') ?? '', 8, perServer, (claim) => verifier.check(claim));
+  const checked = await mapFair(claims, (claim) => originOf(canonicalUrl(claim.actor) ?? '') ?? '', 8, perServer, (claim) => verifier.check(claim));
+  const notifications = options.names ? withNames(checked, await followedNames(actor, deadline)) : checked;
   return { notifications, others, requests, unread: scan.unread, truncated: scan.truncated, etags };
+}
+
+/** The names one's following list keeps, by canonical WebID; none when it cannot be read in time (names are a nicety). */
+async function followedNames(actor: Actor, deadline: Deadline): Promise<Map<string, string>> {
+  try {
+    const following = await readOwnFollowing(actor, { signal: deadline.signal });
+    return new Map(following.flatMap((f) => (f.name ? [[canonicalUrl(f.object) ?? f.object, f.name] as const] : [])));
+  } catch (error: unknown) {
+    if (error instanceof HearthError) return new Map();
+    throw error;
+  }
+}
+
+function withNames(notifications: Notification[], names: Map<string, string>): Notification[] {
+  return notifications.map((n) => {
+    const name = names.get(canonicalUrl(n.actor) ?? n.actor);
+    return name ? { ...n, actorName: name } : n;
+  });
 }
 
 /** The owner's social notifications (likes, replies, follows, undos), newest first, each verified: `readNotifications`' list. */
@@ -184,15 +228,20 @@ export async function clearNotifications(actor: Actor, options: ClearOptions = {
   const doomed = [...notifications.filter((n) => all || !n.unchecked).map((n) => ({ url: n.url, notification: true })),
     ...report.others.filter((o) => all || o.junk).map((o) => ({ url: o.url, notification: false }))];
   const deadline = new Deadline(options.deadlineMs ?? defaultInboxDeadlineMs, options.signal);
-  const done = await mapBounded(doomed, 8, async (item) => {
-    if (deadline.passed) return false;
-    try {
-      return await deleteInboxItem(actor.fetch, item.url, { signal: deadline.signal, ...(report.etags[item.url] ? { etag: report.etags[item.url] } : {}) });
-    } catch (error: unknown) {
-      if (error instanceof NetworkError || deadline.passed) return false;
-      throw error;
-    }
-  });
+  let done: boolean[];
+  try {
+    done = await mapBounded(doomed, 8, async (item) => {
+      if (deadline.passed) return false;
+      try {
+        return await deleteInboxItem(actor.fetch, item.url, { signal: deadline.signal, ...(report.etags[item.url] ? { etag: report.etags[item.url] } : {}) });
+      } catch (error: unknown) {
+        if (error instanceof NetworkError || deadline.passed) return false;
+        throw error;
+      }
+    });
+  } finally {
+    deadline.clear();
+  }
   const cleared = doomed.filter((item, index) => item.notification && done[index]).length;
   const removed = doomed.filter((item, index) => !item.notification && done[index]).length;
   return { cleared, removed, kept: notifications.length + report.others.length - cleared - removed, record };
@@ -218,7 +267,7 @@ export async function withCounts(actor: Actor, posts: Post[], state?: SocialReco
   }));
 }
 
-/** Applies notifications to a record: verified likes, replies and follows are added, verified undos remove. */
+/** Applies notifications to a record: verified likes, replies and follows are added, verified undos remove, and a verified deletion of an account removes its follows. */
 export function fold(record: SocialRecord, notifications: readonly Notification[]): SocialRecord {
   const next: SocialRecord = { likes: [...record.likes], replies: [...record.replies], follows: [...record.follows] };
   const verified = notifications.filter((n) => n.verified);
@@ -233,13 +282,15 @@ export function fold(record: SocialRecord, notifications: readonly Notification[
     next.replies = next.replies.filter(mine);
     next.follows = next.follows.filter(mine);
   }
+  for (const n of verified.filter((v) => v.kind === 'delete')) next.follows = next.follows.filter((f) => f.actor !== n.actor);
   return next;
 }
 
 /** Reads what an inbox item claims; undefined for items that are not Hearth's social notifications. */
 export function parseNotification(url: string, quads: readonly Quad[]): Notification | undefined {
   const typed = (type: string) => quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}${type}`).map((q) => q.subject);
-  const read = (subject: Term, name: string) => objectOf(quads, subject.value, `${AS}${name}`);
+  const index = new QuadIndex(quads);
+  const read = (subject: Term, name: string) => index.objectOf(subject.value, `${AS}${name}`);
   const make = (kind: NotificationKind, subject: Term, activity: Term | undefined, object?: string): Notification | undefined => {
     const who = read(subject, 'actor');
     if (who?.termType !== 'NamedNode' || activity?.termType !== 'NamedNode') return undefined;
@@ -254,7 +305,20 @@ export function parseNotification(url: string, quads: readonly Quad[]): Notifica
     return make('reply', subject, note, note ? read(note, 'inReplyTo')?.value : undefined);
   }
   for (const subject of typed('Undo')) return make('undo', subject, read(subject, 'object'));
+  for (const subject of typed('Delete')) return account('delete', subject);
+  for (const subject of typed('Move')) return account('move', subject);
   return undefined;
+
+  /** An `as:Delete` or `as:Move` of an account: `activity` and `object` are the account (a move's `as:target`, the new one). */
+  function account(kind: 'delete' | 'move', subject: Term): Notification | undefined {
+    const who = read(subject, 'actor');
+    const object = read(subject, 'object');
+    const target = kind === 'move' ? read(subject, 'target') : undefined;
+    if (who?.termType !== 'NamedNode' || object?.termType !== 'NamedNode' || (kind === 'move' && target?.termType !== 'NamedNode')) return undefined;
+    const published = read(subject, 'published')?.value;
+    return { url, kind, actor: who.value, activity: object.value, object: object.value, verified: false,
+      ...(target ? { target: target.value } : {}), ...(published ? { published } : {}) };
+  }
 }
 
 /**
@@ -265,13 +329,13 @@ function classify(url: string, quads: Quad[]): ItemKind {
   const types = new Set(quads.filter((q) => q.predicate.value === `${RDF}type`).map((q) => q.object.value));
   if (types.has(accessRequestType)) {
     const request = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === accessRequestType)!.subject.value;
-    const client = objectOf(quads, request, `${HEARTH}clientId`)?.value;
+    const client = new QuadIndex(quads).objectOf(request, `${HEARTH}clientId`)?.value;
     if (client && client.length <= 500) return { kind: 'request' };
     return { kind: 'other', reason: 'an access request naming no client', junk: true };
   }
   const notification = parseNotification(url, quads);
   if (notification) return { kind: 'notification', notification };
-  if (socialTypes.some((t) => types.has(t))) return { kind: 'other', reason: 'a like, follow, reply or undo without its actor or activity', junk: true };
+  if (socialTypes.some((t) => types.has(t))) return { kind: 'other', reason: 'a like, follow, reply, undo, delete or move without its actor or activity', junk: true };
   if (types.size === 0) return { kind: 'other', reason: quads.length ? 'RDF of no type' : 'empty', junk: true };
   return { kind: 'other', reason: `of another kind (${[...types].slice(0, 2).join(', ')})`, junk: false };
 }
@@ -284,7 +348,7 @@ function classify(url: string, quads: Quad[]): ItemKind {
  */
 class Verifier {
   private readonly storages = new Map<string, Promise<string[]>>();
-  private readonly documents = new Map<string, Promise<{ url: string; quads: Quad[] } | 'missing'>>();
+  private readonly documents = new Map<string, Promise<{ url: string; index: QuadIndex } | 'missing'>>();
   private readonly silent: SilentOrigins;
   /** For each document, the claimed activities in it (canonical): only their triples are kept. */
   private readonly claimed = new Map<string, Set<string>>();
@@ -292,7 +356,7 @@ class Verifier {
   constructor(private readonly owner: Actor, private readonly ownPosts: string, private readonly limits: ReadLimits,
     private readonly deadline: Deadline, claims: readonly Notification[]) {
     this.silent = new SilentOrigins((limits.timeoutMs ?? defaultReadLimits.timeoutMs) * 0.9);
-    for (const claim of claims) {
+    for (const claim of claims.filter((c) => !accountKinds.has(c.kind))) {
       const activity = canonicalUrl(claim.activity);
       if (!activity) continue;
       const doc = documentOf(activity);
@@ -307,28 +371,29 @@ class Verifier {
     const claim = { ...said, actor, activity };
     if (this.deadline.passed) return this.unchecked(claim, this.late());
     try {
+      if (accountKinds.has(claim.kind)) return await this.checkAccount(claim);
       const storages = await this.storagesOf(actor);
       if (!isInsideAny(activity, storages)) return this.reject(claim, `${activity} is not in ${actor}'s pod`);
       const found = await this.document(activity);
       // The document must be in their pod where it answered too (a redirect elsewhere proves nothing).
       if (found !== 'missing' && !isInsideAny(found.url, storages)) return this.reject(claim, `${activity} is answered from outside ${actor}'s pod`);
-      const quads = found === 'missing' ? 'missing' : found.quads;
+      const index = found === 'missing' ? 'missing' : found.index;
       if (claim.kind === 'undo') {
         // Gone: no document, or no like, follow or note (a deleted reply leaves only a tombstone).
-        const gone = quads === 'missing' || !['Like', 'Follow', 'Note'].some((type) => hasType(quads, activity, `${AS}${type}`));
+        const gone = index === 'missing' || !['Like', 'Follow', 'Note'].some((type) => index.hasType(activity, `${AS}${type}`));
         return gone ? { ...claim, verified: true } : this.reject(claim, `${activity} still exists`);
       }
-      if (quads === 'missing') return this.reject(claim, `${activity} does not exist`);
+      if (index === 'missing') return this.reject(claim, `${activity} does not exist`);
       if (claim.kind === 'reply') {
-        const post = parsePost(quads, activity);
+        const post = parsePost(index, activity);
         if (!post || post.author !== actor || !post.inReplyTo || !isInside(post.inReplyTo, this.ownPosts)) {
           return this.reject(claim, `${activity} is not a reply by ${actor} to one of your posts`);
         }
         return { ...claim, object: post.inReplyTo, verified: true };
       }
       const type = claim.kind === 'like' ? 'Like' : 'Follow';
-      const object = objectOf(quads, activity, `${AS}object`)?.value;
-      const matches = hasType(quads, activity, `${AS}${type}`) && objectOf(quads, activity, `${AS}actor`)?.value === actor;
+      const object = index.objectOf(activity, `${AS}object`)?.value;
+      const matches = index.hasType(activity, `${AS}${type}`) && index.objectOf(activity, `${AS}actor`)?.value === actor;
       const aboutMe = object !== undefined && (claim.kind === 'like' ? isInside(object, this.ownPosts) : object === canonicalUrl(this.owner.webId));
       if (!matches || !aboutMe) return this.reject(claim, `${activity} is not a ${type.toLowerCase()} of yours by ${actor}`);
       return { ...claim, object, verified: true };
@@ -340,6 +405,33 @@ class Verifier {
       }
       return this.reject(claim, describe(error));
     }
+  }
+
+  /**
+   * A deletion or move of the sender's own account. A deletion is believed only when their profile answers 404 or 410 now;
+   * a move only when confirmed both ways (the old profile's `as:movedTo` is the new WebID, whose profile says `as:alsoKnownAs`
+   * the old). Read failures are thrown, to be judged as for every claim (no answer: unchecked; anything else: refuted).
+   */
+  private async checkAccount(claim: Notification): Promise<Notification> {
+    if (claim.activity !== claim.actor) {
+      return this.reject(claim, `${claim.actor} cannot ${claim.kind} ${claim.activity}: only one's own account is deleted or moved`);
+    }
+    if (claim.kind === 'delete') {
+      try {
+        await this.storagesOf(claim.actor);
+      } catch (error: unknown) {
+        if (error instanceof NotFoundError && error.url === documentOf(claim.actor)) return { ...claim, verified: true };
+        throw error;
+      }
+      return this.reject(claim, `${claim.actor} still has a profile: the account was not deleted`);
+    }
+    const target = canonicalUrl(claim.target ?? '');
+    if (!target) return this.reject(claim, `${claim.target ?? 'nothing'} is not a WebID to move to`);
+    const confirmed = await this.silent.guard(claim.actor, this.deadline, () => confirmedMoveOf(globalThis.fetch, claim.actor, this.limits));
+    if (!confirmed || canonicalUrl(confirmed) !== target) {
+      return this.reject({ ...claim, target }, `the move to ${target} is not confirmed: ${claim.actor}'s profile must name it (as:movedTo) and its profile must name ${claim.actor} (as:alsoKnownAs)`);
+    }
+    return { ...claim, target, verified: true };
   }
 
   private reject(claim: Notification, reason: string): Notification {
@@ -367,7 +459,7 @@ class Verifier {
    * A document read without credentials, its IRIs made canonical so that `..` or `//` in them cannot fool a comparison;
    * of its triples only those about activities claimed in this run are kept (at most `keptPerActivity` each).
    */
-  private document(url: string): Promise<{ url: string; quads: Quad[] } | 'missing'> {
+  private document(url: string): Promise<{ url: string; index: QuadIndex } | 'missing'> {
     const doc = documentOf(url);
     let found = this.documents.get(doc);
     if (!found) {
@@ -384,7 +476,7 @@ class Verifier {
           kept.set(subject, (kept.get(subject) ?? 0) + 1);
           quads.push(canonicalQuad(q));
         }
-        return { url: r.url, quads };
+        return { url: r.url, index: new QuadIndex(quads) };
       }, (error: unknown) => {
         if (error instanceof NotFoundError) return 'missing' as const;
         throw error;
@@ -430,8 +522,10 @@ function emptyRecord(): SocialRecord {
 
 /** The record a set of quads states. */
 function parseRecord(quads: readonly Quad[]): SocialRecord {
-  const of = (type: string) => [...new Set(quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}${type}`).map((q) => q.subject.value))];
-  const value = (s: string, p: string) => objectOf(quads, s, `${AS}${p}`)?.value;
+  // One pass to index: each entry's lookups cost what they find, not a scan of the whole record (it holds thousands).
+  const index = new QuadIndex(quads);
+  const of = (type: string) => index.subjectsOfType(`${AS}${type}`);
+  const value = (s: string, p: string) => index.objectOf(s, `${AS}${p}`)?.value;
   return {
     likes: of('Like').flatMap((url) => { const a = value(url, 'actor'); const o = value(url, 'object'); return a && o ? [{ url, actor: a, object: o }] : []; }),
     replies: of('Note').flatMap((url) => { const a = value(url, 'attributedTo'); const o = value(url, 'inReplyTo'); return a && o ? [{ url, actor: a, object: o }] : []; }),

@@ -1,10 +1,10 @@
 import { DataFactory, type Quad } from 'n3';
+import { as, dateLiteral, documentOf, rdfType, triple } from '../rdf.js';
 import { describe } from '../errors.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { readProfileLinks } from './discovery.js';
 import { sendToInbox } from './inbox.js';
 import type { ReadLimits } from './remote.js';
-import { as, dateLiteral, documentOf, rdfType, triple } from './patch.js';
 import { ownPod, type Actor } from './self.js';
 
 const { blankNode, namedNode } = DataFactory;

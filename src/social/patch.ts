@@ -1,66 +1,38 @@
-import { DataFactory, type Quad, type Term } from 'n3';
+import type { Quad } from 'n3';
 import { httpErrorFor } from '../errors.js';
-import { writeNTriples } from '../rdf.js';
-import { AS, RDF, SOLID, XSD } from '../vocab.js';
+import { serializeWithin } from '../rdf.js';
+import { SOLID } from '../vocab.js';
 
-const { namedNode, literal, quad } = DataFactory;
+// Transitional: tests import these term helpers from here; they live in src/rdf.ts (import them from there).
+export { as, newId, rdfType, triple } from '../rdf.js';
 
-/** A named node of ActivityStreams. */
-export const as = (name: string) => namedNode(`${AS}${name}`);
-/** `rdf:type`. */
-export const rdfType = namedNode(`${RDF}type`);
-/** A triple (default graph). */
-export const triple = (s: string | Term, p: Term, o: Term): Quad =>
-  quad(typeof s === 'string' ? namedNode(s) : s as never, p as never, o as never);
-/** An `xsd:dateTime` literal. */
-export const dateLiteral = (date: Date) => literal(date.toISOString(), namedNode(`${XSD}dateTime`));
+/** The change an N3 Patch makes: exact triples deleted, then exact triples inserted. */
+export interface TripleChange {
+  /** Triples added (after the deletes). */
+  inserts?: Quad[];
+  /** Triples removed; the server refuses the patch when one is not there. */
+  deletes?: Quad[];
+}
 
-
-/** The body of a Solid N3 Patch (`solid:InsertDeletePatch`) deleting then inserting exact triples. */
-export function n3PatchBody(change: { inserts?: Quad[]; deletes?: Quad[] }): string {
+/**
+ * The body of a Solid N3 Patch (`solid:InsertDeletePatch`) deleting then inserting exact triples; with `maxBytes`,
+ * undefined when its deletes or its inserts would take more than that as N-Triples (never made larger).
+ */
+export function n3PatchBody(change: TripleChange): string;
+export function n3PatchBody(change: TripleChange, maxBytes: number): string | undefined;
+export function n3PatchBody(change: TripleChange, maxBytes = Infinity): string | undefined {
+  const deletes = change.deletes?.length ? serializeWithin(change.deletes, maxBytes, 'N-Triples') : '';
+  const inserts = change.inserts?.length ? serializeWithin(change.inserts, maxBytes, 'N-Triples') : '';
+  if (deletes === undefined || inserts === undefined) return undefined;
   const parts = [`@prefix solid: <${SOLID}>.`, '_:patch a solid:InsertDeletePatch'];
-  if (change.deletes?.length) parts.push(`;\n  solid:deletes {\n${writeNTriples(change.deletes)}}`);
-  if (change.inserts?.length) parts.push(`;\n  solid:inserts {\n${writeNTriples(change.inserts)}}`);
+  if (deletes) parts.push(`;\n  solid:deletes {\n${deletes}}`);
+  if (inserts) parts.push(`;\n  solid:inserts {\n${inserts}}`);
   return `${parts.join('')}.\n`;
 }
 
 /** Applies an N3 Patch to `url` (created when missing); the server applies it atomically. */
-export async function patchDocument(fetchFn: typeof fetch, url: string, change: { inserts?: Quad[]; deletes?: Quad[] }, action: string): Promise<void> {
+export async function patchDocument(fetchFn: typeof fetch, url: string, change: TripleChange, action: string): Promise<void> {
   const response = await fetchFn(url, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: n3PatchBody(change) });
   if (!response.ok) throw await httpErrorFor(response, action);
   await response.body?.cancel();
-}
-
-/** The first object of `subject predicate ?` in `quads`. */
-export function objectOf(quads: readonly Quad[], subject: string, predicate: string): Term | undefined {
-  return quads.find((q) => q.subject.value === subject && q.predicate.value === predicate)?.object;
-}
-
-/** Every object of `subject predicate ?` in `quads`. */
-export function objectsOf(quads: readonly Quad[], subject: string, predicate: string): Term[] {
-  return quads.filter((q) => q.subject.value === subject && q.predicate.value === predicate).map((q) => q.object);
-}
-
-/** Whether `subject` has `rdf:type type` in `quads`. */
-export function hasType(quads: readonly Quad[], subject: string, type: string): boolean {
-  return quads.some((q) => q.subject.value === subject && q.predicate.value === `${RDF}type` && q.object.value === type);
-}
-
-/** Subjects (named nodes) with `rdf:type type`. */
-export function subjectsOfType(quads: readonly Quad[], type: string): string[] {
-  return [...new Set(quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === type && q.subject.termType === 'NamedNode')
-    .map((q) => q.subject.value))];
-}
-
-/** A short random id that sorts by creation time: `<base36 ms><random>`. */
-export function newId(now = Date.now()): string {
-  const random = crypto.getRandomValues(new Uint8Array(5));
-  return `${now.toString(36)}${Array.from(random, (b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-/** URL without its fragment. */
-export function documentOf(url: string): string {
-  const parsed = new URL(url);
-  parsed.hash = '';
-  return parsed.href;
 }

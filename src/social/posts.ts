@@ -1,17 +1,16 @@
-import { DataFactory, type Quad } from 'n3';
-import { ForbiddenError, HttpError, InvalidInputError, NotFoundError, httpErrorFor } from '../errors.js';
+import type { Quad } from 'n3';
+import { as, dateLiteral, documentOf, newId, QuadIndex, rdfType, triple } from '../rdf.js';
+import { ForbiddenError, HearthError, HttpError, InvalidInputError, NotFoundError, httpErrorFor } from '../errors.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { AS } from '../vocab.js';
-import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, triplesAbout, type Attachment, type Post } from './model.js';
-import { as, dateLiteral, documentOf, hasType, newId, patchDocument, rdfType, triple } from './patch.js';
+import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, textQuads, textTriplesOf, triplesAbout, type Attachment, type Post } from './model.js';
+import { patchDocument } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
 import { acceptedImageTypes, checkImage } from './images.js';
 import { isUploadIn } from './layout.js';
 import { ownArea, type Actor } from './self.js';
 import { collectPosts, type TimelineOptions } from './timeline.js';
-
-const { literal } = DataFactory;
 
 /** An image to attach: its bytes and media type. */
 export interface ImageInput {
@@ -47,6 +46,22 @@ export async function uploadImage(actor: Actor, image: ImageInput): Promise<Atta
   return { url, mediaType };
 }
 
+/**
+ * Deletes a file Hearth uploaded and no longer links to (a deleted post's image, a replaced avatar), best effort: what
+ * is left behind is only a file nothing names, so a refusal or a broken connection (fetch's TypeError) does not undo
+ * what was done. Only the caller's own uploads reach here (`isUploadIn`).
+ */
+export async function deleteUpload(actor: Actor, url: string): Promise<void> {
+  let response: Response;
+  try {
+    response = await actor.fetch(url, { method: 'DELETE' });
+  } catch (error: unknown) {
+    if (error instanceof TypeError || error instanceof HearthError) return;
+    throw error;
+  }
+  await response.body?.cancel();
+}
+
 /** Creates a post (an N3 Patch insert into today's document: concurrent posts never overwrite each other). */
 export async function createPost(actor: Actor, input: { content: string; image?: ImageInput; inReplyTo?: string }): Promise<Post> {
   const content = checkContent(input.content);
@@ -66,10 +81,10 @@ export async function getPost(fetchFn: typeof fetch, postUrl: string, limits: Re
   const { quads } = await readRdf(fetchFn, documentOf(url), limits).catch((error: unknown) => {
     throw error instanceof NotFoundError ? new NotFoundError(error.status, url, `There is no post ${url} (${documentOf(url)} answers ${error.status}).`) : error;
   });
-  const post = parsePost(quads, url);
+  const index = new QuadIndex(quads);
+  const post = parsePost(index, url);
   if (post) return post;
-  if (hasType(quads, url, `${AS}Tombstone`)) throw new NotFoundError(410, url, `The post ${url} was deleted.`);
-  throw new NotFoundError(404, url, `There is no post ${url}.`);
+  throw missing(index, url);
 }
 
 /** The latest posts of one person, newest first (`before`: only posts published before that date). */
@@ -79,7 +94,7 @@ export async function listPosts(fetchFn: typeof fetch, webId: string, options: P
   return result.posts.sort(byNewest);
 }
 
-/** Replaces the text of one's own post (and sets `as:updated`). */
+/** Replaces the text of one's own post, its `as:content` and `as:source` both (see `textQuads`), and sets `as:updated`. */
 export async function editPost(actor: Actor, postUrl: string, content: string): Promise<Post> {
   checkContent(content);
   const url = await ownPostUrl(actor, postUrl);
@@ -87,11 +102,11 @@ export async function editPost(actor: Actor, postUrl: string, content: string): 
     const { quads } = await readRdf(actor.fetch, documentOf(url));
     const post = parsePost(quads, url);
     if (!post) throw missing(quads, url);
-    const old = quads.filter((q) => q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}updated`));
+    const old = [...textTriplesOf(quads, url), ...quads.filter((q) => q.subject.value === url && q.predicate.value === `${AS}updated`)];
     const updated = new Date();
     await patchDocument(actor.fetch, documentOf(url), {
-      deletes: old.map((q) => triple(url, q.predicate, q.object)),
-      inserts: [triple(url, as('content'), literal(content)), triple(url, as('updated'), dateLiteral(updated))],
+      deletes: old.map((q) => triple(q.subject.value, q.predicate, q.object)),
+      inserts: [...textQuads(url, content), triple(url, as('updated'), dateLiteral(updated))],
     }, 'Editing the post');
     return { ...post, content, updated: updated.toISOString() };
   });
@@ -116,12 +131,9 @@ export async function deletePost(actor: Actor, postUrl: string, limits: ReadLimi
     return found;
   });
   const media = await ownArea(actor, 'media');
-  await Promise.all(post.attachments.filter((a) => isUploadIn(a.url, media)).map(async (attachment) => {
-    const response = await actor.fetch(canonicalUrl(attachment.url)!, { method: 'DELETE' }).catch(() => undefined);
-    await response?.body?.cancel();
-  }));
+  await Promise.all(post.attachments.filter((a) => isUploadIn(a.url, media)).map((a) => deleteUpload(actor, canonicalUrl(a.url)!)));
   if (!post.inReplyTo) return {};
-  const author = await getPost(globalThis.fetch, post.inReplyTo, limits).then((original) => original.author, () => undefined);
+  const author = await getPost(globalThis.fetch, post.inReplyTo, limits).then((original) => original.author, unreadable);
   return { delivery: author ? await notify(actor, author, undoQuads(actor.webId, [url]), limits) : { notified: false, reason: 'the post replied to is gone' } };
 }
 
@@ -133,9 +145,16 @@ async function ownPostUrl(actor: Actor, url: string): Promise<string> {
   return canonical;
 }
 
-function missing(quads: readonly Quad[], url: string): NotFoundError {
-  if (hasType(quads, url, `${AS}Tombstone`)) return new NotFoundError(410, url, `The post ${url} was deleted.`);
+function missing(quads: readonly Quad[] | QuadIndex, url: string): NotFoundError {
+  const index = quads instanceof QuadIndex ? quads : new QuadIndex(quads);
+  if (index.hasType(url, `${AS}Tombstone`)) return new NotFoundError(410, url, `The post ${url} was deleted.`);
   return new NotFoundError(404, url, `There is no post ${url}.`);
+}
+
+/** Undefined for a post that cannot be read (gone, its pod down, not a post): a typed error; anything else is thrown. */
+function unreadable(error: unknown): undefined {
+  if (error instanceof HearthError) return undefined;
+  throw error;
 }
 
 /** Runs a read-then-patch again when a concurrent change made the patch conflict (409). */

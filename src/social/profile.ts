@@ -1,60 +1,28 @@
 import { DataFactory, type Quad } from 'n3';
-import { InvalidInputError, httpErrorFor } from '../errors.js';
+import { documentOf, newId, QuadIndex, triple } from '../rdf.js';
+import { HearthError, InvalidInputError, httpErrorFor } from '../errors.js';
+import { cleanText, textToHtml } from '../text.js';
 import { canonicalUrl } from '../url.js';
-import { AS, FOAF, LDP, PIM, SOLID } from '../vocab.js';
-import { documentOf, newId, objectOf, objectsOf, patchDocument, triple } from './patch.js';
-import { maxStorages } from './discovery.js';
+import { AS, FOAF } from '../vocab.js';
+import { patchDocument } from './patch.js';
+import { VCARD, getProfile, type Profile } from './discovery.js';
 import { isUploadIn } from './layout.js';
 import { checkImage } from './images.js';
-import { maxImageBytes, type ImageInput } from './posts.js';
-import { readRdf, type ReadLimits } from './remote.js';
+import { deleteUpload, maxImageBytes, type ImageInput } from './posts.js';
+import { mapBounded, readRdf, type ReadLimits } from './remote.js';
+import { Deadline } from './deadline.js';
 import { ownArea, type Actor } from './self.js';
 
 const { namedNode, literal } = DataFactory;
-const VCARD = 'http://www.w3.org/2006/vcard/ns#';
-
-/** What Hearth shows of a person, read from their WebID profile. */
-export interface Profile {
-  /** The WebID. */
-  webId: string;
-  /** Display name (`as:name`, else `foaf:name`): any name, no real-name rule. */
-  name?: string;
-  /** Short bio (`as:summary`). */
-  bio?: string;
-  /** Avatar image URL (`as:icon`, else `vcard:hasPhoto`, else `foaf:img`). */
-  avatar?: string;
-  /** LDN inbox. */
-  inbox?: string;
-  /** Public type index. */
-  publicTypeIndex?: string;
-  /** Storages (pods), at most `maxStorages` (20). */
-  storages: string[];
-}
 
 /** Longest display name and bio accepted, in characters. */
 export const maxNameLength = 200;
 /** Longest bio accepted, in characters. */
 export const maxBioLength = 2_000;
 
-/** Reads a person's profile (bounded in bytes, time and triples: it may be anyone's). */
-export async function getProfile(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<Profile> {
-  const { quads } = await readRdf(fetchFn, documentOf(webId), limits);
-  const text = (...predicates: string[]) => predicates.map((p) => objectOf(quads, webId, p)).find((t) => t?.termType === 'Literal')?.value;
-  const link = (...predicates: string[]) => predicates.map((p) => objectOf(quads, webId, p)).find((t) => t?.termType === 'NamedNode')?.value;
-  const name = text(`${AS}name`, `${FOAF}name`, `${VCARD}fn`);
-  const bio = text(`${AS}summary`, `${VCARD}note`);
-  const avatar = link(`${AS}icon`, `${VCARD}hasPhoto`, `${FOAF}img`);
-  const inbox = link(`${LDP}inbox`);
-  const publicTypeIndex = link(`${SOLID}publicTypeIndex`);
-  return {
-    webId, storages: objectsOf(quads, webId, `${PIM}storage`).slice(0, maxStorages).map((t) => t.value),
-    ...(name !== undefined ? { name } : {}), ...(bio !== undefined ? { bio } : {}), ...(avatar ? { avatar } : {}),
-    ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}),
-  };
-}
-
 /**
- * Changes the display name (`foaf:name` and `as:name`), bio (`as:summary`) and avatar (`as:icon` and `vcard:hasPhoto`,
+ * Changes the display name (`foaf:name` and `as:name`, plain text), bio (`as:summary` as escaped HTML, as ActivityStreams
+ * readers expect, and `vcard:note` as written) and avatar (`as:icon` and `vcard:hasPhoto`,
  * uploaded into profile/) with an N3 Patch of only those triples: the rest of the WebID profile (oidcIssuer...) stays.
  */
 export async function setProfile(actor: Actor, change: { name?: string; bio?: string; avatar?: ImageInput }): Promise<Profile> {
@@ -62,20 +30,23 @@ export async function setProfile(actor: Actor, change: { name?: string; bio?: st
   if (change.bio !== undefined && [...change.bio].length > maxBioLength) throw new InvalidInputError(`A bio may have at most ${maxBioLength} characters.`);
   if (change.name === undefined && change.bio === undefined && !change.avatar) throw new InvalidInputError('Nothing to change: give a name, a bio or an avatar.');
   const card = documentOf(actor.webId);
-  const { quads } = await readRdf(actor.fetch, card);
+  const index = new QuadIndex((await readRdf(actor.fetch, card)).quads);
   const deletes: Quad[] = [];
   const inserts: Quad[] = [];
   const replace = (predicates: string[], value: ReturnType<typeof literal> | ReturnType<typeof namedNode> | undefined) => {
     for (const predicate of predicates) {
-      for (const old of objectsOf(quads, actor.webId, predicate)) deletes.push(triple(actor.webId, namedNode(predicate), old));
+      for (const old of index.objectsOf(actor.webId, predicate)) deletes.push(triple(actor.webId, namedNode(predicate), old));
       if (value) inserts.push(triple(actor.webId, namedNode(predicate), value));
     }
   };
   if (change.name !== undefined) replace([`${FOAF}name`, `${AS}name`], change.name === '' ? undefined : literal(change.name));
-  if (change.bio !== undefined) replace([`${AS}summary`], change.bio === '' ? undefined : literal(change.bio));
+  if (change.bio !== undefined) {
+    replace([`${AS}summary`], change.bio === '' ? undefined : literal(textToHtml(change.bio)));
+    replace([`${VCARD}note`], change.bio === '' ? undefined : literal(change.bio));
+  }
   let oldAvatar: string | undefined;
   if (change.avatar) {
-    oldAvatar = objectOf(quads, actor.webId, `${AS}icon`)?.value;
+    oldAvatar = index.objectOf(actor.webId, `${AS}icon`)?.value;
     replace([`${AS}icon`, `${VCARD}hasPhoto`], namedNode(await uploadAvatar(actor, change.avatar)));
   }
   await patchDocument(actor.fetch, card, { deletes, inserts }, 'Updating the profile');
@@ -83,8 +54,7 @@ export async function setProfile(actor: Actor, change: { name?: string; bio?: st
   // which another version or app may have written, is not trusted to name what the owner deletes.
   const profileArea = await ownArea(actor, 'profile');
   if (oldAvatar && isUploadIn(oldAvatar, profileArea) && canonicalUrl(oldAvatar) !== canonicalUrl(card)) {
-    const response = await actor.fetch(canonicalUrl(oldAvatar)!, { method: 'DELETE' }).catch(() => undefined);
-    await response?.body?.cancel();
+    await deleteUpload(actor, canonicalUrl(oldAvatar)!);
   }
   return getProfile(actor.fetch, actor.webId);
 }
@@ -98,4 +68,39 @@ async function uploadAvatar(actor: Actor, image: ImageInput): Promise<string> {
   if (!response.ok) throw await httpErrorFor(response, `Uploading the avatar to ${url}`);
   await response.body?.cancel();
   return url;
+}
+
+/** Time `readNames` takes at most unless told otherwise, in ms. */
+export const defaultNamesDeadlineMs = 5_000;
+
+/** Profiles `readNames` reads at a time. */
+export const namesConcurrency = 4;
+
+/** Longest display name `readNames` answers, in characters: longer ones are cut. */
+export const maxShownNameLength = 100;
+
+/**
+ * Display names of people, read from their public WebID profiles without credentials: at most `namesConcurrency` at a
+ * time, all within `deadlineMs` (default 5 s), each read bounded by `limits`. A name is someone else's text: it comes back
+ * cleaned (`cleanText`, one line). Whoever has no name, or whose profile cannot be read in time, is left out of the map.
+ */
+export async function readNames(fetchFn: typeof fetch, webIds: readonly string[], options: ReadLimits & { deadlineMs?: number } = {}): Promise<Map<string, string>> {
+  const { deadlineMs = defaultNamesDeadlineMs, ...limits } = options;
+  const deadline = new Deadline(deadlineMs, limits.signal);
+  const names = new Map<string, string>();
+  const people = [...new Set(webIds)].filter((webId) => canonicalUrl(webId) !== undefined);
+  try {
+    await mapBounded(people, namesConcurrency, async (webId) => {
+      if (deadline.signal.aborted) return;
+      try {
+        const name = cleanText((await getProfile(fetchFn, webId, { ...limits, signal: deadline.signal })).name ?? '', maxShownNameLength);
+        if (name) names.set(webId, name);
+      } catch (error: unknown) {
+        if (!(error instanceof HearthError)) throw error; // unreadable, slow or broken: shown by WebID
+      }
+    });
+  } finally {
+    deadline.clear();
+  }
+  return names;
 }

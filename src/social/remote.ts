@@ -2,7 +2,7 @@ import type { Quad } from 'n3';
 import { ForbiddenError, HearthError, HttpError, InvalidInputError, NetworkError, NotFoundError } from '../errors.js';
 import { carriesCredentials } from '../auth/session.js';
 import { BadDataError, BoundedTurtleParser, defaultMaxTriples } from '../rdf.js';
-import { startDeadline, untilAborted } from './schedule.js';
+import { Deadline, untilAborted } from './deadline.js';
 
 /** Bounds on every read of data from a pod: other people's pods are untrusted. */
 export interface ReadLimits {
@@ -120,7 +120,7 @@ async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLi
   const maxRedirects = limits.maxRedirects ?? defaultReadLimits.maxRedirects;
   let current = checkUrl(url);
   for (let hop = 0; ; hop += 1) {
-    const timeout = startDeadline(timeoutMs, limits.signal);
+    const timeout = new Deadline(timeoutMs, limits.signal);
     const { signal } = timeout;
     try {
       let response: Response;
@@ -135,6 +135,7 @@ async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLi
         if (carriesCredentials(fetchFn)) {
           throw new BadDataError(current, `${current} redirects elsewhere, and a request with your credentials never follows a redirect`);
         }
+        if (maxRedirects === 0) throw new BadDataError(url, `${url} redirects elsewhere, and is only taken from where it is`);
         if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
         current = checkUrl(new URL(response.headers.get('location')!, current).href);
         continue;
@@ -191,21 +192,17 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, task:
   return results;
 }
 
-/** Builds the typed error for an HTTP status of `url`. */
+/** Builds the typed error for an HTTP status of `url`, saying in plain words what it means. */
 export function statusError(status: number, url: string): HttpError {
-  const message = `Reading ${url} failed: ${status}`;
-  if (status === 404 || status === 410) return new NotFoundError(status, url, message);
-  if (status === 401 || status === 403) return new ForbiddenError(status, url, message);
-  return new HttpError(status, url, message);
+  if (status === 404) return new NotFoundError(status, url, `There is nothing at ${url} (404): it does not exist, or no longer does.`);
+  if (status === 410) return new NotFoundError(status, url, `${url} was deleted (410).`);
+  if (status === 401 || status === 403) return new ForbiddenError(status, url, `${url} may not be read (${status}): it is not public, or not yours to read.`);
+  return new HttpError(status, url, `${url} answered ${status}${status >= 500 ? ': its server failed' : ''}.`);
 }
 
 function checkUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new InvalidInputError(`"${url}" is not a URL`);
-  }
+  if (!URL.canParse(url)) throw new InvalidInputError(`"${url}" is not a URL`);
+  const parsed = new URL(url);
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidInputError(`"${url}" is not an http(s) URL`);
   parsed.hash = '';
   return parsed.href;
@@ -219,6 +216,7 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
   const { response, maxBytes, url, signal } = opened;
   if (!response.body) return;
   const reader = response.body.getReader();
+  // Cancelling is best effort: a body that already failed rejects it with that failure, which the read reports anyway.
   const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
   signal.addEventListener('abort', stop, { once: true });
   const decoder = new TextDecoder();
@@ -236,6 +234,7 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
     const rest = decoder.decode();
     if (rest) await onText(rest);
   } catch (error: unknown) {
+    // Best effort, as in `stop`: the read's own error is the one to report.
     void reader.cancel().catch(() => undefined);
     throw error;
   } finally {
@@ -244,7 +243,8 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
 }
 
 function cancel(response: Response): void {
-  // Not awaited: a body that never ends must not hold the caller (cancelling settles once the connection is gone).
+  // Not awaited: a body that never ends must not hold the caller (cancelling settles once the connection is gone). Best
+  // effort: nothing is wanted from this body, so a connection that broke meanwhile changes nothing.
   void response.body?.cancel().catch(() => undefined);
 }
 

@@ -19,9 +19,11 @@ export async function ownPod(actor: Actor): Promise<string> {
       const storage = links.storages.find((s) => s.endsWith('/'));
       if (!storage) throw new BadDataError(actor.webId, `${actor.webId} names no pim:storage`);
       return storage;
+    }).catch((error: unknown) => {
+      pods.delete(actor.webId); // A failure is not remembered: the next call asks again. Every caller gets the error.
+      throw error;
     });
     pods.set(actor.webId, pod);
-    pod.catch(() => pods.delete(actor.webId));
   }
   return pod;
 }

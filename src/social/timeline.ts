@@ -2,10 +2,10 @@ import { HearthError, describe } from '../errors.js';
 import { canonicalUrl } from '../url.js';
 import { LDP } from '../vocab.js';
 import { discoverPostsContainer } from './discovery.js';
-import { byNewest, believableUntil, parsePosts, type Post } from './model.js';
+import { byNewest, believableUntil, mergeNewest, parsePosts, type Post } from './model.js';
 import { DeadlineError, ReadTimeoutError, defaultReadLimits, readRdf, type ReadLimits } from './remote.js';
-import { runPatiently, startDeadline, untilAborted } from './schedule.js';
-import { followMoves, readOwnFollowing, rememberPostsContainers, type Follow, type MovedFollow } from './follows.js';
+import { Deadline, runPatiently, untilAborted } from './deadline.js';
+import { readOwnFollowing, type Follow } from './follows.js';
 import { movedToIn } from './moves.js';
 import { ownArea, type Actor } from './self.js';
 
@@ -38,12 +38,13 @@ export interface PostsResult {
   posts: Post[];
   /** Sources that could not be read (broken, slow, huge or hostile pods). */
   errors: SourceError[];
-  /** Sources whose posts container says they moved (`as:movedTo`), unchecked. */
+  /** Sources whose posts container says they moved (`as:movedTo`), unchecked: `followMoves(actor, {}, movedHints)` follows the confirmed ones. */
   movedHints?: string[];
-  /** Posts containers that had to be discovered (through profile and type index) rather than taken from a cache. */
+  /**
+   * Posts containers that had to be discovered (through profile and type index) rather than taken from a cache:
+   * `rememberPostsContainers(actor, discovered)` keeps them for the next timeline.
+   */
   discovered?: { webId: string; container: string }[];
-  /** Follows the timeline moved along to a confirmed new WebID before reading again. */
-  moved?: MovedFollow[];
   /** Posts left out because they are dated more than 5 minutes ahead of this machine's clock (not believed). */
   futureDated?: number;
 }
@@ -63,7 +64,7 @@ export interface TimelineOptions {
   deadlineMs?: number;
   /** Pods read at the same time while they answer promptly (default 8); one that keeps a read waiting makes room for one more. */
   concurrency?: number;
-  /** Follow confirmed moves of people one follows, when their old posts container announces one (default true). */
+  /** @deprecated Ignored: a timeline never writes; call `followMoves(actor, {}, result.movedHints)` to follow moves. */
   followMoves?: boolean;
   /** Told after each source is listed (or failed): how many of how many. Must be cheap and not throw. */
   onProgress?: (progress: { done: number; total: number }) => void;
@@ -95,9 +96,9 @@ interface DayWindow {
  */
 export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions = {}): Promise<PostsResult> {
   const deadlineMs = options.deadlineMs ?? defaultTimelineDeadlineMs;
-  // Deadlines held by their own timers (see startDeadline): the listing phase ends at 60%, the whole at 100%.
-  const overall = startDeadline(deadlineMs, options.limits?.signal);
-  const listing = startDeadline(deadlineMs * 0.6, overall.signal);
+  // Deadlines held by their own timers (see Deadline): the listing phase ends at 60%, the whole at 100%.
+  const overall = new Deadline(deadlineMs, options.limits?.signal);
+  const listing = new Deadline(deadlineMs * 0.6, overall.signal);
   try {
     return await gather(fetchFn, sources, options, { overall: overall.signal, listing: listing.signal, deadlineMs });
   } finally {
@@ -205,21 +206,23 @@ async function readDays(fetchFn: typeof fetch, listed: Listed[], options: Timeli
   const { limit } = plan;
   const candidates = listed.flatMap(({ source, docs }) => docs.map((doc) => ({ source, ...doc })))
     .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
-  const kept: Post[] = [];
+  // The newest `limit` posts so far, newest first: each document's new posts are sorted alone and merged in (linear),
+  // never the whole list again.
+  let kept: Post[] = [];
   const seen = new Set<string>();
   const reading = new Map<string, number>();
   let futureDated = 0;
   let open = true;
   const keep = (found: Post[], name: string | undefined) => {
+    const fresh: Post[] = [];
     for (const post of found) {
       if (Date.parse(post.published) > plan.notAfter) futureDated += 1;
       else if (plan.isOlder(post) && !seen.has(post.url)) {
         seen.add(post.url);
-        kept.push(name ? { ...post, authorName: name } : post);
+        fresh.push(name ? { ...post, authorName: name } : post);
       }
     }
-    kept.sort(byNewest);
-    if (kept.length > limit) kept.length = limit;
+    if (fresh.length) kept = mergeNewest(kept, fresh.sort(byNewest), limit);
   };
   const limits: ReadLimits = { ...options.limits, signal: plan.overall };
   let next = 0;
@@ -248,16 +251,17 @@ async function readDays(fetchFn: typeof fetch, listed: Listed[], options: Timeli
   for (const [webId, count] of reading) {
     if (count > 0) plan.errors.add(webId, new DeadlineError(`The deadline passed before the posts of ${webId} were read.`));
   }
-  return { posts: [...kept], futureDated };
+  return { posts: kept, futureDated };
 }
 
 /**
  * The timeline of the acting person: the latest posts of everyone they follow and their own, newest first. One's own
- * posts are read on their own, beside the others, within the same deadline: no other pod can crowd them out.
+ * posts are read on their own, beside the others, within the same deadline: no other pod can crowd them out. It only
+ * reads: what is worth keeping comes back (`discovered`, `movedHints`) for `rememberPostsContainers` and `followMoves`.
  */
 export async function getTimeline(actor: Actor, options: TimelineOptions & { fetch?: typeof fetch } = {}): Promise<PostsResult> {
   const readFetch = options.fetch ?? globalThis.fetch;
-  const deadline = startDeadline(options.deadlineMs ?? defaultTimelineDeadlineMs, options.limits?.signal);
+  const deadline = new Deadline(options.deadlineMs ?? defaultTimelineDeadlineMs, options.limits?.signal);
   try {
     const limits: ReadLimits = { ...options.limits, signal: deadline.signal };
     const within = <T>(work: Promise<T>) => untilAborted(work, deadline.signal).catch((error: unknown) => {
@@ -279,14 +283,7 @@ export async function getTimeline(actor: Actor, options: TimelineOptions & { fet
       collectPosts(readFetch, [...sources.values()], { ...options, limits, deadlineMs: deadline.remainingMs() })]);
     const result = merge(own, others, Math.max(1, Math.min(options.limit ?? 20, 1000)));
     if (followingError) result.errors.unshift(sourceError(actor.webId, followingError));
-    // Remember containers found the long way, so the next timeline reads them at once (best effort, within the deadline).
-    if (!deadline.signal.aborted) await within(rememberPostsContainers(actor, following, result.discovered ?? [])).catch(() => undefined);
-    if (!result.movedHints || options.followMoves === false || deadline.signal.aborted) return result;
-    // Someone followed has moved (their old posts container says so): follow the confirmed moves, then read again. Not
-    // raced: its reads of other pods end with the deadline, and its changes to one's own pod are not left half done.
-    const moved = await followMoves(actor, limits, result.movedHints).catch(() => [] as MovedFollow[]);
-    if (moved.length === 0 || deadline.signal.aborted) return moved.length ? { ...result, moved } : result;
-    return { ...await getTimeline(actor, { ...options, deadlineMs: deadline.remainingMs(), followMoves: false }), moved };
+    return result;
   } finally {
     deadline.clear();
   }
@@ -295,7 +292,8 @@ export async function getTimeline(actor: Actor, options: TimelineOptions & { fet
 /** Two gatherings as one: posts merged newest first (each once), errors and hints side by side. */
 function merge(a: PostsResult, b: PostsResult, limit: number): PostsResult {
   const seen = new Set<string>();
-  const posts = [...a.posts, ...b.posts].sort(byNewest).filter((post) => !seen.has(post.url) && seen.add(post.url)).slice(0, limit);
+  // Each list is newest first already: merged, not sorted again (a post in both, if any, is kept once).
+  const posts = mergeNewest(a.posts, b.posts, a.posts.length + b.posts.length).filter((post) => !seen.has(post.url) && seen.add(post.url)).slice(0, limit);
   const movedHints = [...a.movedHints ?? [], ...b.movedHints ?? []];
   const discovered = [...a.discovered ?? [], ...b.discovered ?? []];
   const futureDated = (a.futureDated ?? 0) + (b.futureDated ?? 0);

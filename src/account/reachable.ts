@@ -12,7 +12,10 @@ export class NotAPodServerError extends HearthError {
   }
 }
 
-/** How long `checkPodServer` waits for an answer unless told otherwise: 10 s, or less when a shorter request time limit is set. */
+/**
+ * How long `checkPodServer` waits for an answer unless told otherwise: 10 s, or less when a shorter request time limit
+ * is set.
+ */
 export const defaultCheckTimeoutMs = 10_000;
 
 /** What `checkPodServer` may be told. */
@@ -37,25 +40,45 @@ export async function checkPodServer(server: string, options: ServerCheckOptions
   const timeoutMs = options.timeoutMs ?? Math.min(defaultCheckTimeoutMs, requestTimeoutMs());
   let answer: { status: number; ok: boolean; type: string; body: string };
   try {
-    answer = await withinTimeLimit(base, timeoutMs, undefined, async (signal) => {
-      const response = await (options.fetch ?? fetch)(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal });
-      // Read, not cancelled (CSS logs an error for every aborted body); the time limit bounds the read too.
-      const body = await response.text();
-      return { status: response.status, ok: response.ok, type: (response.headers.get('content-type') ?? '').split(';')[0]!.trim(), body };
-    }, `a check that it is a pod server (GET ${url})`);
+    answer = await withinTimeLimit(
+      base,
+      timeoutMs,
+      undefined,
+      async (signal) => {
+        const response = await (options.fetch ?? fetch)(url, {
+          headers: { accept: 'application/json' },
+          redirect: 'manual',
+          signal,
+        });
+        // Read, not cancelled (CSS logs an error for every aborted body); the time limit bounds the read too.
+        const body = await response.text();
+        return {
+          status: response.status,
+          ok: response.ok,
+          type: (response.headers.get('content-type') ?? '').split(';')[0]!.trim(),
+          body,
+        };
+      },
+      `a check that it is a pod server (GET ${url})`,
+    );
   } catch (error: unknown) {
     if (error instanceof NoAnswerError) throw error;
     throw new NetworkError(base, error, options.hint ?? 'Is the pod server running?');
   }
   let controls = false;
   try {
-    controls = answer.type === 'application/json' && typeof (JSON.parse(answer.body) as { controls?: unknown }).controls === 'object';
+    controls =
+      answer.type === 'application/json' &&
+      typeof (JSON.parse(answer.body) as { controls?: unknown }).controls === 'object';
   } catch {
     // Not JSON: not an account API.
   }
   if (!answer.ok || !controls) {
-    throw new NotAPodServerError(base, `${base} answered, but not as a Solid pod server does (${url} gave ${answer.status}` +
-      `${answer.type ? ` ${answer.type}` : ''}, not Community Solid Server's account API): check the address.`);
+    throw new NotAPodServerError(
+      base,
+      `${base} answered, but not as a Solid pod server does (${url} gave ${answer.status}` +
+        `${answer.type ? ` ${answer.type}` : ''}, not Community Solid Server's account API): check the address.`,
+    );
   }
   return base;
 }

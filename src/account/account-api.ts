@@ -43,12 +43,19 @@ export class AccountApi {
   private controlsCache?: AccountControls;
 
   /** `server` is the server's base URL; `fetchFn` the (unauthenticated) fetch to use. */
-  constructor(readonly server: string, private readonly fetchFn: typeof fetch = fetch, private readonly options: AccountApiOptions = {}) {}
+  constructor(
+    readonly server: string,
+    private readonly fetchFn: typeof fetch = fetch,
+    private readonly options: AccountApiOptions = {},
+  ) {}
 
   /** Creates a new, empty account and keeps its token for the next calls. */
   async createAccount(): Promise<void> {
     const controls = await this.controls();
-    const { authorization } = await this.post<{ authorization: string }>(need(controls.account?.create, 'account.create'), {});
+    const { authorization } = await this.post<{ authorization: string }>(
+      need(controls.account?.create, 'account.create'),
+      {},
+    );
     this.useToken(authorization);
   }
 
@@ -56,7 +63,9 @@ export class AccountApi {
   async login(email: string, password: string): Promise<void> {
     const controls = await this.controls();
     const { authorization } = await this.post<{ authorization: string }>(
-      need(controls.password?.login, 'password.login'), { email, password });
+      need(controls.password?.login, 'password.login'),
+      { email, password },
+    );
     this.useToken(authorization);
   }
 
@@ -76,7 +85,9 @@ export class AccountApi {
   /** Adds an email/password login to the logged-in account; answers the login's resource URL. */
   async createPasswordLogin(email: string, password: string): Promise<string> {
     const { resource } = await this.post<{ resource: string }>(
-      need((await this.controls()).password?.create, 'password.create'), { email, password });
+      need((await this.controls()).password?.create, 'password.create'),
+      { email, password },
+    );
     return resource;
   }
 
@@ -87,26 +98,33 @@ export class AccountApi {
 
   /** Lists the pods of the logged-in account as `{ podUrl: resourceUrl }`. */
   async listPods(): Promise<Record<string, string>> {
-    const { pods } = await this.get<{ pods: Record<string, string> }>(need((await this.controls()).account?.pod, 'account.pod'));
+    const { pods } = await this.get<{ pods: Record<string, string> }>(
+      need((await this.controls()).account?.pod, 'account.pod'),
+    );
     return pods;
   }
 
   /** Lists the WebIDs linked to the logged-in account as `{ webId: resourceUrl }`. */
   async listWebIds(): Promise<Record<string, string>> {
     const { webIdLinks } = await this.get<{ webIdLinks: Record<string, string> }>(
-      need((await this.controls()).account?.webId, 'account.webId'));
+      need((await this.controls()).account?.webId, 'account.webId'),
+    );
     return webIdLinks;
   }
 
   /** Creates a client credential acting for `webId`. */
   async createClientCredential(name: string, webId: string): Promise<ClientCredential> {
-    return this.post(need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'), { name, webId });
+    return this.post(need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'), {
+      name,
+      webId,
+    });
   }
 
   /** Lists the client credentials of the account as `{ id: resourceUrl }`. */
   async listClientCredentials(): Promise<Record<string, string>> {
     const { clientCredentials } = await this.get<{ clientCredentials: Record<string, string> }>(
-      need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'));
+      need((await this.controls()).account?.clientCredentials, 'account.clientCredentials'),
+    );
     return clientCredentials;
   }
 
@@ -117,7 +135,9 @@ export class AccountApi {
 
   /** The controls of the API, with the account-specific ones once logged in. */
   async controls(): Promise<AccountControls> {
-    this.controlsCache ??= (await this.get<{ controls: AccountControls }>(new URL('.account/', this.server).href)).controls;
+    this.controlsCache ??= (
+      await this.get<{ controls: AccountControls }>(new URL('.account/', this.server).href)
+    ).controls;
     return this.controlsCache;
   }
 
@@ -131,7 +151,11 @@ export class AccountApi {
   }
 
   private async post<T>(url: string, body: unknown): Promise<T> {
-    return this.request<T>(url, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    return this.request<T>(url, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
   }
 
   private async request<T>(url: string, init: RequestInit): Promise<T> {
@@ -142,20 +166,29 @@ export class AccountApi {
     let text: string;
     try {
       // The whole call, body included, within the time limit.
-      [response, text] = await withinTimeLimit(this.server, requestTimeoutMs(this.options.timeoutMs), init.signal, async (signal) => {
-        const answer = await this.fetchFn(url, { ...init, headers, signal });
-        return [answer, await answer.text()] as const;
-      }, `the account API (${init.method ?? 'GET'} ${new URL(url).pathname})`);
+      [response, text] = await withinTimeLimit(
+        this.server,
+        requestTimeoutMs(this.options.timeoutMs),
+        init.signal,
+        async (signal) => {
+          const answer = await this.fetchFn(url, { ...init, headers, signal });
+          return [answer, await answer.text()] as const;
+        },
+        `the account API (${init.method ?? 'GET'} ${new URL(url).pathname})`,
+      );
     } catch (error: unknown) {
       if (error instanceof NoAnswerError || init.signal?.aborted) throw error;
       throw new NetworkError(this.server, error);
     }
     let json: Record<string, unknown> = {};
     try {
-      json = text ? JSON.parse(text) as Record<string, unknown> : {};
+      json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
-      throw new AccountApiError(response.status, `${this.server} did not answer like a Solid account API: its answer to ${url} ` +
-        `(${response.status}, ${response.headers.get('content-type') ?? 'no content type'}) is not JSON.`);
+      throw new AccountApiError(
+        response.status,
+        `${this.server} did not answer like a Solid account API: its answer to ${url} ` +
+          `(${response.status}, ${response.headers.get('content-type') ?? 'no content type'}) is not JSON.`,
+      );
     }
     if (!response.ok) {
       const reason = typeof json.message === 'string' ? json.message : `${response.status} ${response.statusText}`;
@@ -166,6 +199,7 @@ export class AccountApi {
 }
 
 function need(url: string | undefined, name: string): string {
-  if (!url) throw new AccountApiError(0, `The server's account API offers no ${name}: is it a Community Solid Server 7?`);
+  if (!url)
+    throw new AccountApiError(0, `The server's account API offers no ${name}: is it a Community Solid Server 7?`);
   return url;
 }

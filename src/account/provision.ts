@@ -49,25 +49,40 @@ async function provisionAccount(api: AccountApi, server: string, input: NewAccou
   await api.createAccount();
   // CSS wants a login before a pod, and never deletes an account's last login. A throwaway login
   // comes first, so that a taken email or a taken name leaves nothing the person can see or must undo.
-  const placeholder = await api.createPasswordLogin(`pending-${randomUUID()}@hearth.invalid`, randomBytes(24).toString('base64url'));
+  const placeholder = await api.createPasswordLogin(
+    `pending-${randomUUID()}@hearth.invalid`,
+    randomBytes(24).toString('base64url'),
+  );
   let login: string;
   try {
     login = await api.createPasswordLogin(input.email, input.password);
   } catch (error: unknown) {
-    throw refusal(error, `${error instanceof Error ? error.message : ''} Use \`hearth login\` for an existing account.`);
+    throw refusal(
+      error,
+      `${error instanceof Error ? error.message : ''} Use \`hearth login\` for an existing account.`,
+    );
   }
   let created: { pod: string; webId: string };
   try {
     created = await api.createPod(input.name);
   } catch (error: unknown) {
     await api.deleteResource(login).catch(() => undefined);
-    throw refusal(error, `The name "${input.name}" cannot be used on ${server}: ` +
-      `${error instanceof Error ? error.message.replace(/^Pod creation failed: /u, '') : ''} Choose another with --name.`);
+    const reason =
+      error instanceof Error ? error.message.replace(/^Pod creation failed: /u, '').replace(/([^.])$/u, '$1.') : '';
+    throw refusal(error, `The name "${input.name}" cannot be used on ${server}: ${reason} Choose another with --name.`);
   }
   await api.deleteResource(placeholder);
   const { pod, webId } = created;
   const manager = await setUpManager(api, server, pod, webId, undefined, input.timeoutMs);
-  return { server, name: input.name, email: input.email, webId, podUrl: pod, manager, savedAt: new Date().toISOString() };
+  return {
+    server,
+    name: input.name,
+    email: input.email,
+    webId,
+    podUrl: pod,
+    manager,
+    savedAt: new Date().toISOString(),
+  };
 }
 
 /** What `loginAccount` needs. */
@@ -116,10 +131,21 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
 
   const stored = (input.known ?? []).find((account) => account.server === server && account.podUrl === pod);
   if (stored && stored.manager.id in credentials) {
-    const session = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret, timeoutMs: input.timeoutMs });
+    const session = await openSession({
+      server,
+      clientId: stored.manager.id,
+      clientSecret: stored.manager.secret,
+      timeoutMs: input.timeoutMs,
+    });
     try {
       // A pod made by an older Hearth is brought up to today's rules on the owner's next login.
-      const update = await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: stored.manager.id, issuer: server });
+      const update = await bringPodUpToDate({
+        fetch: session.fetch,
+        podUrl: pod,
+        webId,
+        managerClientId: stored.manager.id,
+        issuer: server,
+      });
       input.onUpdate?.(update);
     } finally {
       await session.logout();
@@ -133,8 +159,9 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
     if (!(error instanceof ForbiddenError)) throw error;
     throw new NotLoggedInError(
       `The password is right, but ${pod} is locked to a Hearth manager whose credentials are not on this machine. ` +
-      `Copy the account file from the machine where you ran \`hearth account create\` into $HEARTH_HOME/accounts/, ` +
-      'or ask the server\'s administrator to reset the pod\'s root ACR.');
+        `Copy the account file from the machine where you ran \`hearth account create\` into $HEARTH_HOME/accounts/, ` +
+        "or ask the server's administrator to reset the pod's root ACR.",
+    );
   }
 }
 
@@ -143,13 +170,28 @@ async function loginWith(api: AccountApi, server: string, input: ExistingAccount
  * `adopt`: the pod may hold data already (an unlocked pod): it is brought up to date with the new manager, which takes
  * over the private records and writes every recorded grant again (lifting the suspension of an unlocked pod).
  */
-async function setUpManager(api: AccountApi, server: string, pod: string, webId: string,
-  adopt?: (update: PodUpdate) => void, timeoutMs?: number): Promise<StoredAccount['manager']> {
+async function setUpManager(
+  api: AccountApi,
+  server: string,
+  pod: string,
+  webId: string,
+  adopt?: (update: PodUpdate) => void,
+  timeoutMs?: number,
+): Promise<StoredAccount['manager']> {
   const credential = await api.createClientCredential(managerCredentialName, webId);
   try {
     const session = await openSession({ server, clientId: credential.id, clientSecret: credential.secret, timeoutMs });
     try {
-      if (adopt) adopt(await bringPodUpToDate({ fetch: session.fetch, podUrl: pod, webId, managerClientId: credential.id, issuer: server }));
+      if (adopt)
+        adopt(
+          await bringPodUpToDate({
+            fetch: session.fetch,
+            podUrl: pod,
+            webId,
+            managerClientId: credential.id,
+            issuer: server,
+          }),
+        );
       else await lockPodToManager(session.fetch, pod, webId, credential.id, server);
     } finally {
       await session.logout();
@@ -169,11 +211,15 @@ function refusal(error: unknown, message: string): unknown {
 /** Pod names Hearth accepts: they become one URL path segment. */
 export function validateName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/u.test(name)) {
-    throw new InvalidInputError(`"${name}" is not a usable account name: use 1 to 63 letters, digits, "-" or "_", starting with a letter or digit.`);
+    throw new InvalidInputError(
+      `"${name}" is not a usable account name: ` +
+        'use 1 to 63 letters, digits, "-" or "_", starting with a letter or digit.',
+    );
   }
 }
 
-function validateEmail(email: string): void {
+/** Refuses a text that is not an email address (checked before a password is asked for). */
+export function validateEmail(email: string): void {
   if (!/^[^\s@]+@[^\s@]+$/u.test(email)) throw new InvalidInputError(`"${email}" is not an email address.`);
 }
 
