@@ -13,8 +13,8 @@ export class HearthError extends Error {
 
 /** Bad input from the caller (a flag, a name, a password rule): nothing was changed. */
 export class InvalidInputError extends HearthError {
-  constructor(message: string) {
-    super('INVALID_INPUT', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
   }
 }
 
@@ -120,6 +120,20 @@ export async function httpErrorFor(response: Response, action: string): Promise<
   return new HttpError(response.status, response.url, message);
 }
 
+/** Whether `error` is a Node system error (or any error) whose `code` is one of `codes`, e.g. `ENOENT`. */
+export function hasErrorCode(error: unknown, ...codes: string[]): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && codes.includes(code);
+}
+
+/**
+ * Marks a promise whose failure is handled elsewhere (or deliberately ignored: why, at the call), so it never becomes
+ * an unhandled rejection. The promise itself is unchanged: whoever awaits it still sees its failure.
+ */
+export function ignoreFailure(promise: Promise<unknown>): void {
+  promise.catch(() => undefined);
+}
+
 /** A short human text for any thrown value. */
 export function describe(error: unknown): string {
   if (error instanceof Error) {
@@ -173,17 +187,21 @@ function statusCode(status: number): string {
 }
 
 async function readErrorDetail(response: Response): Promise<string> {
+  let text: string;
   try {
-    const text = (await response.text()).slice(0, 2000);
-    if (!text) return '';
-    try {
-      const json = JSON.parse(text) as { message?: unknown };
-      if (typeof json.message === 'string') return json.message.slice(0, 300);
-    } catch {
-      // Not JSON: fall through to plain text.
-    }
-    return text.replace(/\s+/gu, ' ').slice(0, 200);
+    text = (await response.text()).slice(0, 2000);
   } catch {
+    // Best effort: the body is only a detail of the HTTP error being built, which must not turn into the failure of
+    // reading it (a connection broken or aborted after the status came).
     return '';
   }
+  if (!text) return '';
+  try {
+    const json = JSON.parse(text) as { message?: unknown } | null;
+    if (typeof json?.message === 'string') return json.message.slice(0, 300);
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+    // Not JSON: fall through to plain text.
+  }
+  return text.replace(/\s+/gu, ' ').slice(0, 200);
 }

@@ -1,62 +1,177 @@
-// Hearth's public API, room by room. Every export is documented where it is defined.
+// Hearth's public API, room by room. Every export is documented where it is defined. What is not here is internal:
+// it may change without notice (tests and the CLI import it from its module).
 
-// Shared ground: typed errors, RDF in and out, other people's text, URLs.
-export * from './errors.js';
-export { parseTurtle, writeTurtle, writeNTriples } from './rdf.js';
+// Typed errors (each with a stable `code`), and other people's text made safe to show.
+export {
+  HearthError,
+  InvalidInputError,
+  ServerStartError,
+  HttpError,
+  NotFoundError,
+  ForbiddenError,
+  NetworkError,
+  FileError,
+  NotLoggedInError,
+} from './errors.js';
+export { BadDataError } from './rdf.js';
 export { ConcurrentChangeError } from './turtle-doc.js';
+export { NoAnswerError, setDefaultRequestTimeout } from './request-timeout.js';
 export { cleanText, safeForTerminal } from './text.js';
-export { normalizeBaseUrl } from './url.js';
 
-// The pod server: start it, provision accounts, recover a lost manager.
-export { startPodServer, defaultDataDir, type PodServer, type PodServerOptions, type PodServerWarning } from './server/start.js';
-export { podConfigFiles, podConfigFolder, podTemplateFolder } from './server/config.js';
-export { AccountApi, AccountApiError, type AccountApiOptions, type ClientCredential } from './account/account-api.js';
-export { NoAnswerError, defaultRequestTimeoutMs, requestTimeoutMs, setDefaultRequestTimeout, withRequestTimeout, withinTimeLimit } from './request-timeout.js';
-export { createAccount, loginAccount, managerCredentialName, type NewAccount, type ExistingAccount } from './account/provision.js';
-export { checkManagerAccess } from './account/whoami.js';
-export { checkPodServer, NotAPodServerError, defaultCheckTimeoutMs, type ServerCheckOptions } from './account/reachable.js';
+// The pod server: start it, recover a lost manager.
+export {
+  startPodServer,
+  defaultDataDir,
+  type PodServer,
+  type PodServerOptions,
+  type PodServerWarning,
+} from './server/start.js';
 export { unlockPod, type Unlocked } from './server/recover.js';
+
+// Accounts on a pod server: create, log in, check the server and the manager's access.
+export { AccountApi, AccountApiError, type AccountApiOptions, type ClientCredential } from './account/account-api.js';
+export { createAccount, loginAccount, type NewAccount, type ExistingAccount } from './account/provision.js';
+export { checkManagerAccess } from './account/whoami.js';
+export { checkPodServer, NotAPodServerError, type ServerCheckOptions } from './account/reachable.js';
 
 // Sessions and the credentials kept on this machine.
 export { openSession, type ClientLogin, type HearthSession } from './auth/session.js';
 export {
-  hearthHome, accountKey, saveAccount, loadAccount, listAccounts, currentAccountKey, useAccount, forgetAccount, accountFile,
+  hearthHome,
+  saveAccount,
+  loadAccount,
+  listAccounts,
+  currentAccountKey,
+  useAccount,
+  forgetAccount,
   type StoredAccount,
 } from './auth/credentials.js';
 
-// Per-app access: ACRs, grants, the owner's record, apps' requests.
-export {
-  acrUrlOf, managerOnlyRootAcr, ownerControlOnlyRootAcr, ownerAndClientPolicy, clientMatcherTerm, appKey, appAccessControl, acrSubjectOf,
-  emptyAcr, withoutApp, clientAllowancesIn, podIssuerOf, type AccessMode, type AccessParties, type ClientAllowance,
-} from './access/acr.js';
-export { readAcrRules, writeAcrRules, managerOnlyAcr, type HearthRule, type ForeignPolicy, type AcrReading, type AcrLinks } from './access/acr-rules.js';
-export { appsRecordUrl, socialRecordUrl, privateRecordUrls, profileDocumentOf } from './access/private.js';
-export { lockPodToManager, type LockReport } from './access/lockdown.js';
+// Per-app access: grants, revocation, the owner's record, apps' requests.
 export { bringPodUpToDate, type PodUpdate } from './access/migrate.js';
 export {
-  grantAccess, revokeAccess, revokeAllAccess, listGrants, checkGrants, registerApp, forgetApp, findApp, resolveTarget, checkModes,
-  grantAccessAll, planGrant, createContainer, type GrantPart, type GrantOptions, type GrantPlan,
-  UnknownAreaError, InvalidModeError, RefusedGrantError, type PodOwner, type Revocation, type GrantDrift,
+  grantAccess,
+  grantAccessAll,
+  planGrant,
+  createContainer,
+  revokeAccess,
+  revokeAllAccess,
+  listGrants,
+  checkGrants,
+  registerApp,
+  forgetApp,
+  UnknownAreaError,
+  InvalidModeError,
+  RefusedGrantError,
+  type GrantPart,
+  type GrantOptions,
+  type GrantPlan,
+  type PodOwner,
+  type Revocation,
+  type GrantDrift,
 } from './access/grants.js';
 export {
-  createClientCredentialApp, deleteAppCredential, fetchClientIdDocument, isClientIdUrl, UnknownAppError, ClientIdDocumentError,
-  type AppInfo, type AppKind,
-} from './access/apps.js';
-export { requireFreeAppName, AppNameTakenError } from './access/app-names.js';
-export { recordUrl, grantModes, type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
+  revokeApp,
+  revokeAll,
+  type RevokePart,
+  type RevokeOptions,
+  type RevokeAppOptions,
+  type CredentialDeletion,
+  type AppRevocation,
+  type KeptCredentials,
+} from './access/revoke.js';
 export {
-  requestAccess, listAccessRequests, approveAccessRequest, denyAccessRequest, discoverInbox, UnknownRequestError, INTEROP,
-  type AccessNeed, type AccessRequest, type AppSession,
+  createClientCredentialApp,
+  deleteAppCredential,
+  fetchClientIdDocument,
+  UnknownAppError,
+  ClientIdDocumentError,
+  type AppInfo,
+  type AppKind,
+} from './access/apps.js';
+export { AppNameTakenError } from './access/app-names.js';
+export { type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
+export {
+  requestAccess,
+  listAccessRequests,
+  approveAccessRequest,
+  denyAccessRequest,
+  UnknownRequestError,
+  type AccessNeed,
+  type AccessRequest,
+  type AppSession,
 } from './access/requests.js';
 
-// The social layer: profiles, posts, likes, follows, timeline, notifications.
-export * from './social/index.js';
+// The social layer: profiles, posts, replies, likes, follows, the timeline, notifications.
+export { getProfile, type Profile } from './social/discovery.js';
+export { setProfile } from './social/profile.js';
+export { maxPostLength, type Post, type Attachment } from './social/model.js';
+export {
+  createPost,
+  getPost,
+  listPosts,
+  editPost,
+  deletePost,
+  uploadImage,
+  maxImageBytes,
+  type ImageInput,
+} from './social/posts.js';
+export { acceptedImageTypes, NotAnImageError, type ImageMediaType } from './social/images.js';
+export { reply, like, unlike, readOwnLikes, type Like } from './social/interactions.js';
+export { getThread, maxThreadReplies, type Thread } from './social/thread.js';
+export {
+  follow,
+  unfollow,
+  listFollowing,
+  followMoves,
+  rememberPostsContainers,
+  actOnNotices,
+  NotAProfileError,
+  type Follow,
+  type MovedFollow,
+  type NoticeAction,
+} from './social/follows.js';
+export {
+  getTimeline,
+  type PostsResult,
+  type PostSource,
+  type SourceError,
+  type TimelineOptions,
+} from './social/timeline.js';
+export {
+  listNotifications,
+  readNotifications,
+  clearNotifications,
+  listFollowers,
+  withCounts,
+  type Notification,
+  type NotificationKind,
+  type InboxReport,
+  type NotificationOptions,
+} from './social/notifications.js';
+export { resolveMovedTo } from './social/moves.js';
+export { type Delivery } from './social/notify.js';
+export { type Actor } from './social/self.js';
 
 // Data ownership: export, import, move, delete.
+export { ArchiveError, type Manifest, type ManifestEntry } from './portability/archive.js';
+export { exportPod, type ExportOptions, type ExportResult } from './portability/export.js';
 export {
-  exportPod, importPod, verifyArchive, movePod, announceMovedTo, ArchiveError, MoveError, rewriteQuads, portAcr, mergeProfile,
-  canonicalLines, sameGraph, type ExportOptions, type ExportResult, type ImportOptions, type ImportResult, type AppNeedingCredential,
-  type Manifest, type ManifestEntry, type MoveOptions, type MoveResult, type IriMapping, type Progress, type ProgressListener,
-  followAsBefore, type Refollowed, outboxIdOf, activityStreamsContextDocument, activityStreamsContextFile,
-} from './portability/index.js';
-export { deleteAccount, deleteAccountOnServer, type AccountDeletion, type DeletionReport } from './portability/delete.js';
+  importPod,
+  verifyArchive,
+  type ImportOptions,
+  type ImportResult,
+  type AppNeedingCredential,
+  type ArchiveLimits,
+} from './portability/import.js';
+export { movePod, MoveError, type MoveOptions, type MoveResult } from './portability/move.js';
+export { announceMovedTo } from './portability/moved.js';
+export { activityStreamsContextDocument } from './portability/outbox.js';
+export { followAsBefore, type Refollowed } from './portability/refollow.js';
+export { type Progress, type ProgressListener } from './portability/progress.js';
+export {
+  deleteAccount,
+  deleteAccountOnServer,
+  type AccountDeletion,
+  type DeletionReport,
+} from './portability/delete.js';

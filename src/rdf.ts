@@ -22,7 +22,7 @@ export const as = (name: string) => namedNode(`${AS}${name}`);
 export const rdfType = namedNode(`${RDF}type`);
 /** A triple (default graph). */
 export const triple = (s: string | Term, p: Term, o: Term): Quad =>
-  quad(typeof s === 'string' ? namedNode(s) : s as never, p as never, o as never);
+  quad(typeof s === 'string' ? namedNode(s) : (s as never), p as never, o as never);
 /** An `xsd:dateTime` literal. */
 export const dateLiteral = (date: Date) => literal(date.toISOString(), namedNode(`${XSD}dateTime`));
 
@@ -40,14 +40,28 @@ export function documentOf(url: string): string {
 }
 
 /** The prefixes Hearth writes Turtle with. */
-export const prefixes = { as: AS, acp: ACP, acl: ACL, dct: DCT, foaf: FOAF, ldp: LDP, pim: PIM, rdf: RDF, solid: SOLID, xsd: XSD };
+export const prefixes = {
+  as: AS,
+  acp: ACP,
+  acl: ACL,
+  dct: DCT,
+  foaf: FOAF,
+  ldp: LDP,
+  pim: PIM,
+  rdf: RDF,
+  solid: SOLID,
+  xsd: XSD,
+};
 
 /** Parses Turtle from `url`; throws BadDataError (never a parser crash) when it is not Turtle. */
 export function parseTurtle(text: string, url: string): Quad[] {
   try {
     return new Parser({ baseIRI: url }).parse(text);
   } catch (error: unknown) {
-    throw new BadDataError(url, `${url} is not valid Turtle: ${error instanceof Error ? error.message : String(error)}`);
+    throw new BadDataError(
+      url,
+      `${url} is not valid Turtle: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -61,12 +75,24 @@ export function writeNTriples(quads: readonly Quad[]): string {
   return serializeWithin(quads, Infinity, 'N-Triples')!;
 }
 
-/** Turtle (or N-Triples) of `quads` with Hearth's prefixes, or undefined past `maxBytes`: never made larger than that. */
+/**
+ * Turtle (or N-Triples) of `quads` with Hearth's prefixes, or undefined past `maxBytes`: never made larger than that.
+ */
 export function serializeWithin(quads: readonly Quad[], maxBytes: number, format?: 'N-Triples'): string | undefined {
   const chunks: string[] = [];
   let size = 0;
-  const sink = { write: (chunk: string) => { chunks.push(chunk); size += Buffer.byteLength(chunk); return true; }, end: () => undefined };
-  const writer = new Writer(sink as unknown as NodeJS.WritableStream, format ? { format, end: false } : { prefixes, end: false });
+  const sink = {
+    write: (chunk: string) => {
+      chunks.push(chunk);
+      size += Buffer.byteLength(chunk);
+      return true;
+    },
+    end: () => undefined,
+  };
+  const writer = new Writer(
+    sink as unknown as NodeJS.WritableStream,
+    format ? { format, end: false } : { prefixes, end: false },
+  );
   for (const q of quads) {
     writer.addQuad(q);
     if (size > maxBytes) return undefined;
@@ -83,7 +109,9 @@ export function canonicalLines(quads: readonly Quad[]): string[] {
   // Each blank node's quads, gathered once: a round costs time linear in the graph, not in blanks × quads.
   const around = new Map<string, Quad[]>();
   for (const q of quads) {
-    for (const t of new Set([q.subject, q.object].filter((term) => term.termType === 'BlankNode').map((term) => term.value))) {
+    for (const t of new Set(
+      [q.subject, q.object].filter((term) => term.termType === 'BlankNode').map((term) => term.value),
+    )) {
       const list = around.get(t);
       if (list) list.push(q);
       else around.set(t, [q]);
@@ -110,14 +138,18 @@ export function sameGraph(a: readonly Quad[], b: readonly Quad[]): boolean {
 
 function line(q: Quad, blank: (t: Term) => string): string {
   const term = (t: Term) => (t.termType === 'BlankNode' ? blank(t) : termKey(t));
-  return `${term(q.subject)} ${term(q.predicate)} ${term(q.object)}${q.graph.termType === 'DefaultGraph' ? '' : ` ${term(q.graph)}`} .`;
+  return (
+    `${term(q.subject)} ${term(q.predicate)} ${term(q.object)}` +
+    `${q.graph.termType === 'DefaultGraph' ? '' : ` ${term(q.graph)}`} .`
+  );
 }
 
 /** A term as N-Triples-like text (blank nodes by label). */
 export function termKey(t: Term): string {
   if (t.termType === 'NamedNode') return `<${t.value}>`;
   if (t.termType === 'BlankNode') return `_:${t.value}`;
-  if (t.termType === 'Literal') return `${JSON.stringify(t.value)}${t.language ? `@${t.language}` : `^^<${t.datatype.value}>`}`;
+  if (t.termType === 'Literal')
+    return `${JSON.stringify(t.value)}${t.language ? `@${t.language}` : `^^<${t.datatype.value}>`}`;
   if (t.termType === 'DefaultGraph') return '';
   return `?${t.value}`;
 }
@@ -133,7 +165,8 @@ export class TooManyTriplesError extends BadDataError {
 export const defaultMaxTriples = 100_000;
 
 /**
- * An incremental parse of Turtle from an untrusted source, fed piece by piece (`write`, then `end`): it stops at once at
+ * An incremental parse of Turtle from an untrusted source, fed piece by piece (`write`, then `end`): it stops at once
+ * at
  * `maxTriples` triples, so memory stays bounded by the limit, not by what dense Turtle such as long lists expands to.
  * Throws BadDataError (TooManyTriplesError past the limit), never a parser crash.
  */
@@ -142,7 +175,10 @@ export class BoundedTurtleParser {
   private readonly input = new EventEmitter();
   private failure: unknown;
 
-  constructor(private readonly url: string, private readonly maxTriples = defaultMaxTriples) {
+  constructor(
+    private readonly url: string,
+    private readonly maxTriples = defaultMaxTriples,
+  ) {
     // The parser reads from an emitter fed by hand: pieces stay strings (a surrogate pair cut in two is joined again),
     // and a throw from the quad callback stops the parse in the middle of a piece.
     new Parser({ baseIRI: url }).parse(this.input, {
@@ -189,11 +225,15 @@ export class BoundedTurtleParser {
 
 /**
  * Parses Turtle from an untrusted source without letting it take the process: at most `maxTriples` triples (see
- * BoundedTurtleParser), in slices of `sliceChars` characters (default 64 K) with a turn of the event loop between them, so
+ * BoundedTurtleParser), in slices of `sliceChars` characters (default 64 K) with a turn of the event loop between them,
+ * so
  * other work goes on. Throws BadDataError (TooManyTriplesError past the limit); the signal's reason when it aborts.
  */
-export async function parseTurtleBounded(text: string, url: string,
-  options: { maxTriples?: number; sliceChars?: number; signal?: AbortSignal } = {}): Promise<Quad[]> {
+export async function parseTurtleBounded(
+  text: string,
+  url: string,
+  options: { maxTriples?: number; sliceChars?: number; signal?: AbortSignal } = {},
+): Promise<Quad[]> {
   const slice = Math.max(2, options.sliceChars ?? 64 * 1024);
   const parser = new BoundedTurtleParser(url, options.maxTriples ?? defaultMaxTriples);
   for (let start = 0; start < text.length; start += slice) {
@@ -208,7 +248,8 @@ export async function parseTurtleBounded(text: string, url: string,
 const rdfTypeIri = `${RDF}type`;
 
 /**
- * Triples grouped by subject (and, for subjects with many, by predicate), in one pass: a lookup costs what it finds, not
+ * Triples grouped by subject (and, for subjects with many, by predicate), in one pass: a lookup costs what it finds,
+ * not
  * a scan of every triple, so reading many subjects of a document is linear in its size.
  */
 export class QuadIndex {
@@ -252,7 +293,7 @@ export class QuadIndex {
     const about = this.subjects.get(subject);
     if (!about) return [];
     if (about.length <= smallSubject) return about.filter((q) => q.predicate.value === predicate).map((q) => q.object);
-    return [...this.predicatesOf(subject, about).get(predicate) ?? []];
+    return [...(this.predicatesOf(subject, about).get(predicate) ?? [])];
   }
 
   /** Whether `subject` has `rdf:type type`. */

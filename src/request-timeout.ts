@@ -1,4 +1,4 @@
-import { NetworkError } from './errors.js';
+import { NetworkError, ignoreFailure } from './errors.js';
 
 /** Time one request to one's own pod server may take before Hearth gives up, unless told otherwise: 30 s. */
 export const defaultRequestTimeoutMs = 30_000;
@@ -60,7 +60,9 @@ export async function withinTimeLimit<T>(
     timer.abort(new DOMException(`no answer within ${seconds(timeoutMs)}`, 'TimeoutError'));
     onTimeout();
   }, timeoutMs);
-  timedOut.catch(() => undefined);
+  // The race below handles it (it only rejects when the timer fires, which is cleared once the race is over); marked
+  // anyway, so that it can never become an unhandled rejection.
+  ignoreFailure(timedOut);
   try {
     return await Promise.race([work(signal), timedOut]);
   } catch (error: unknown) {
@@ -109,7 +111,8 @@ function partsOf(url: string): { origin: string; path: string } {
   try {
     const parsed = new URL(url);
     return { origin: `${parsed.origin}/`, path: parsed.pathname };
-  } catch {
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
     return { origin: url, path: url };
   }
 }

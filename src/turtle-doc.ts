@@ -32,7 +32,12 @@ export async function readTurtleDoc(fetchFn: typeof fetch, url: string): Promise
  * Writes a Turtle document only if it is still the version read (`If-Match`), or still absent (`If-None-Match: *`)
  * when `read` is undefined. Answers false when the server says someone changed it meanwhile (412).
  */
-export async function writeTurtleDoc(fetchFn: typeof fetch, url: string, quads: Quad[], read: TurtleDoc | undefined): Promise<boolean> {
+export async function writeTurtleDoc(
+  fetchFn: typeof fetch,
+  url: string,
+  quads: Quad[],
+  read: TurtleDoc | undefined,
+): Promise<boolean> {
   const headers: Record<string, string> = { 'content-type': 'text/turtle' };
   if (!read) headers['if-none-match'] = '*';
   else if (read.etag) headers['if-match'] = read.etag;
@@ -48,15 +53,20 @@ export async function writeTurtleDoc(fetchFn: typeof fetch, url: string, quads: 
 
 /**
  * Reads, changes and writes back a Turtle document, again from the start if it changed meanwhile.
- * `change` gets the current quads (undefined: no document yet) and answers the new ones, or undefined to leave it as is.
+ * `change` gets the current quads (undefined: no document yet) and answers the new ones, or undefined to leave it as
+ * is.
  * `first` is a version already read (saves one request; if it is stale, the write is refused and it reads again).
  * Answers whether it wrote.
  */
-export async function updateTurtleDoc(fetchFn: typeof fetch, url: string,
-  change: (current: Quad[] | undefined) => Quad[] | undefined, options: { attempts?: number; first?: TurtleDoc } = {}): Promise<boolean> {
+export async function updateTurtleDoc(
+  fetchFn: typeof fetch,
+  url: string,
+  change: (current: Quad[] | undefined) => Quad[] | undefined,
+  options: { attempts?: number; first?: TurtleDoc } = {},
+): Promise<boolean> {
   let known = options.first;
   for (let attempt = 0; attempt < (options.attempts ?? 4); attempt += 1) {
-    const read = known ?? await readTurtleDoc(fetchFn, url);
+    const read = known ?? (await readTurtleDoc(fetchFn, url));
     known = undefined;
     const next = change(read?.quads);
     if (!next) return false;

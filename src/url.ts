@@ -5,8 +5,9 @@ export function normalizeBaseUrl(baseUrl: string): string {
   let parsed: URL;
   try {
     parsed = new URL(baseUrl);
-  } catch {
-    throw new InvalidInputError(`The base URL "${baseUrl}" is not a URL.`);
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new InvalidInputError(`The base URL "${baseUrl}" is not a URL.`, { cause: error });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new InvalidInputError(`The base URL must start with http:// or https://, not ${parsed.protocol}`);
@@ -22,7 +23,8 @@ export function canonicalUrl(url: string, base?: string): string | undefined {
   let parsed: URL;
   try {
     parsed = new URL(url, base);
-  } catch {
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
     return undefined;
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return undefined;

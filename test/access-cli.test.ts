@@ -4,8 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import {
-  AccountApi, createClientCredentialApp, grantAccess, listAccessRequests, listGrants, openSession, registerApp, requestAccess, revokeAllAccess,
-  type HearthSession, type PodOwner, type StoredAccount,
+  AccountApi,
+  createClientCredentialApp,
+  grantAccess,
+  listAccessRequests,
+  listGrants,
+  openSession,
+  registerApp,
+  requestAccess,
+  revokeAllAccess,
+  type HearthSession,
+  type PodOwner,
+  type StoredAccount,
 } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { startClientIdApp } from './support/client-id-app.js';
@@ -27,19 +37,37 @@ describe('hearth apps', () => {
   let manager: HearthSession;
   let api: AccountApi;
   let bot: HearthSession;
-  const hearth = async (args: string[], input?: string) => runCli(args, { env: { HEARTH_HOME: home, HEARTH_PASSWORD: '' }, input });
+  const hearth = async (args: string[], input?: string) =>
+    runCli(args, { env: { HEARTH_HOME: home, HEARTH_PASSWORD: '' }, input });
   const status = async (session: HearthSession, path: string, init?: RequestInit) => {
     const response = await session.fetch(`${account.podUrl}${path}`, init);
     await response.body?.cancel();
     return response.status;
   };
-  const put = (session: HearthSession, path: string) => status(session, path, { method: 'PUT', headers: turtle, body: '<#a> <#b> "c" .' });
+  const put = (session: HearthSession, path: string) =>
+    status(session, path, { method: 'PUT', headers: turtle, body: '<#a> <#b> "c" .' });
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'hearth-apps-'));
-    const created = await hearth(['account', 'create', '--name', name, '--email', `${name}@example.org`, '--server', server, '--password-stdin', '--json'], password);
+    const created = await hearth(
+      [
+        'account',
+        'create',
+        '--name',
+        name,
+        '--email',
+        `${name}@example.org`,
+        '--server',
+        server,
+        '--password-stdin',
+        '--json',
+      ],
+      password,
+    );
     expect(created.code, created.stderr).toBe(0);
-    account = JSON.parse(await readFile((JSON.parse(created.stdout) as { credentialsFile: string }).credentialsFile, 'utf8')) as StoredAccount;
+    account = JSON.parse(
+      await readFile((JSON.parse(created.stdout) as { credentialsFile: string }).credentialsFile, 'utf8'),
+    ) as StoredAccount;
     manager = await openSession({ server, clientId: account.manager.id, clientSecret: account.manager.secret });
     owner = { fetch: manager.fetch, podUrl: account.podUrl, webId: account.webId, managerClientId: account.manager.id };
     expect(await put(manager, 'notes/seed.ttl')).toBe(201);
@@ -50,9 +78,10 @@ describe('hearth apps', () => {
     bot = await openSession({ server, clientId: made.app.id, clientSecret: made.secret });
   });
   /** Revokes every grant when the test ends, pass or fail. */
-  const cleanSlate = () => onTestFinished(async () => {
-    await revokeAllAccess(owner);
-  });
+  const cleanSlate = () =>
+    onTestFinished(async () => {
+      await revokeAllAccess(owner);
+    });
   afterAll(async () => {
     await bot?.logout();
     await api?.logout();
@@ -60,7 +89,7 @@ describe('hearth apps', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  it('adds a script of the owner\'s as an app with its own credential, shown once, with no access', async () => {
+  it("adds a script of the owner's as an app with its own credential, shown once, with no access", async () => {
     const noPassword = await hearth(['apps', 'add', 'helper']);
     expect(noPassword.code).toBe(1);
     expect(noPassword.stderr).toMatch(/^hearth: No password: pipe it with --password-stdin/u);
@@ -81,7 +110,9 @@ describe('hearth apps', () => {
     const list = await hearth(['apps', 'list']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout).toContain(`helper  ${credential.id}  (client credential; added `);
-    expect(list.stdout.split('\n')[list.stdout.split('\n').findIndex((line) => line.startsWith('helper '))! + 1]).toBe('  no access');
+    expect(list.stdout.split('\n')[list.stdout.split('\n').findIndex((line) => line.startsWith('helper '))! + 1]).toBe(
+      '  no access',
+    );
     expect(list.stdout).not.toContain(credential.secret);
   });
 
@@ -99,8 +130,14 @@ describe('hearth apps', () => {
     expect(posted.code, posted.stderr).toBe(0);
     const list = await hearth(['apps', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
-    expect((JSON.parse(list.stdout) as { name: string; grants: { container: string; modes: string[] }[] }[]).find((app) => app.name === 'bot')!
-      .grants.map((g) => [g.container.slice(account.podUrl.length), g.modes])).toEqual([['notes/', ['write']], ['social/inbox/', ['read']]]);
+    expect(
+      (JSON.parse(list.stdout) as { name: string; grants: { container: string; modes: string[] }[] }[])
+        .find((app) => app.name === 'bot')!
+        .grants.map((g) => [g.container.slice(account.podUrl.length), g.modes]),
+    ).toEqual([
+      ['notes/', ['write']],
+      ['social/inbox/', ['read']],
+    ]);
   });
 
   it('refuses what cannot be done with one line on stderr, exit 1, and nothing granted', async () => {
@@ -116,9 +153,17 @@ describe('hearth apps', () => {
         [['apps', 'revoke'], /Say which app to revoke/u],
         [['apps', 'approve', 'nothing-here'], /No pending access request/u],
         [['apps', 'add', 'bot'], /An app called "bot" is already in your record/u],
-        [['apps', 'add', `http://localhost:${closedPort}/id`],
-          new RegExp(`^hearth: Cannot read the app's Client ID Document at http://localhost:${closedPort}/id \\(connection refused\\): check the URL`, 'u')],
-        [['apps', 'add', documents.url('huge')], new RegExp(`^hearth: ${documents.url('huge')} is too large \\(more than 65536 bytes\\)`, 'u')],
+        [
+          ['apps', 'add', `http://localhost:${closedPort}/id`],
+          new RegExp(
+            `^hearth: Cannot read the app's Client ID Document at http://localhost:${closedPort}/id \\(connection refused\\): check the URL`,
+            'u',
+          ),
+        ],
+        [
+          ['apps', 'add', documents.url('huge')],
+          new RegExp(`^hearth: ${documents.url('huge')} is too large \\(more than 65536 bytes\\)`, 'u'),
+        ],
       ];
       for (const [args, reason] of cases) {
         const result = await hearth(args);
@@ -127,11 +172,17 @@ describe('hearth apps', () => {
         expect(result.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
         expect(result.stdout, args.join(' ')).toBe('');
       }
-      // All or none: one missing part, and the good part is not granted either. With --json the error is one JSON object.
+      // All or none: one missing part, and the good part is not granted either. With --json the error is one JSON
+      // object.
       const json = await hearth(['apps', 'grant', 'bot', '--read', 'settings', '--read', 'missing/', '--json']);
       expect(json.code).toBe(1);
       expect(json.stdout).toBe('');
-      expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'UNKNOWN_AREA', message: expect.stringMatching(/^There is no container missing\/ .*: nothing was granted/u) } });
+      expect(JSON.parse(json.stderr)).toEqual({
+        error: {
+          code: 'UNKNOWN_AREA',
+          message: expect.stringMatching(/^There is no container missing\/ .*: nothing was granted/u),
+        },
+      });
     } finally {
       await documents.close();
     }
@@ -143,7 +194,7 @@ describe('hearth apps', () => {
     expect(await status(bot, 'settings/privateTypeIndex.ttl')).toBe(403);
   });
 
-  it('checks the record against the access rules in force, exiting 1 on drift, and a revoke removes the stray rule', async () => {
+  it('checks the record against the rules in force, exits 1 on drift; a revoke removes the stray rule', async () => {
     cleanSlate();
     const clean = await hearth(['apps', 'check']);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);
@@ -160,9 +211,14 @@ describe('hearth apps', () => {
     expect(await put(bot, 'social/posts/stray.ttl')).toBe(205);
     const drift = await hearth(['apps', 'check', '--json']);
     expect(drift.code).toBe(1);
-    const report = JSON.parse(drift.stdout) as { ok: boolean; drifts: { container: string; clientId: string; inForce: string[] }[] };
+    const report = JSON.parse(drift.stdout) as {
+      ok: boolean;
+      drifts: { container: string; clientId: string; inForce: string[] }[];
+    };
     expect(report.ok).toBe(false);
-    expect(report.drifts).toMatchObject([{ container: `${account.podUrl}social/posts/`, clientId: bot.clientId, inForce: ['write'] }]);
+    expect(report.drifts).toMatchObject([
+      { container: `${account.podUrl}social/posts/`, clientId: bot.clientId, inForce: ['write'] },
+    ]);
     // Revoking the app's posts access removes the stray policy too.
     const revoked = await hearth(['apps', 'revoke', 'bot', '--path', 'posts']);
     expect(revoked.code, revoked.stderr).toBe(0);
@@ -170,7 +226,7 @@ describe('hearth apps', () => {
     expect((await hearth(['apps', 'check'])).code).toBe(0);
   });
 
-  it('lists access requests with the app\'s name, approves exactly what was asked, denies', async () => {
+  it("lists access requests with the app's name, approves exactly what was asked, denies", async () => {
     cleanSlate();
     expect(await status(bot, 'settings/privateTypeIndex.ttl')).toBe(403);
     expect(await put(bot, 'notes/from-bot.ttl')).toBe(403);
@@ -182,7 +238,9 @@ describe('hearth apps', () => {
     expect(requests[0]).toMatchObject({ app: { name: 'bot' }, needs: [{ target: 'settings', modes: ['read'] }] });
     const text = await hearth(['apps', 'requests']);
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toContain(`${requests[0]!.id}  bot  ${bot.clientId}\n  read               settings\n  why: backups of your settings`);
+    expect(text.stdout).toContain(
+      `${requests[0]!.id}  bot  ${bot.clientId}\n  read               settings\n  why: backups of your settings`,
+    );
     const approved = await hearth(['apps', 'approve', requests[0]!.id]);
     expect(approved.code, approved.stderr).toBe(0);
     expect(approved.stdout).toContain('bot may now read settings (settings/).');
@@ -205,7 +263,7 @@ describe('hearth apps', () => {
     expect(await status(bot, 'settings/privateTypeIndex.ttl')).toBe(200);
   });
 
-  it('registers a Solid app by its Client ID Document, grants it by URL, and the server enforces it for its real login', async () => {
+  it('registers an app by Client ID Document, grants by URL; the server enforces it at its real login', async () => {
     cleanSlate();
     const app = await startClientIdApp('Photo Viewer');
     try {
@@ -223,7 +281,9 @@ describe('hearth apps', () => {
         expect(await status(session, 'settings/')).toBe(403);
         const list = await hearth(['apps', 'list', '--json']);
         expect(list.code, list.stderr).toBe(0);
-        expect((JSON.parse(list.stdout) as { id: string; name: string }[]).find((a) => a.id === app.clientId)?.name).toBe('Photo Viewer');
+        expect(
+          (JSON.parse(list.stdout) as { id: string; name: string }[]).find((a) => a.id === app.clientId)?.name,
+        ).toBe('Photo Viewer');
         const revoked = await hearth(['apps', 'revoke', app.clientId]);
         expect(revoked.code, revoked.stderr).toBe(0);
         expect(await status(session, 'notes/seed.ttl')).toBe(403);
@@ -245,10 +305,12 @@ describe('hearth apps', () => {
     expect(revoked.stdout).toContain('Revoked bot: notes/; it keeps read notes/.');
     expect(await put(bot, 'notes/seed.ttl')).toBe(403);
     expect(await status(bot, 'notes/seed.ttl')).toBe(200);
-    expect((await listGrants(owner)).find((a) => a.id === bot.clientId)!.grants.map((g) => [g.container, g.modes])).toEqual([[`${account.podUrl}notes/`, ['read']]]);
+    expect(
+      (await listGrants(owner)).find((a) => a.id === bot.clientId)!.grants.map((g) => [g.container, g.modes]),
+    ).toEqual([[`${account.podUrl}notes/`, ['read']]]);
   });
 
-  it('revokes an app at once; without the password its credential remains, with it the credential is deleted', async () => {
+  it('revokes an app at once; its credential remains without the password and is deleted with it', async () => {
     const made = await createClientCredentialApp(api, 'doomed', account.webId);
     await registerApp(owner, made.app);
     const doomed = await openSession({ server, clientId: made.app.id, clientSecret: made.secret });
@@ -269,8 +331,9 @@ describe('hearth apps', () => {
     const again = await hearth(['apps', 'revoke', 'doomed', '--password-stdin'], password);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('Deleted the credential of doomed');
-    await expect(openSession({ server, clientId: made.app.id, clientSecret: made.secret }))
-      .rejects.toThrow(`no longer accepts the stored credential of client ${made.app.id} (it was deleted or replaced)`);
+    await expect(openSession({ server, clientId: made.app.id, clientSecret: made.secret })).rejects.toThrow(
+      `no longer accepts the stored credential of client ${made.app.id} (it was deleted or replaced)`,
+    );
     const list = await hearth(['apps', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
     const ids = (JSON.parse(list.stdout) as { id: string }[]).map((a) => a.id);
@@ -278,7 +341,7 @@ describe('hearth apps', () => {
     expect(ids).not.toContain(made.app.id);
   });
 
-  it('`apps revoke --all` cuts every app off everywhere, and the owner\'s manager keeps working', async () => {
+  it("`apps revoke --all` cuts every app off everywhere, and the owner's manager keeps working", async () => {
     await grantAccess(owner, bot.clientId, 'settings', ['read']);
     await grantAccess(owner, bot.clientId, 'notes/', ['write']);
     expect(await status(bot, 'settings/privateTypeIndex.ttl')).toBe(200);
@@ -306,9 +369,10 @@ async function startDocumentServer(): Promise<{ url(path: string): string; close
   const { port } = server.address() as { port: number };
   return {
     url: (path) => `http://localhost:${port}/${path}`,
-    close: async () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: async () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

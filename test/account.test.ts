@@ -29,13 +29,16 @@ describe('hearth account create', () => {
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'hearth-home-'));
-    const result = await runCli(['account', 'create', '--name', name, '--email', email, '--server', server, '--password-stdin', '--json'],
-      { env: { HEARTH_HOME: home }, input: `${password}\n` });
+    const result = await runCli(
+      ['account', 'create', '--name', name, '--email', email, '--server', server, '--password-stdin', '--json'],
+      { env: { HEARTH_HOME: home }, input: `${password}\n` },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     created = JSON.parse(result.stdout) as Created;
-    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as
-      { manager: { id: string; secret: string } };
+    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as {
+      manager: { id: string; secret: string };
+    };
     manager = await openSession({ server, clientId: stored.manager.id, clientSecret: stored.manager.secret });
     // A second app of the same person: a client credential made through the account API with the password.
     const api = new AccountApi(server);
@@ -68,7 +71,11 @@ describe('hearth account create', () => {
 
   it('lets the manager read and write in the pod', async () => {
     const doc = `${created.podUrl}social/hello.ttl`;
-    const put = await manager.fetch(doc, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <http://schema.org/name> "hi" .' });
+    const put = await manager.fetch(doc, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/turtle' },
+      body: '<#a> <http://schema.org/name> "hi" .',
+    });
     expect(put.status).toBe(201);
     const read = await manager.fetch(doc, { headers: { accept: 'text/turtle' } });
     expect(read.status).toBe(200);
@@ -77,17 +84,35 @@ describe('hearth account create', () => {
     expect((await manager.fetch(`${created.podUrl}.acr`)).status).toBe(200);
   });
 
-  it('gives another app of the same person nothing, nor another person: 403 on the pod root, containers, documents and every ACR', async () => {
-    const kept = await manager.fetch(`${created.podUrl}social/kept.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' });
+  it("gives the owner's other apps and other people 403 on the pod root, containers, documents, ACRs", async () => {
+    const kept = await manager.fetch(`${created.podUrl}social/kept.ttl`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/turtle' },
+      body: '<#a> <#b> <#c> .',
+    });
     expect(kept.status).toBe(201);
     // The same token of the other app is accepted by the server: a place open to anyone logged in takes its append.
-    expect((await otherApp.fetch(`${created.podUrl}social/inbox/`, { method: 'POST', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' })).status).toBe(201);
+    expect(
+      (
+        await otherApp.fetch(`${created.podUrl}social/inbox/`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/turtle' },
+          body: '<#a> <#b> <#c> .',
+        })
+      ).status,
+    ).toBe(201);
     const status = async (session: HearthSession, url: string, init?: RequestInit) => {
       const response = await session.fetch(url, init);
       await response.body?.cancel();
       return response.status;
     };
-    const places = [created.podUrl, `${created.podUrl}social/`, `${created.podUrl}social/kept.ttl`, `${created.podUrl}social/inbox/`, `${created.podUrl}settings/`];
+    const places = [
+      created.podUrl,
+      `${created.podUrl}social/`,
+      `${created.podUrl}social/kept.ttl`,
+      `${created.podUrl}social/inbox/`,
+      `${created.podUrl}settings/`,
+    ];
     const acrs = [`${created.podUrl}.acr`, `${created.podUrl}social/posts/.acr`, `${created.podUrl}profile/card.acr`];
     for (const url of [...places, ...acrs]) {
       expect(await status(manager, url), `manager GET ${url}`).toBe(200);
@@ -95,22 +120,39 @@ describe('hearth account create', () => {
       expect(await status(stranger.session, url), `stranger GET ${url}`).toBe(403);
     }
     for (const session of [otherApp, stranger.session]) {
-      expect(await status(session, `${created.podUrl}social/intruder.ttl`, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#a> <#b> <#c> .' })).toBe(403);
+      expect(
+        await status(session, `${created.podUrl}social/intruder.ttl`, {
+          method: 'PUT',
+          headers: { 'content-type': 'text/turtle' },
+          body: '<#a> <#b> <#c> .',
+        }),
+      ).toBe(403);
       for (const acr of acrs) {
-        expect(await status(session, acr, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#x> <#y> <#z> .' }), `PUT ${acr}`).toBe(403);
+        expect(
+          await status(session, acr, {
+            method: 'PUT',
+            headers: { 'content-type': 'text/turtle' },
+            body: '<#x> <#y> <#z> .',
+          }),
+          `PUT ${acr}`,
+        ).toBe(403);
       }
     }
     // The manager's view of the root ACR is untouched.
     expect(await (await manager.fetch(`${created.podUrl}.acr`)).text()).toContain(created.managerClientId);
   });
 
-  it('keeps the WebID profile readable without authentication, and the pod root closed to the public and to other people', async () => {
+  it('keeps the WebID profile readable by anyone, the pod root closed to the public and to other people', async () => {
     const profile = await fetch(created.webId, { headers: { accept: 'text/turtle' } });
     expect(profile.status).toBe(200);
     const quads = new Parser({ baseIRI: created.webId }).parse(await profile.text());
-    const issuers = quads.filter((q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer');
+    const issuers = quads.filter(
+      (q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/solid/terms#oidcIssuer',
+    );
     expect(issuers.map((q) => q.object.value)).toEqual([server]);
-    const storage = quads.filter((q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/pim/space#storage');
+    const storage = quads.filter(
+      (q) => q.subject.value === created.webId && q.predicate.value === 'http://www.w3.org/ns/pim/space#storage',
+    );
     expect(storage.map((q) => q.object.value)).toEqual([created.podUrl]);
     expect((await fetch(created.podUrl)).status).toBe(401);
     expect((await stranger.session.fetch(created.podUrl)).status).toBe(403);
@@ -122,23 +164,31 @@ describe('hearth account create', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(created.webId);
     expect(result.stdout).toContain('(working)');
-    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as { manager: { secret: string } };
+    const stored = JSON.parse(await (await import('node:fs/promises')).readFile(created.credentialsFile, 'utf8')) as {
+      manager: { secret: string };
+    };
     expect(result.stdout).not.toContain(stored.manager.secret);
   });
 
   it('`hearth login` on a new machine is refused with a way out, and works where the credential is', async () => {
     const emptyHome = await mkdtemp(join(tmpdir(), 'hearth-home2-'));
     try {
-      const elsewhere = await runCli(['login', '--email', email, '--server', server], { env: { HEARTH_HOME: emptyHome, HEARTH_PASSWORD: password } });
+      const elsewhere = await runCli(['login', '--email', email, '--server', server], {
+        env: { HEARTH_HOME: emptyHome, HEARTH_PASSWORD: password },
+      });
       expect(elsewhere.code).toBe(1);
       expect(elsewhere.stderr).toContain('locked to a Hearth manager whose credentials are not on this machine');
     } finally {
       await rm(emptyHome, { recursive: true, force: true });
     }
-    const here = await runCli(['login', '--email', email, '--server', server, '--json'], { env: { HEARTH_HOME: home, HEARTH_PASSWORD: password } });
+    const here = await runCli(['login', '--email', email, '--server', server, '--json'], {
+      env: { HEARTH_HOME: home, HEARTH_PASSWORD: password },
+    });
     expect(here.code, here.stderr).toBe(0);
     expect(JSON.parse(here.stdout)).toMatchObject({ webId: created.webId, managerClientId: created.managerClientId });
-    const wrong = await runCli(['login', '--email', email, '--server', server], { env: { HEARTH_HOME: home, HEARTH_PASSWORD: 'not the password' } });
+    const wrong = await runCli(['login', '--email', email, '--server', server], {
+      env: { HEARTH_HOME: home, HEARTH_PASSWORD: 'not the password' },
+    });
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^hearth: .*Invalid email\/password/u);
     expect(wrong.stderr).not.toContain('not the password');
@@ -148,11 +198,15 @@ describe('hearth account create', () => {
 describe('hearth account create with bad input', () => {
   const server = inject('baseUrl');
   let home: string;
-  beforeAll(async () => { home = await mkdtemp(join(tmpdir(), 'hearth-home-bad-')); });
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'hearth-home-bad-'));
+  });
   afterAll(async () => rm(home, { recursive: true, force: true }));
 
   const create = async (name: string, email: string, env: Record<string, string>) =>
-    runCli(['account', 'create', '--name', name, '--email', email, '--server', server], { env: { HEARTH_HOME: home, ...env } });
+    runCli(['account', 'create', '--name', name, '--email', email, '--server', server], {
+      env: { HEARTH_HOME: home, ...env },
+    });
 
   it('refuses a missing or short password, and never takes one from argv', async () => {
     const none = await create(uniqueName('x'), 'x@example.org', { HEARTH_PASSWORD: '' });
@@ -161,7 +215,10 @@ describe('hearth account create with bad input', () => {
     const short = await create(uniqueName('x'), 'x@example.org', { HEARTH_PASSWORD: 'short' });
     expect(short.code).toBe(1);
     expect(short.stderr).toContain('at least 8 characters');
-    const argv = await runCli(['account', 'create', '--name', 'x', '--email', 'x@example.org', '--password', 'hunter22hunter'], { env: { HEARTH_HOME: home } });
+    const argv = await runCli(
+      ['account', 'create', '--name', 'x', '--email', 'x@example.org', '--password', 'hunter22hunter'],
+      { env: { HEARTH_HOME: home } },
+    );
     expect(argv.code).toBe(1);
     expect(argv.stderr).toContain("unknown option '--password'");
   });
@@ -184,14 +241,26 @@ describe('hearth account create with bad input', () => {
 
   it('says plainly when the server is not running', async () => {
     const port = await freePort();
-    const gone = { server: `http://localhost:${port}/`, name: 'ghost', email: 'ghost@example.org', webId: `http://localhost:${port}/ghost/profile/card#me`,
-      podUrl: `http://localhost:${port}/ghost/`, manager: { id: 'hearth-manager_x', secret: 'not-a-real-secret' }, savedAt: new Date().toISOString() };
+    const gone = {
+      server: `http://localhost:${port}/`,
+      name: 'ghost',
+      email: 'ghost@example.org',
+      webId: `http://localhost:${port}/ghost/profile/card#me`,
+      podUrl: `http://localhost:${port}/ghost/`,
+      manager: { id: 'hearth-manager_x', secret: 'not-a-real-secret' },
+      savedAt: new Date().toISOString(),
+    };
     const ghostHome = await mkdtemp(join(tmpdir(), 'hearth-home-ghost-'));
     try {
       await saveAccount(ghostHome, gone);
       const result = await runCli(['whoami'], { env: { HEARTH_HOME: ghostHome } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`^hearth: Cannot reach http://localhost:${port}/ \\(connection refused\\)\\. Is the pod server running\\? ghost's pod lives there\\.\n$`, 'u'));
+      expect(result.stderr).toMatch(
+        new RegExp(
+          `^hearth: Cannot reach http://localhost:${port}/ \\(connection refused\\)\\. Is the pod server running\\? ghost's pod lives there\\.\n$`,
+          'u',
+        ),
+      );
       expect(result.stderr).not.toContain('not-a-real-secret');
     } finally {
       await rm(ghostHome, { recursive: true, force: true });

@@ -6,18 +6,19 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   NetworkError,
   NotAProfileError,
-  collectPosts,
   createPost,
-  discoverPostsContainer,
   follow,
   getProfile,
   getTimeline,
   listPosts,
-  mapBounded,
-  readOwnFollowing,
   type Post,
 } from '../src/index.js';
-import { as, newId, patchDocument, rdfType, triple } from '../src/social/patch.js';
+import { collectPosts } from '../src/social/timeline.js';
+import { discoverPostsContainer } from '../src/social/discovery.js';
+import { mapBounded } from '../src/social/remote.js';
+import { readOwnFollowing } from '../src/social/follows.js';
+import { patchDocument } from '../src/social/patch.js';
+import { as, newId, rdfType, triple } from '../src/rdf.js';
 import { startHostilePod, type BoundedKind, type HostilePod } from './support/hostile-pod.js';
 import { createUser, type TestUser } from './support/users.js';
 

@@ -36,19 +36,31 @@ describe("a newcomer's day: every command behaves", () => {
   const hearth = async (args: string[], input?: string) =>
     runCli(args, { env: env(), ...(input !== undefined ? { input } : {}) });
 
+  // Shared by the tests (none changes what another needs): an account with an app "bot" that has no access yet.
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'hearth-newcomer-'));
     scratch = await mkdtemp(join(tmpdir(), 'hearth-newcomer-files-'));
-  });
+    const create = ['account', 'create', '--name', name, '--email', email, '--server', server, '--password-stdin'];
+    const created = await hearth(create, password);
+    expect(created.code, created.stderr).toBe(0);
+    const added = await hearth(['apps', 'add', 'bot', '--password-stdin'], password);
+    expect(added.code, added.stderr).toBe(0);
+  }, 60_000);
   afterAll(async () => {
     await rm(home, { recursive: true, force: true });
     await rm(scratch, { recursive: true, force: true });
   });
 
   it('password prompt: no echo, Backspace, newline; Ctrl+C exits 130; Enter keeps a credential, says so', async () => {
+    // Its own account, in its own home: what it revokes is nobody else's.
+    const ownName = uniqueName('prompted');
+    const ownHome = await mkdtemp(join(tmpdir(), 'hearth-newcomer-prompt-'));
+    const env = (): Record<string, string> => ({ HEARTH_HOME: ownHome, HEARTH_PASSWORD: '' });
+    const hearth = async (args: string[]) => runCli(args, { env: env() });
     // `account create` at a terminal: "Password: " stays on screen (nothing clears it), the typed password is not
     // shown, Backspace takes back the wrong character, Enter ends the line.
-    const created = await runInTerminal(['account', 'create', '--name', name, '--email', email, '--server', server], {
+    const create = ['account', 'create', '--name', ownName, '--email', `${ownName}@example.org`, '--server', server];
+    const created = await runInTerminal(create, {
       env: env(),
       steps: [{ waitFor: /Password: /u, type: `${password.slice(0, -1)}X\u007f${password.slice(-1)}\r` }],
     });
@@ -88,6 +100,7 @@ describe("a newcomer's day: every command behaves", () => {
     expect(kept.code, kept.output).toBe(0);
     expect(kept.output).toContain('Revoked bot: posts');
     expect(kept.output).toMatch(/credential of bot remains \(no password given\)/u);
+    await rm(ownHome, { recursive: true, force: true });
   }, 120_000);
 
   it('missing import file or export folder: plain message; export never overwrites, writes privately', async () => {

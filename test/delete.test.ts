@@ -2,7 +2,15 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AccountApi, createAccount, deleteAccountOnServer, follow, openSession, saveAccount, ForbiddenError } from '../src/index.js';
+import {
+  AccountApi,
+  createAccount,
+  deleteAccountOnServer,
+  follow,
+  openSession,
+  saveAccount,
+  ForbiddenError,
+} from '../src/index.js';
 import { readInbox } from '../src/social/inbox.js';
 import { areaUrl } from '../src/social/layout.js';
 import { AS, RDF } from '../src/vocab.js';
@@ -22,7 +30,11 @@ describe('hearth account delete', () => {
     [alice, bob] = await Promise.all([createUser(server, 'gone'), createUser(server, 'stays')]);
     home = await mkdtemp(join(tmpdir(), 'hearth-home-del-'));
     await saveAccount(home, alice.account);
-    const put = await alice.session.fetch(doc(), { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#d> <http://schema.org/text> "secret" .' });
+    const put = await alice.session.fetch(doc(), {
+      method: 'PUT',
+      headers: { 'content-type': 'text/turtle' },
+      body: '<#d> <http://schema.org/text> "secret" .',
+    });
     expect(put.status).toBe(201);
     // bob follows alice: he must hear of her leaving.
     await follow(bob.session, alice.account.webId);
@@ -39,7 +51,7 @@ describe('hearth account delete', () => {
     expect((await alice.session.fetch(doc())).status).toBe(200);
   });
 
-  it('lets nobody but the owner\'s manager delete: not another person, not another app of the owner', async () => {
+  it("lets nobody but the owner's manager delete: not another person, not another app of the owner", async () => {
     const byBob = await deleteAccountOnServer(bob.session.fetch, server, alice.account.podUrl).catch((e: unknown) => e);
     expect(byBob).toBeInstanceOf(ForbiddenError);
     const app = await openSession({ server, clientId: otherApp.id, clientSecret: otherApp.secret });
@@ -50,8 +62,13 @@ describe('hearth account delete', () => {
     expect((await alice.session.fetch(doc())).status).toBe(200);
   });
 
-  it('deletes the pod, the account and its credentials, leaves no trace in the data folder, and leaves other people alone', async () => {
-    const traces = [alice.account.name, alice.account.email, alice.account.webId, encodeURIComponent(alice.account.webId)];
+  it('deletes the pod, account and credentials, leaving no trace in the data folder, others untouched', async () => {
+    const traces = [
+      alice.account.name,
+      alice.account.email,
+      alice.account.webId,
+      encodeURIComponent(alice.account.webId),
+    ];
     // Before: the search finds alice's records (account, login, credentials) and her pod, and the stored account file.
     const before = await filesMentioning(join(dataDir, '.internal'), traces);
     expect(before.some((path) => path.includes(`${join(dataDir, '.internal', 'accounts')}/`))).toBe(true);
@@ -60,49 +77,83 @@ describe('hearth account delete', () => {
     const result = await runCli(['account', 'delete', '--yes', '--json'], { env: { HEARTH_HOME: home } });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ deleted: [alice.account.podUrl], webId: alice.account.webId, notified: [bob.account.webId] });
-    const told = (await readInbox(bob.session.fetch, areaUrl(bob.account.podUrl, 'inbox'))).flatMap((item) => item.quads);
-    const deletes = told.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Delete`).map((q) => q.subject.value);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      deleted: [alice.account.podUrl],
+      webId: alice.account.webId,
+      notified: [bob.account.webId],
+    });
+    const told = (await readInbox(bob.session.fetch, areaUrl(bob.account.podUrl, 'inbox'))).flatMap(
+      (item) => item.quads,
+    );
+    const deletes = told
+      .filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Delete`)
+      .map((q) => q.subject.value);
     expect(deletes).toHaveLength(1);
-    expect(told.some((q) => q.subject.value === deletes[0] && q.predicate.value === `${AS}actor` && q.object.value === alice.account.webId)).toBe(true);
+    expect(
+      told.some(
+        (q) =>
+          q.subject.value === deletes[0] &&
+          q.predicate.value === `${AS}actor` &&
+          q.object.value === alice.account.webId,
+      ),
+    ).toBe(true);
 
     for (const url of [alice.account.podUrl, alice.account.webId, doc(), `${alice.account.podUrl}social/posts/`]) {
       expect((await fetch(url)).status, url).toBe(404);
       expect((await bob.session.fetch(url)).status, url).toBe(404);
     }
     for (const credential of [alice.account.manager, otherApp]) {
-      await expect(openSession({ server, clientId: credential.id, clientSecret: credential.secret }))
-        .rejects.toThrow(`no longer accepts the stored credential of client ${credential.id} (it was deleted or replaced)`);
+      await expect(openSession({ server, clientId: credential.id, clientSecret: credential.secret })).rejects.toThrow(
+        `no longer accepts the stored credential of client ${credential.id} (it was deleted or replaced)`,
+      );
     }
-    await expect(new AccountApi(server).login(alice.account.email, alice.password)).rejects.toThrow(/Invalid email\/password/u);
+    await expect(new AccountApi(server).login(alice.account.email, alice.password)).rejects.toThrow(
+      /Invalid email\/password/u,
+    );
 
     // What bob keeps in his own pod about alice (his following list, her as:Delete) is bob's data, not hers.
-    const found = (await filesMentioning(dataDir, traces)).filter((path) => !path.startsWith(join(dataDir, bob.account.name)));
+    const found = (await filesMentioning(dataDir, traces)).filter(
+      (path) => !path.startsWith(join(dataDir, bob.account.name)),
+    );
     expect(found).toEqual([]);
     expect(await readdir(join(home, 'accounts'))).toEqual([]);
 
     // Other people are left alone: bob's pod, profile and manager work as before.
     expect((await bob.session.fetch(bob.account.podUrl)).status).toBe(200);
     expect((await fetch(bob.account.webId)).status).toBe(200);
-    const bobAgain = await openSession({ server, clientId: bob.account.manager.id, clientSecret: bob.account.manager.secret });
+    const bobAgain = await openSession({
+      server,
+      clientId: bob.account.manager.id,
+      clientSecret: bob.account.manager.secret,
+    });
     expect((await bobAgain.fetch(`${bob.account.podUrl}settings/hearth-apps.ttl`)).status).toBe(200);
     await bobAgain.logout();
   });
 });
 
-describe('a deleted account\'s name is free again', () => {
+describe("a deleted account's name is free again", () => {
   const server = inject('baseUrl');
 
-  it('creates an account with the same name and email after the deletion, and the old credentials and tokens open nothing of it', async () => {
+  it('recreates an account of the same name and email; old credentials and tokens open nothing of it', async () => {
     const name = uniqueName('again');
     const email = `${name}@example.org`;
     const first = await createAccount({ server, name, email, password: 'the first password' });
     const old = await openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret });
     try {
       const diary = `${first.podUrl}notes/diary.ttl`;
-      expect((await old.fetch(diary, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#d> <http://schema.org/text> "old" .' })).status).toBe(201);
+      expect(
+        (
+          await old.fetch(diary, {
+            method: 'PUT',
+            headers: { 'content-type': 'text/turtle' },
+            body: '<#d> <http://schema.org/text> "old" .',
+          })
+        ).status,
+      ).toBe(201);
       // Taken while it exists.
-      await expect(createAccount({ server, name, email: `${name}-2@example.org`, password: 'another password' })).rejects.toThrow(`The name "${name}" cannot be used`);
+      await expect(
+        createAccount({ server, name, email: `${name}-2@example.org`, password: 'another password' }),
+      ).rejects.toThrow(`The name "${name}" cannot be used`);
       expect((await deleteAccountOnServer(old.fetch, server, first.podUrl)).deleted).toEqual([first.podUrl]);
 
       const second = await createAccount({ server, name, email, password: 'the second password' });
@@ -114,10 +165,16 @@ describe('a deleted account\'s name is free again', () => {
         expect((await manager.fetch(diary)).status).toBe(404);
         expect((await fetch(second.webId)).status).toBe(200);
         // The old manager's token (still unexpired) names the same WebID, but not the new pod's manager.
-        for (const url of [second.podUrl, `${second.podUrl}.acr`, `${second.podUrl}settings/hearth-apps.ttl`]) expect((await old.fetch(url)).status, url).toBe(403);
-        await expect(openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret }))
-          .rejects.toThrow(`no longer accepts the stored credential of client ${first.manager.id} (it was deleted or replaced)`);
-        await expect(new AccountApi(server).login(email, 'the first password')).rejects.toThrow(/Invalid email\/password/u);
+        for (const url of [second.podUrl, `${second.podUrl}.acr`, `${second.podUrl}settings/hearth-apps.ttl`])
+          expect((await old.fetch(url)).status, url).toBe(403);
+        await expect(
+          openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret }),
+        ).rejects.toThrow(
+          `no longer accepts the stored credential of client ${first.manager.id} (it was deleted or replaced)`,
+        );
+        await expect(new AccountApi(server).login(email, 'the first password')).rejects.toThrow(
+          /Invalid email\/password/u,
+        );
       } finally {
         await manager.logout();
       }
@@ -127,14 +184,17 @@ describe('a deleted account\'s name is free again', () => {
   });
 });
 
-/** Every file below `dir` (the server's short-lived lock files in `.internal/locks/` aside) whose path or content contains one of `needles`. */
+/**
+ * Every file below `dir` (the server's short-lived lock files in `.internal/locks/` aside) whose path or content
+ * contains one of `needles`.
+ */
 async function filesMentioning(dir: string, needles: string[]): Promise<string[]> {
   const hits: string[] = [];
   // Entries may come and go while the server runs: a folder or file gone meanwhile is skipped.
   for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (!(entry.name === 'locks' && dir.endsWith('/.internal'))) hits.push(...await filesMentioning(path, needles));
+      if (!(entry.name === 'locks' && dir.endsWith('/.internal'))) hits.push(...(await filesMentioning(path, needles)));
     } else if (entry.isFile()) {
       const content = await readFile(path, 'utf8').catch(() => '');
       if (needles.some((needle) => path.includes(needle) || content.includes(needle))) hits.push(path);

@@ -8,7 +8,6 @@ import { Parser, type Quad } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   NotFoundError,
-  activityStreamsContextDocument,
   createPost,
   deletePost,
   editPost,
@@ -21,6 +20,7 @@ import {
   saveAccount,
   setProfile,
 } from '../src/index.js';
+import { activityStreamsContextDocument } from '../src/portability/outbox.js';
 import { maxPostLength } from '../src/social/model.js';
 import { readNames } from '../src/social/profile.js';
 import { AS } from '../src/vocab.js';

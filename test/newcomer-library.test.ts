@@ -10,7 +10,6 @@ import {
   NoAnswerError,
   RefusedGrantError,
   UnknownAreaError,
-  activityStreamsContextDocument,
   checkGrants,
   createAccount,
   createPost,
@@ -21,7 +20,6 @@ import {
   listGrants,
   movePod,
   openSession,
-  outboxIdOf,
   registerApp,
   saveAccount,
   setProfile,
@@ -30,6 +28,7 @@ import {
   type PodOwner,
   type PodServer,
 } from '../src/index.js';
+import { activityStreamsContextDocument, outboxIdOf } from '../src/portability/outbox.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { writeTurtle } from '../src/rdf.js';
 import { readEntries } from './support/archive.js';

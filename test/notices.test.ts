@@ -10,12 +10,12 @@ import {
   deleteAccount,
   follow,
   getTimeline,
-  readOwnFollowing,
   saveAccount,
   setProfile,
   type Notification,
   type NoticeAction,
 } from '../src/index.js';
+import { readOwnFollowing } from '../src/social/follows.js';
 import { confirmAlsoKnownAs, moveActivity, notifyFollowersOfMove } from '../src/portability/moved.js';
 import { listInboxUrls, sendToInbox } from '../src/social/inbox.js';
 import { areaUrl } from '../src/social/layout.js';

@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  canonicalLines,
-  managerOnlyAcr,
-  mergeProfile,
-  portAcr,
-  rewriteQuads,
-  sameGraph,
-  writeAcrRules,
-} from '../src/index.js';
+import { canonicalLines, sameGraph } from '../src/rdf.js';
+import { managerOnlyAcr, writeAcrRules } from '../src/access/acr-rules.js';
+import { mergeProfile, portAcr, rewriteQuads } from '../src/portability/rewrite.js';
 import { ArchiveError } from '../src/portability/archive.js';
 import { podPathOf } from '../src/portability/archive.js';
 import { parseTurtle } from '../src/rdf.js';

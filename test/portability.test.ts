@@ -24,17 +24,13 @@ import {
   uploadImage,
   exportPod,
   listFollowing,
-  rewriteQuads,
-  portAcr,
-  writeAcrRules,
-  managerOnlyAcr,
-  sameGraph,
-  mergeProfile,
-  canonicalLines,
   type PodServer,
   type StoredAccount,
   type Manifest,
 } from '../src/index.js';
+import { rewriteQuads, portAcr, mergeProfile } from '../src/portability/rewrite.js';
+import { writeAcrRules, managerOnlyAcr } from '../src/access/acr-rules.js';
+import { sameGraph, canonicalLines } from '../src/rdf.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { readInbox } from '../src/social/inbox.js';
 import { postQuads, type Post } from '../src/social/model.js';

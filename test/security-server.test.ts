@@ -9,8 +9,15 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  AccountApi, createAccount, deleteAccountOnServer, loginAccount, openSession, saveAccount, startPodServer,
-  type PodServer, type StoredAccount,
+  AccountApi,
+  createAccount,
+  deleteAccountOnServer,
+  loginAccount,
+  openSession,
+  saveAccount,
+  startPodServer,
+  type PodServer,
+  type StoredAccount,
 } from '../src/index.js';
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
@@ -22,12 +29,22 @@ describe('deleting an account', () => {
   const server = inject('baseUrl');
   const dataDir = inject('dataDir');
 
-  it('leaves alone an account whose name and email contain the deleted one\'s', async () => {
+  it("leaves alone an account whose name and email contain the deleted one's", async () => {
     const tag = randomBytes(4).toString('hex');
     const shortPassword = `short password ${tag}`;
     const longPassword = `long password ${tag}`;
-    const short = await createAccount({ server, name: `a${tag}`, email: `x${tag}@example.org`, password: shortPassword });
-    const long = await createAccount({ server, name: `ba${tag}`, email: `bx${tag}@example.org`, password: longPassword });
+    const short = await createAccount({
+      server,
+      name: `a${tag}`,
+      email: `x${tag}@example.org`,
+      password: shortPassword,
+    });
+    const long = await createAccount({
+      server,
+      name: `ba${tag}`,
+      email: `bx${tag}@example.org`,
+      password: longPassword,
+    });
     // The long one also has a live account session and a notification channel on its pod.
     const api = new AccountApi(server);
     await api.login(long.email, longPassword);
@@ -36,7 +53,13 @@ describe('deleting an account', () => {
     const longSession = await openSession({ server, clientId: long.manager.id, clientSecret: long.manager.secret });
     const channel = await subscribe(longSession.fetch, server, long.podUrl);
     expect(channel.status).toBe(200);
-    const needles = [accountId!, long.email, encodeURIComponent(long.email), long.podUrl, encodeURIComponent(long.podUrl)];
+    const needles = [
+      accountId!,
+      long.email,
+      encodeURIComponent(long.email),
+      long.podUrl,
+      encodeURIComponent(long.podUrl),
+    ];
     const before = await filesNaming(join(dataDir, '.internal'), needles);
     expect([...before.keys()].some((path) => path.includes('/accounts/cookies/'))).toBe(true);
     expect([...before.keys()].some((path) => path.includes('/notifications/'))).toBe(true);
@@ -53,7 +76,9 @@ describe('deleting an account', () => {
     await again.login(long.email, longPassword);
     expect(Object.keys(await again.listPods())).toEqual([long.podUrl]);
     await again.logout();
-    expect((await loginAccount({ server, email: long.email, password: longPassword, known: [long] })).manager.id).toBe(long.manager.id);
+    expect((await loginAccount({ server, email: long.email, password: longPassword, known: [long] })).manager.id).toBe(
+      long.manager.id,
+    );
     // Its session still works, so does its manager credential, and its pod answers.
     expect(Object.keys(await api.listPods())).toEqual([long.podUrl]);
     await api.logout();
@@ -75,7 +100,12 @@ describe('the data folder and the network', () => {
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'hearth-sec-'));
     server = await startPodServer({ port: await freePort(), dataDir: join(tmp, 'fresh', 'data'), logLevel: 'error' });
-    account = await createAccount({ server: server.url, name: uniqueName('private'), email: `${uniqueName('private')}@example.org`, password });
+    account = await createAccount({
+      server: server.url,
+      name: uniqueName('private'),
+      email: `${uniqueName('private')}@example.org`,
+      password,
+    });
   });
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step();
@@ -84,14 +114,23 @@ describe('the data folder and the network', () => {
   });
 
   it('creates the data folder and everything in it private to the user running the server', async () => {
-    const session = await openSession({ server: server.url, clientId: account.manager.id, clientSecret: account.manager.secret });
-    const put = await session.fetch(`${account.podUrl}notes/diary.ttl`,
-      { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: '<#d> <http://schema.org/text> "mine" .' });
+    const session = await openSession({
+      server: server.url,
+      clientId: account.manager.id,
+      clientSecret: account.manager.secret,
+    });
+    const put = await session.fetch(`${account.podUrl}notes/diary.ttl`, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/turtle' },
+      body: '<#d> <http://schema.org/text> "mine" .',
+    });
     expect(put.status).toBe(201);
     await session.logout();
     expect(server.warnings).toEqual([]);
     // The identity provider's private keys are among what was checked.
-    expect((await readdir(join(server.dataDir, '.internal', 'idp', 'keys'))).some((name) => name.startsWith('jwks'))).toBe(true);
+    expect(
+      (await readdir(join(server.dataDir, '.internal', 'idp', 'keys'))).some((name) => name.startsWith('jwks')),
+    ).toBe(true);
     expect(await openToOthers(join(tmp, 'fresh'))).toEqual([]);
     // The check sees a file others may read: a probe made so beside the data folder is reported.
     const probe = join(tmp, 'fresh', 'probe');
@@ -109,22 +148,31 @@ describe('the data folder and the network', () => {
     expect(await connects('127.0.0.1', port)).toBe(true);
     expect(await statusOf(fetch, `${server.url}.account/`)).toBe(200);
     // Where `localhost` resolves to ::1 first, Node's connection falls back to 127.0.0.1.
-    expect(await statusVia(`${server.url}.account/`, [{ address: '::1', family: 6 }, { address: '127.0.0.1', family: 4 }])).toBe(200);
+    expect(
+      await statusVia(`${server.url}.account/`, [
+        { address: '::1', family: 6 },
+        { address: '127.0.0.1', family: 4 },
+      ]),
+    ).toBe(200);
   });
 
-  it.skipIf(otherAddresses().length === 0)('opens to the network with `host: 0.0.0.0`, and warns of an existing data folder others can read', async () => {
-    const open = await mkdtemp(join(tmpdir(), 'hearth-open-'));
-    cleanup.push(async () => rm(open, { recursive: true, force: true }));
-    await chmod(open, 0o755);
-    const port = await freePort();
-    const wide = await startPodServer({ port, host: '0.0.0.0', dataDir: open, logLevel: 'error' });
-    cleanup.push(async () => wide.stop());
-    for (const address of otherAddresses()) expect(await connects(address, port), address).toBe(true);
-    expect(wide.warnings).toHaveLength(1);
-    expect(wide.warnings[0]).toMatchObject({ code: 'DATA_DIR_NOT_PRIVATE' });
-    expect(wide.warnings[0]!.message).toContain(open);
-    expect(wide.warnings[0]!.message).toContain('chmod -R go-rwx');
-  }, 180_000);
+  it.skipIf(otherAddresses().length === 0)(
+    'opens to the network with `host: 0.0.0.0`, and warns of an existing data folder others can read',
+    async () => {
+      const open = await mkdtemp(join(tmpdir(), 'hearth-open-'));
+      cleanup.push(async () => rm(open, { recursive: true, force: true }));
+      await chmod(open, 0o755);
+      const port = await freePort();
+      const wide = await startPodServer({ port, host: '0.0.0.0', dataDir: open, logLevel: 'error' });
+      cleanup.push(async () => wide.stop());
+      for (const address of otherAddresses()) expect(await connects(address, port), address).toBe(true);
+      expect(wide.warnings).toHaveLength(1);
+      expect(wide.warnings[0]).toMatchObject({ code: 'DATA_DIR_NOT_PRIVATE' });
+      expect(wide.warnings[0]!.message).toContain(open);
+      expect(wide.warnings[0]!.message).toContain('chmod -R go-rwx');
+    },
+    180_000,
+  );
 
   it('`hearth apps add` and `hearth apps revoke` log their account API session out', async () => {
     const home = await mkdtemp(join(tmpdir(), 'hearth-home-sec-'));
@@ -160,16 +208,36 @@ describe('`hearth serve --log-level debug`', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('keeps tokens, passwords and secrets out of the log; warns once of an open data folder; --host opens it', async () => {
+  it('keeps tokens, passwords, secrets out of the log; warns once of an open data dir; --host opens it', async () => {
     dir = await mkdtemp(join(tmpdir(), 'hearth-log-'));
     await chmod(dir, 0o755);
     const port = await freePort();
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dir,
-      '--log-level', 'debug', '--host', '0.0.0.0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/main.ts',
+        'serve',
+        '--port',
+        String(port),
+        '--data',
+        dir,
+        '--log-level',
+        'debug',
+        '--host',
+        '0.0.0.0',
+      ],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     const exited = new Promise<number | null>((resolve) => child!.on('close', resolve));
     await waitFor(() => stdout.includes('ready at'), 90_000);
     const server = `http://localhost:${port}/`;
@@ -200,15 +268,25 @@ describe('`hearth serve --log-level debug`', () => {
     expect(await exited).toBe(0);
     child = undefined;
 
-    const log = `${stdout}\n${stderr}`.replace(/\x1b\[[0-9;]*m/gu, '');
+    const ansiColour = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'gu'); // ESC [ ... m
+    const log = `${stdout}\n${stderr}`.replace(ansiColour, '');
     expect(log).toMatch(/\bdebug: /u);
     // The log did talk about those secrets, in their place: redacted.
     expect(log).toContain('[redacted]');
     // One account token for creating the account, one for the login that made the bot's credential.
     expect(tokens.size).toBe(2);
-    const secrets = { password, managerSecret: account.manager.secret, botSecret: bot.secret, channelId,
-      ...Object.fromEntries([...tokens].map((token, i) => [`accountToken${i}`, token])) };
-    expect(Object.entries(secrets).filter(([, secret]) => log.includes(secret)).map(([what]) => what)).toEqual([]);
+    const secrets = {
+      password,
+      managerSecret: account.manager.secret,
+      botSecret: bot.secret,
+      channelId,
+      ...Object.fromEntries([...tokens].map((token, i) => [`accountToken${i}`, token])),
+    };
+    expect(
+      Object.entries(secrets)
+        .filter(([, secret]) => log.includes(secret))
+        .map(([what]) => what),
+    ).toEqual([]);
     const hearthLines = stderr.split('\n').filter((line) => line.startsWith('hearth:'));
     expect(hearthLines).toHaveLength(1);
     expect(hearthLines[0]).toMatch(/^hearth: warning: The data folder .* can be read by other users of this machine/u);
@@ -240,7 +318,9 @@ describe('account API sessions', () => {
     await open.login(account.email, password);
     await open.controls();
     expect(tokens.size).toBe(1);
-    expect(Object.keys(await accountControls(server, [...tokens][0]!))).toEqual(expect.arrayContaining(['pod', 'clientCredentials']));
+    expect(Object.keys(await accountControls(server, [...tokens][0]!))).toEqual(
+      expect.arrayContaining(['pod', 'clientCredentials']),
+    );
     await open.logout();
     expect(await accountControls(server, [...tokens][0]!)).toEqual({});
   });
@@ -250,21 +330,34 @@ describe('requests for a path outside every pod', () => {
   const server = inject('baseUrl');
   const dataDir = inject('dataDir');
 
-  it('get the same answer whatever is on the server\'s disk', async () => {
+  it("get the same answer whatever is on the server's disk", async () => {
     const tag = randomBytes(4).toString('hex');
     const stray = `stray-${tag}`;
     await mkdir(join(dataDir, stray));
     try {
       const up = '..%2F'.repeat(8);
       const paths = [
-        '..%2F..%2Fetc/x', `..%2F..%2Fno-such-${tag}/x`, '..%2F../tmp/x', `..%2F../no-such-${tag}/x`, `${up}etc/passwd`,
-        `a%2F${up}etc/x`, `a%2F${up}tmp/x`, `a%2F${up}no-such-${tag}/x`, '%2Fetc/x', `${stray}/x`, `missing-${tag}/x`,
+        '..%2F..%2Fetc/x',
+        `..%2F..%2Fno-such-${tag}/x`,
+        '..%2F../tmp/x',
+        `..%2F../no-such-${tag}/x`,
+        `${up}etc/passwd`,
+        `a%2F${up}etc/x`,
+        `a%2F${up}tmp/x`,
+        `a%2F${up}no-such-${tag}/x`,
+        '%2Fetc/x',
+        `${stray}/x`,
+        `missing-${tag}/x`,
       ];
-      const answers = await Promise.all(paths.map(async (path) => {
-        const response = await fetch(`${server}${path}`);
-        return `${response.status} ${await response.text()}`;
-      }));
-      expect(answers.map((answer, i) => `${paths[i]} -> ${answer}`)).toEqual(paths.map((path) => `${path} -> ${answers[0]}`));
+      const answers = await Promise.all(
+        paths.map(async (path) => {
+          const response = await fetch(`${server}${path}`);
+          return `${response.status} ${await response.text()}`;
+        }),
+      );
+      expect(answers.map((answer, i) => `${paths[i]} -> ${answer}`)).toEqual(
+        paths.map((path) => `${path} -> ${answers[0]}`),
+      );
       expect(answers[0]).toMatch(/^404 /u);
     } finally {
       await rm(join(dataDir, stray), { recursive: true, force: true });
@@ -272,10 +365,14 @@ describe('requests for a path outside every pod', () => {
   });
 });
 
-/** Other addresses of this machine than 127.0.0.1: its IPv4 interfaces, and on Linux 127.0.0.2 (all of 127/8 is local). */
+/**
+ * Other addresses of this machine than 127.0.0.1: its IPv4 interfaces, and on Linux 127.0.0.2 (all of 127/8 is local).
+ */
 function otherAddresses(): string[] {
-  const external = Object.values(networkInterfaces()).flat()
-    .filter((info) => info !== undefined && !info.internal && info.family === 'IPv4').map((info) => info!.address);
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .filter((info) => info !== undefined && !info.internal && info.family === 'IPv4')
+    .map((info) => info!.address);
   return [...external, ...(process.platform === 'linux' ? ['127.0.0.2'] : [])];
 }
 
@@ -287,16 +384,17 @@ async function connects(host: string, port: number): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    socket.once('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNREFUSED' ? resolve(false) : reject(error)));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'ECONNREFUSED' ? resolve(false) : reject(error),
+    );
   });
 }
 
 /** The status of a GET of `url`, its host name resolved to `addresses` in that order. */
 async function statusVia(url: string, addresses: { address: string; family: number }[]): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
-    const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => (options.all
-      ? callback(null, addresses)
-      : callback(null, addresses[0]!.address, addresses[0]!.family));
+    const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+      options.all ? callback(null, addresses) : callback(null, addresses[0]!.address, addresses[0]!.family);
     httpGet(url, { lookup: lookup as never, headers: { accept: 'application/json' } }, (response) => {
       response.resume();
       resolve(response.statusCode);
@@ -316,7 +414,8 @@ async function openToOthers(dir: string): Promise<string[]> {
   const open: string[] = [];
   await walk(dir, async (path) => {
     const stats = await lstat(path).catch(() => undefined);
-    if (stats && !stats.isSymbolicLink() && (stats.mode & 0o077) !== 0) open.push(`${path} ${(stats.mode & 0o777).toString(8)}`);
+    if (stats && !stats.isSymbolicLink() && (stats.mode & 0o077) !== 0)
+      open.push(`${path} ${(stats.mode & 0o777).toString(8)}`);
   });
   return open;
 }
@@ -324,15 +423,24 @@ async function openToOthers(dir: string): Promise<string[]> {
 /** Path and content of every file below `dir` (locks aside) whose path or content mentions one of `needles`. */
 async function filesNaming(dir: string, needles: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
-  await walk(dir, async (path, isFolder) => {
-    const content = isFolder ? undefined : await readFile(path, 'utf8').catch(() => undefined);
-    if (content !== undefined && needles.some((needle) => path.includes(needle) || content.includes(needle))) found.set(path, content);
-  }, join(dir, 'locks'));
+  await walk(
+    dir,
+    async (path, isFolder) => {
+      const content = isFolder ? undefined : await readFile(path, 'utf8').catch(() => undefined);
+      if (content !== undefined && needles.some((needle) => path.includes(needle) || content.includes(needle)))
+        found.set(path, content);
+    },
+    join(dir, 'locks'),
+  );
   return found;
 }
 
 /** Visits `dir` and everything below it (but `skip`), in name order; entries may come and go meanwhile (locks). */
-async function walk(dir: string, visit: (path: string, isFolder: boolean) => Promise<void>, skip?: string): Promise<void> {
+async function walk(
+  dir: string,
+  visit: (path: string, isFolder: boolean) => Promise<void>,
+  skip?: string,
+): Promise<void> {
   await visit(dir, true);
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
@@ -344,11 +452,20 @@ async function walk(dir: string, visit: (path: string, isFolder: boolean) => Pro
 }
 
 /** Subscribes `fetchFn`'s agent to notifications on `topic`; answers the status and the channel id. */
-async function subscribe(fetchFn: typeof fetch, server: string, topic: string, type = 'WebSocketChannel2023'): Promise<{ status: number; id: string }> {
+async function subscribe(
+  fetchFn: typeof fetch,
+  server: string,
+  topic: string,
+  type = 'WebSocketChannel2023',
+): Promise<{ status: number; id: string }> {
   const response = await fetchFn(new URL(`.notifications/${type}/`, server), {
     method: 'POST',
     headers: { 'content-type': 'application/ld+json' },
-    body: JSON.stringify({ '@context': ['https://www.w3.org/ns/solid/notification/v1'], type: `http://www.w3.org/ns/solid/notifications#${type}`, topic }),
+    body: JSON.stringify({
+      '@context': ['https://www.w3.org/ns/solid/notification/v1'],
+      type: `http://www.w3.org/ns/solid/notifications#${type}`,
+      topic,
+    }),
   });
   const text = await response.text();
   return { status: response.status, id: response.ok ? (JSON.parse(text) as { id: string }).id : text };
@@ -356,8 +473,10 @@ async function subscribe(fetchFn: typeof fetch, server: string, topic: string, t
 
 /** The account-specific controls (pod, client credentials, ...) the account API shows to `authorization`. */
 async function accountControls(server: string, authorization: string): Promise<Record<string, unknown>> {
-  const response = await fetch(new URL('.account/', server), { headers: { accept: 'application/json', authorization } });
-  const { controls } = await response.json() as { controls: { account?: Record<string, unknown> } };
+  const response = await fetch(new URL('.account/', server), {
+    headers: { accept: 'application/json', authorization },
+  });
+  const { controls } = (await response.json()) as { controls: { account?: Record<string, unknown> } };
   const { create: _create, ...rest } = controls.account ?? {};
   return rest;
 }

@@ -3,9 +3,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
-  AccountApi, createClientCredentialApp, createPost, deletePost, follow, followMoves, getTimeline, grantAccess, like, listNotifications, openSession,
-  readOwnFollowing, readRdf, registerApp, reply, saveAccount, setProfile, withCounts, type HearthSession, type PodOwner,
+  AccountApi,
+  createClientCredentialApp,
+  createPost,
+  deletePost,
+  follow,
+  followMoves,
+  getTimeline,
+  grantAccess,
+  like,
+  listNotifications,
+  openSession,
+  registerApp,
+  reply,
+  saveAccount,
+  setProfile,
+  withCounts,
+  type HearthSession,
+  type PodOwner,
 } from '../src/index.js';
+import { readOwnFollowing } from '../src/social/follows.js';
+import { readRdf } from '../src/social/remote.js';
 import { runCli } from './support/cli.js';
 import { startRecordingPod, type RecordingPod } from './support/recording-pod.js';
 import { createUser, type TestUser } from './support/users.js';
@@ -36,22 +54,37 @@ describe('a notification is checked against the pod the server really serves it 
   let eve: TestUser;
 
   beforeAll(async () => {
-    [alice, bob, eve] = await Promise.all([createUser(server, 'alice'), createUser(server, 'bob'), createUser(server, 'eve')]);
+    [alice, bob, eve] = await Promise.all([
+      createUser(server, 'alice'),
+      createUser(server, 'bob'),
+      createUser(server, 'eve'),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([alice, bob, eve].map((user) => user?.session.logout()));
   });
 
-  it('a like in eve\'s pod, spelled as a URL in bob\'s (../, %2e%2e), does not count as bob\'s; eve\'s own like does', async () => {
+  it("a like in eve's pod spelled as a URL in bob's (../, %2e%2e) is not bob's; eve's own like counts", async () => {
     const post = await createPost(alice.session, { content: 'like me' });
     const eveName = new URL(eve.account.podUrl).pathname.split('/')[1]!;
     const forged = `${eve.account.podUrl}social/likes/forged.ttl`;
-    const spellings = [`${bob.account.podUrl}../${eveName}/social/likes/forged.ttl#l1`, `${bob.account.podUrl}%2e%2e/${eveName}/social/likes/forged.ttl#l2`];
+    const spellings = [
+      `${bob.account.podUrl}../${eveName}/social/likes/forged.ttl#l1`,
+      `${bob.account.podUrl}%2e%2e/${eveName}/social/likes/forged.ttl#l2`,
+    ];
     // Eve writes, in her own pod, likes "by bob" whose URLs start with bob's pod, and tells alice about them.
-    const claims = spellings.map((url) => `<${url}> a <${AS}Like>; <${AS}actor> <${bob.account.webId}>; <${AS}object> <${post.url}>.`).join('\n');
-    expect((await eve.session.fetch(forged, { method: 'PUT', headers: turtle, body: claims })).status).toBeLessThan(300);
+    const claims = spellings
+      .map((url) => `<${url}> a <${AS}Like>; <${AS}actor> <${bob.account.webId}>; <${AS}object> <${post.url}>.`)
+      .join('\n');
+    expect((await eve.session.fetch(forged, { method: 'PUT', headers: turtle, body: claims })).status).toBeLessThan(
+      300,
+    );
     for (const claim of claims.split('\n')) {
-      const sent = await eve.session.fetch(`${alice.account.podUrl}social/inbox/`, { method: 'POST', headers: turtle, body: claim });
+      const sent = await eve.session.fetch(`${alice.account.podUrl}social/inbox/`, {
+        method: 'POST',
+        headers: turtle,
+        body: claim,
+      });
       expect(sent.status).toBe(201);
     }
     // A genuine like of eve's, so that the check is seen to accept what is real.
@@ -65,7 +98,7 @@ describe('a notification is checked against the pod the server really serves it 
   });
 });
 
-describe('the owner\'s credentials go only where the owner\'s own action chose', () => {
+describe("the owner's credentials go only where the owner's own action chose", () => {
   const server = inject('baseUrl');
   let alice: TestUser;
   let carol: TestUser;
@@ -80,7 +113,7 @@ describe('the owner\'s credentials go only where the owner\'s own action chose',
     await pod?.close();
   });
 
-  it('an inbox in the owner\'s pod, in a third pod of the server, or answering 307 into the owner\'s pod gets nothing', async () => {
+  it("an inbox in the owner's pod or a third local pod, or answering 307 into the owner's, gets nothing", async () => {
     const settings = `${alice.account.podUrl}settings/`;
     const posts = `${alice.account.podUrl}social/posts/`;
     const carolsInbox = `${carol.account.podUrl}social/inbox/`;
@@ -112,23 +145,31 @@ describe('the owner\'s credentials go only where the owner\'s own action chose',
     // What the owner is told: only the fine person was notified.
     expect(delivered).toEqual(Object.fromEntries(names.map((name) => [name, Array(3).fill(name === 'fine')])));
     // The fine person's inbox got the three notifications; the redirecting ones were asked once each and not again.
-    const inboxPosts = (name: string) => pod.requests.filter((r) => r.method === 'POST' && r.path === `/${name}/inbox/`).length;
+    const inboxPosts = (name: string) =>
+      pod.requests.filter((r) => r.method === 'POST' && r.path === `/${name}/inbox/`).length;
     expect(inboxPosts('fine')).toBe(3);
     expect(inboxPosts('redirect-posts')).toBe(3);
   });
 
-  it('a read with the owner\'s session never follows a redirect; a read without credentials does', async () => {
+  it("a read with the owner's session never follows a redirect; a read without credentials does", async () => {
     pod.person('mover');
     const redirecting = `${pod.url}mover/redirect`;
     expect((await readRdf(fetch, redirecting)).url).toBe(`${pod.url}mover/profile/card`);
     await expect(readRdf(alice.session.fetch, redirecting)).rejects.toThrow(/never follows a redirect/u);
     // The owner's credentials reached the redirecting URL only: the place it pointed to got none.
-    const credentialed = pod.requests.filter((r) => r.path.startsWith('/mover/') && r.authorization !== undefined).map((r) => r.path);
+    const credentialed = pod.requests
+      .filter((r) => r.path.startsWith('/mover/') && r.authorization !== undefined)
+      .map((r) => r.path);
     expect(credentialed).toEqual(['/mover/redirect']);
   });
 
   it('an attachment or old avatar URL with dot segments does not make the owner delete a private file', async () => {
-    const owner: PodOwner = { fetch: alice.session.fetch, podUrl: alice.account.podUrl, webId: alice.account.webId, managerClientId: alice.session.clientId };
+    const owner: PodOwner = {
+      fetch: alice.session.fetch,
+      podUrl: alice.account.podUrl,
+      webId: alice.account.webId,
+      managerClientId: alice.session.clientId,
+    };
     const api = new AccountApi(server);
     await api.login(alice.account.email, alice.password);
     const created = await createClientCredentialApp(api, 'planter', alice.account.webId);
@@ -137,14 +178,21 @@ describe('the owner\'s credentials go only where the owner\'s own action chose',
     const app = await openSession({ server, clientId: created.app.id, clientSecret: created.secret });
     try {
       const pod = alice.account.podUrl;
-      const targets = [`${pod}settings/hearth-apps.ttl`, `${pod}settings/privateTypeIndex.ttl`, `${pod}social/media/.acr`];
+      const targets = [
+        `${pod}settings/hearth-apps.ttl`,
+        `${pod}settings/privateTypeIndex.ttl`,
+        `${pod}social/media/.acr`,
+      ];
       const before = await Promise.all(targets.map((url) => readBack(alice.session, url)));
       for (const [index, read] of before.entries()) expect(read.status, targets[index]).toBe(200);
 
       // The app, which may write posts, plants a post of alice's whose attachments point out of social/media/.
       const planted = `${pod}social/posts/2020-01-01.ttl`;
-      const attachments = [`${pod}social/media/../../settings/hearth-apps.ttl`, `${pod}social/media/%2e%2e/%2e%2e/settings/privateTypeIndex.ttl`,
-        `${pod}social/media/.acr`];
+      const attachments = [
+        `${pod}social/media/../../settings/hearth-apps.ttl`,
+        `${pod}social/media/%2e%2e/%2e%2e/settings/privateTypeIndex.ttl`,
+        `${pod}social/media/.acr`,
+      ];
       const body = `@prefix as: <${AS}>.
 <#p> a as:Note; as:attributedTo <${alice.account.webId}>; as:content "planted";
   as:published "2020-01-01T00:00:00.000Z"^^<http://www.w3.org/2001/XMLSchema#dateTime>;
@@ -156,13 +204,17 @@ ${attachments.map((url, i) => `<#p-image${i}> a as:Image; as:url <${url}>; as:me
       await deletePost(alice.session, `${planted}#p`);
       expect((await readBack(alice.session, planted)).text).toContain('Tombstone');
 
-      // An old avatar of the same kind in the profile. Apps are not granted the profile (it names the identity provider),
+      // An old avatar of the same kind in the profile. Apps are not granted the profile (it names the identity
+      // provider),
       // so the manager plants it, as an older Hearth could have written it.
       const card = alice.account.webId.split('#')[0]!;
       const icon = `${pod}profile/../settings/privateTypeIndex.ttl`;
       const patch = `@prefix solid: <http://www.w3.org/ns/solid/terms#>. _:p a solid:InsertDeletePatch;
         solid:inserts { <${alice.account.webId}> <${AS}icon> <${icon}> }.`;
-      expect((await alice.session.fetch(card, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch })).status).toBeLessThan(300);
+      expect(
+        (await alice.session.fetch(card, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: patch }))
+          .status,
+      ).toBeLessThan(300);
       expect((await readBack(alice.session, card)).text).toContain('profile/../settings');
       const changed = await setProfile(alice.session, { avatar: png });
       expect(changed.avatar).toMatch(new RegExp(`^${pod}profile/avatar-`, 'u'));
@@ -175,7 +227,7 @@ ${attachments.map((url, i) => `<#p-image${i}> a as:Image; as:url <${url}>; as:me
   });
 });
 
-describe('reads of other people\'s data carry no credentials; notifications do', () => {
+describe("reads of other people's data carry no credentials; notifications do", () => {
   const server = inject('baseUrl');
   let alice: TestUser;
   let bob: TestUser;
@@ -194,7 +246,7 @@ describe('reads of other people\'s data carry no credentials; notifications do',
     await rm(home, { recursive: true, force: true });
   });
 
-  it('timeline, follow, like, reply, profile show, posts and notifications send credentials only with inbox POSTs', async () => {
+  it('timeline, follow, like, reply, profile show, posts, notifications: credentials only on inbox POSTs', async () => {
     const mine = await createPost(alice.session, { content: 'carol may like this' });
     pod.person('carol', { likes: mine.url });
     const carol = pod.webId('carol');
@@ -213,7 +265,15 @@ describe('reads of other people\'s data carry no credentials; notifications do',
     expect((JSON.parse(posts.stdout) as { content: string }[]).map((p) => p.content)).toEqual(['a post by carol']);
     // Carol's like reaches alice's inbox (sent by anyone logged in); alice's check reads carol's pod.
     const claim = `<${pod.likeUrl('carol')}> a <${AS}Like>; <${AS}actor> <${carol}>; <${AS}object> <${mine.url}>.`;
-    expect((await bob.session.fetch(`${alice.account.podUrl}social/inbox/`, { method: 'POST', headers: turtle, body: claim })).status).toBe(201);
+    expect(
+      (
+        await bob.session.fetch(`${alice.account.podUrl}social/inbox/`, {
+          method: 'POST',
+          headers: turtle,
+          body: claim,
+        })
+      ).status,
+    ).toBe(201);
     const received = (await listNotifications(alice.session)).find((n) => n.actor === carol);
     expect(received?.verified).toBe(true);
 
@@ -267,7 +327,9 @@ describe('a move is followed only when the new profile confirms it', () => {
     pod.person('latec', { movedTo: pod.webId('latec-new'), postsMovedTo: pod.webId('latec-new') });
     pod.person('latec-new', { alsoKnownAs: pod.webId('latec') });
     const timeline = await getTimeline(alice.session, { limit: 10 });
-    expect(await followMoves(alice.session, {}, timeline.movedHints)).toEqual([{ from: pod.webId('latec'), to: pod.webId('latec-new') }]);
+    expect(await followMoves(alice.session, {}, timeline.movedHints)).toEqual([
+      { from: pod.webId('latec'), to: pod.webId('latec-new') },
+    ]);
     const following = (await readOwnFollowing(alice.session)).map((f) => f.object);
     expect(following).toContain(pod.webId('lateuc'));
     expect(following).toContain(pod.webId('latec-new'));

@@ -1,16 +1,10 @@
 import { DataFactory } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  BadDataError,
-  NetworkError,
-  collectPosts,
-  createPost,
-  follow,
-  getTimeline,
-  readRdf,
-  type Post,
-} from '../src/index.js';
-import { as, newId, patchDocument, rdfType, triple } from '../src/social/patch.js';
+import { BadDataError, NetworkError, createPost, follow, getTimeline, type Post } from '../src/index.js';
+import { collectPosts } from '../src/social/timeline.js';
+import { readRdf } from '../src/social/remote.js';
+import { patchDocument } from '../src/social/patch.js';
+import { as, newId, rdfType, triple } from '../src/rdf.js';
 import { hostileKinds, startHostilePod, type HostilePod } from './support/hostile-pod.js';
 import { createUser, type TestUser } from './support/users.js';
 

@@ -3,7 +3,14 @@
 // is "foreign": `import` drops it, `apps check` reports it.
 import { DataFactory, Store, type Quad, type Term } from 'n3';
 import { ACL, ACP, RDF } from '../vocab.js';
-import { acrUrlOf, appKey, clientMatcherTerm, ownerAndClientPolicy, type AccessMode, type AccessParties } from './acr.js';
+import {
+  acrUrlOf,
+  appKey,
+  clientMatcherTerm,
+  ownerAndClientPolicy,
+  type AccessMode,
+  type AccessParties,
+} from './acr.js';
 
 const { namedNode, quad } = DataFactory;
 
@@ -21,7 +28,9 @@ export type HearthRule =
   | { kind: 'public-read' | 'authenticated-read' | 'authenticated-append'; links: AcrLinks }
   /** The owner, through one client, with tokens of the pod's issuer (issuerBound false: an older rule without it). */
   | { kind: 'client'; clientId: string; modes: AccessMode[]; issuerBound: boolean }
-  /** `modes` denied to every request but those of one client (the manager): Hearth's private records, the WebID profile. */
+  /**
+   * `modes` denied to every request but those of one client (the manager): Hearth's private records, the WebID profile.
+   */
   | { kind: 'manager-only'; clientId: string; modes: AccessMode[]; issuerBound: boolean };
 
 /** A policy in force that is none of Hearth's shapes, and why it matters. */
@@ -58,7 +67,10 @@ export function readAcrRules(quads: readonly Quad[], resourceUrl: string, partie
   for (const subject of store.getSubjects(p('resource'), null, null)) {
     const resources = objects(subject, 'resource').map((term) => term.value);
     const other = resources.find((value) => value !== resourceUrl);
-    for (const [predicate, field] of [['accessControl', 'self'], ['memberAccessControl', 'members']] as const) {
+    for (const [predicate, field] of [
+      ['accessControl', 'self'],
+      ['memberAccessControl', 'members'],
+    ] as const) {
       for (const control of objects(subject, predicate)) {
         for (const policy of objects(control, 'apply')) {
           const entry = links.get(policy.value) ?? { term: policy, self: false, members: false };
@@ -71,8 +83,13 @@ export function readAcrRules(quads: readonly Quad[], resourceUrl: string, partie
   }
   for (const { term, self, members, elsewhere } of links.values()) {
     const shape = policyShape(store, term);
-    const refuse = (reason: string) => foreign.push({ policy: term.value, reason, modes: [...shape.allow, ...shape.deny].map(modeName),
-      clientIds: [...new Set(shape.all.flatMap((m) => m.client))] });
+    const refuse = (reason: string) =>
+      foreign.push({
+        policy: term.value,
+        reason,
+        modes: [...shape.allow, ...shape.deny].map(modeName),
+        clientIds: [...new Set(shape.all.flatMap((m) => m.client))],
+      });
     if (elsewhere) {
       refuse(`it is written for another resource (${elsewhere})`);
       continue;
@@ -84,7 +101,9 @@ export function readAcrRules(quads: readonly Quad[], resourceUrl: string, partie
   return { rules, foreign };
 }
 
-/** Writes an ACR of `resourceUrl` holding exactly `rules`, in Hearth's shapes (owner rules bound to `parties.issuer`). */
+/**
+ * Writes an ACR of `resourceUrl` holding exactly `rules`, in Hearth's shapes (owner rules bound to `parties.issuer`).
+ */
 export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[], parties: AccessParties): Quad[] {
   const acrUrl = acrUrlOf(resourceUrl);
   const node = (name: string) => namedNode(`${acrUrl}#${name}`);
@@ -94,7 +113,11 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
   const control = (name: string, on: AcrLinks, policy = `${name}-policy`) => {
     if (on.self) out.push(quad(acr, p('accessControl'), node(name)));
     if (on.members) out.push(quad(acr, p('memberAccessControl'), node(name)));
-    out.push(quad(node(name), type, p('AccessControl')), quad(node(name), p('apply'), node(policy)), quad(node(policy), type, p('Policy')));
+    out.push(
+      quad(node(name), type, p('AccessControl')),
+      quad(node(name), p('apply'), node(policy)),
+      quad(node(policy), type, p('Policy')),
+    );
   };
   const matcher = (name: string, attribute: string, value: Quad['object']) =>
     out.push(quad(node(name), type, p('Matcher')), quad(node(name), p(attribute), value));
@@ -106,7 +129,10 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
     } else if (rule.kind === 'manager-only') {
       control('managerOnly', { self: true, members: false });
       for (const mode of rule.modes) out.push(quad(node('managerOnly-policy'), p('deny'), namedNode(`${ACL}${mode}`)));
-      out.push(quad(node('managerOnly-policy'), p('anyOf'), node('anyone')), quad(node('managerOnly-policy'), p('noneOf'), node('manager')));
+      out.push(
+        quad(node('managerOnly-policy'), p('anyOf'), node('anyone')),
+        quad(node('managerOnly-policy'), p('noneOf'), node('manager')),
+      );
       matcher('anyone', 'agent', p('PublicAgent'));
       matcher('manager', 'client', clientMatcherTerm(rule.clientId));
       out.push(quad(node('manager'), p('issuer'), namedNode(parties.issuer)));
@@ -114,8 +140,10 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
       const mode = rule.kind === 'authenticated-append' ? 'Append' : 'Read';
       const agent = rule.kind === 'public-read' ? 'PublicAgent' : 'AuthenticatedAgent';
       control(rule.kind, rule.links);
-      out.push(quad(node(`${rule.kind}-policy`), p('allow'), namedNode(`${ACL}${mode}`)),
-        quad(node(`${rule.kind}-policy`), p('anyOf'), node(`${rule.kind}-agent`)));
+      out.push(
+        quad(node(`${rule.kind}-policy`), p('allow'), namedNode(`${ACL}${mode}`)),
+        quad(node(`${rule.kind}-policy`), p('anyOf'), node(`${rule.kind}-agent`)),
+      );
       matcher(`${rule.kind}-agent`, 'agent', p(agent));
     }
   }
@@ -127,9 +155,15 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
  * inherited from above, whatever is granted around it. Hearth's private records get it with every mode; the WebID
  * profile document gets Append and Write, beside its public read.
  */
-export function managerOnlyAcr(resourceUrl: string, manager: Pick<AccessParties, 'managerClientId' | 'issuer'>,
-  modes: readonly Exclude<AccessMode, 'Control'>[] = ['Read', 'Append', 'Write'], options: { publicRead?: boolean } = {}): Quad[] {
-  const rules: HearthRule[] = [{ kind: 'manager-only', clientId: manager.managerClientId, modes: [...modes], issuerBound: true }];
+export function managerOnlyAcr(
+  resourceUrl: string,
+  manager: Pick<AccessParties, 'managerClientId' | 'issuer'>,
+  modes: readonly Exclude<AccessMode, 'Control'>[] = ['Read', 'Append', 'Write'],
+  options: { publicRead?: boolean } = {},
+): Quad[] {
+  const rules: HearthRule[] = [
+    { kind: 'manager-only', clientId: manager.managerClientId, modes: [...modes], issuerBound: true },
+  ];
   if (options.publicRead) rules.push({ kind: 'public-read', links: { self: true, members: false } });
   // Manager-only and public rules name no owner: the WebID is not needed to write them.
   return writeAcrRules(resourceUrl, rules, { webId: '', ...manager });
@@ -152,14 +186,26 @@ interface PolicyShape {
 }
 
 function policyShape(store: Store, policy: Term): PolicyShape {
-  const values = (subject: Term, predicate: string) => store.getObjects(subject, p(predicate), null).map((term) => term.value);
-  const matchers = (predicate: string) => store.getObjects(policy, p(predicate), null).map((matcher) => ({
-    agent: values(matcher, 'agent'), client: values(matcher, 'client'), issuer: values(matcher, 'issuer'), vc: values(matcher, 'vc'),
-  }));
+  const values = (subject: Term, predicate: string) =>
+    store.getObjects(subject, p(predicate), null).map((term) => term.value);
+  const matchers = (predicate: string) =>
+    store.getObjects(policy, p(predicate), null).map((matcher) => ({
+      agent: values(matcher, 'agent'),
+      client: values(matcher, 'client'),
+      issuer: values(matcher, 'issuer'),
+      vc: values(matcher, 'vc'),
+    }));
   const allOf = matchers('allOf');
   const anyOf = matchers('anyOf');
   const noneOf = matchers('noneOf');
-  return { allow: values(policy, 'allow'), deny: values(policy, 'deny'), allOf, anyOf, noneOf, all: [...allOf, ...anyOf, ...noneOf] };
+  return {
+    allow: values(policy, 'allow'),
+    deny: values(policy, 'deny'),
+    allOf,
+    anyOf,
+    noneOf,
+    all: [...allOf, ...anyOf, ...noneOf],
+  };
 }
 
 /** The rule a policy is, or why it is none. */
@@ -173,12 +219,28 @@ function classify(shape: PolicyShape, links: AcrLinks, parties: AccessParties): 
   if (deny.length > 0) {
     if (allow.length > 0) return 'it both allows and denies, which Hearth never writes';
     const manager = noneOf[0];
-    const shaped = allOf.length === 0 && anyOf.length === 1 && noneOf.length === 1 && only(anyOf[0]!, 'agent') &&
-      anyOf[0]!.agent.length === 1 && anyOf[0]!.agent[0] === `${ACP}PublicAgent` && manager !== undefined &&
-      manager.agent.length === 0 && manager.vc.length === 0 && manager.client.length === 1 && issuerOk(noneOf) &&
-      deny.every((mode) => grantable.has(mode)) && links.self && !links.members;
+    const shaped =
+      allOf.length === 0 &&
+      anyOf.length === 1 &&
+      noneOf.length === 1 &&
+      only(anyOf[0]!, 'agent') &&
+      anyOf[0]!.agent.length === 1 &&
+      anyOf[0]!.agent[0] === `${ACP}PublicAgent` &&
+      manager !== undefined &&
+      manager.agent.length === 0 &&
+      manager.vc.length === 0 &&
+      manager.client.length === 1 &&
+      issuerOk(noneOf) &&
+      deny.every((mode) => grantable.has(mode)) &&
+      links.self &&
+      !links.members;
     if (!shaped) return 'it is a deny rule Hearth never writes';
-    return { kind: 'manager-only', clientId: manager.client[0]!, modes: deny.map(modeName), issuerBound: issuerBound(noneOf) };
+    return {
+      kind: 'manager-only',
+      clientId: manager.client[0]!,
+      modes: deny.map(modeName),
+      issuerBound: issuerBound(noneOf),
+    };
   }
   if (allow.length === 0) return 'it allows nothing';
   const matchers = [...allOf, ...anyOf];
@@ -188,25 +250,36 @@ function classify(shape: PolicyShape, links: AcrLinks, parties: AccessParties): 
     return 'it has a matcher that names nobody';
   }
   // Read for everyone, or Read/Append for anyone logged in: one matcher, one agent class, nothing else.
-  if (noneOf.length === 0 && matchers.length === 1 && only(matchers[0]!, 'agent') && agents.length === 1 && allow.length === 1 &&
-    (agents[0] === `${ACP}PublicAgent` || agents[0] === `${ACP}AuthenticatedAgent`)) {
+  if (
+    noneOf.length === 0 &&
+    matchers.length === 1 &&
+    only(matchers[0]!, 'agent') &&
+    agents.length === 1 &&
+    allow.length === 1 &&
+    (agents[0] === `${ACP}PublicAgent` || agents[0] === `${ACP}AuthenticatedAgent`)
+  ) {
     const everyone = agents[0] === `${ACP}PublicAgent`;
     if (allow[0] === `${ACL}Read`) return { kind: everyone ? 'public-read' : 'authenticated-read', links };
     if (allow[0] === `${ACL}Append` && !everyone) return { kind: 'authenticated-append', links };
-    return everyone ? `it lets anyone ${modeName(allow[0]!).toLowerCase()}, even without logging in` : 'it lets anyone logged in write or control';
+    return everyone
+      ? `it lets anyone ${modeName(allow[0]!).toLowerCase()}, even without logging in`
+      : 'it lets anyone logged in write or control';
   }
   // The owner through one client: every condition in acp:allOf, naming the owner once and one client once.
   if (anyOf.length > 0) return 'its acp:anyOf lets in more than the owner through one app';
   if (noneOf.length > 0) return 'it has exceptions (acp:noneOf) Hearth never writes';
   if (agents.length !== 1 || agents[0] !== parties.webId) {
-    return agents.length === 0 ? 'it names a client without the owner: anyone using that client would get in'
-      : `it gives access to ${agents.filter((a) => a !== parties.webId).join(', ') || 'the owner more than once'}, not only to the owner`;
+    const others = agents.filter((a) => a !== parties.webId).join(', ') || 'the owner more than once';
+    return agents.length === 0
+      ? 'it names a client without the owner: anyone using that client would get in'
+      : `it gives access to ${others}, not only to the owner`;
   }
   if (clients.length === 0) return 'it names the owner without a client: every app of the owner would get in';
   if (clients.length > 1) return 'it names several clients';
   if (matchers.some((m) => m.vc.length > 0)) return 'it asks for verifiable credentials, which Hearth never does';
-  if (!issuerOk(allOf)) return 'it accepts tokens of another issuer than the pod\'s server';
-  if (!allow.every((mode) => grantable.has(mode) || mode === `${ACL}Control`)) return 'it allows a mode Hearth does not know';
+  if (!issuerOk(allOf)) return "it accepts tokens of another issuer than the pod's server";
+  if (!allow.every((mode) => grantable.has(mode) || mode === `${ACL}Control`))
+    return 'it allows a mode Hearth does not know';
   if (!links.self || !links.members) return 'it applies to only part of the container, which Hearth never writes';
   return { kind: 'client', clientId: clients[0]!, modes: allow.map(modeName), issuerBound: issuerBound(allOf) };
 }

@@ -26,7 +26,14 @@ export function podIssuerOf(podUrl: string): string {
  * Quads of a policy that allows `modes` when the agent is `webId` AND the client is `clientId` AND the token comes
  * from `issuer` (so a login provider someone adds to the profile can never mint a token that satisfies it).
  */
-export function ownerAndClientPolicy(acrUrl: string, key: string, webId: string, clientId: string, modes: AccessMode[], issuer: string): Quad[] {
+export function ownerAndClientPolicy(
+  acrUrl: string,
+  key: string,
+  webId: string,
+  clientId: string,
+  modes: AccessMode[],
+  issuer: string,
+): Quad[] {
   const policy = namedNode(`${acrUrl}#${key}-policy`);
   const agentMatcher = namedNode(`${acrUrl}#${key}-agent`);
   const clientMatcher = namedNode(`${acrUrl}#${key}-client`);
@@ -52,7 +59,12 @@ export function ownerAndClientPolicy(acrUrl: string, key: string, webId: string,
  * but only through Hearth's manager client and with tokens of the pod's own server; no other app of the owner gets
  * anything from it.
  */
-export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientId: string, issuer = podIssuerOf(podUrl)): Quad[] {
+export function managerOnlyRootAcr(
+  podUrl: string,
+  webId: string,
+  managerClientId: string,
+  issuer = podIssuerOf(podUrl),
+): Quad[] {
   const acrUrl = acrUrlOf(podUrl);
   const acr = namedNode(`${acrUrl}#root`);
   const control = namedNode(`${acrUrl}#manager`);
@@ -69,7 +81,8 @@ export function managerOnlyRootAcr(podUrl: string, webId: string, managerClientI
 }
 
 /**
- * The root ACR of a pod whose manager credential was lost, put back by the server administrator (`unlockPod`): the owner,
+ * The root ACR of a pod whose manager credential was lost, put back by the server administrator (`unlockPod`): the
+ * owner,
  * with any client of the pod's own server, may only rewrite this ACR, and every app of the owner is refused all data
  * (a deny on the root and everything in it, which wins over the apps' grants) until `hearth login` locks the pod to a
  * new manager, which lifts it.
@@ -96,7 +109,9 @@ export function ownerControlOnlyRootAcr(podUrl: string, webId: string, issuer = 
     quad(node('suspended'), type, namedNode(`${ACP}AccessControl`)),
     quad(node('suspended'), namedNode(`${ACP}apply`), node('suspended-policy')),
     quad(node('suspended-policy'), type, namedNode(`${ACP}Policy`)),
-    ...(['Read', 'Append', 'Write'] as const).map((mode) => quad(node('suspended-policy'), namedNode(`${ACP}deny`), namedNode(`${ACL}${mode}`))),
+    ...(['Read', 'Append', 'Write'] as const).map((mode) =>
+      quad(node('suspended-policy'), namedNode(`${ACP}deny`), namedNode(`${ACL}${mode}`)),
+    ),
     quad(node('suspended-policy'), namedNode(`${ACP}anyOf`), node('suspended-owner')),
     quad(node('suspended-owner'), type, namedNode(`${ACP}Matcher`)),
     quad(node('suspended-owner'), namedNode(`${ACP}agent`), namedNode(webId)),
@@ -139,11 +154,18 @@ export function emptyAcr(resourceUrl: string): Quad[] {
 
 /**
  * The quads that give the owner `modes` over a container and everything in it, only through the app `clientId`:
- * with tokens of `issuer`: an acp:AccessControl used through both acp:accessControl and acp:memberAccessControl of the ACR
+ * with tokens of `issuer`: an acp:AccessControl used through both acp:accessControl and acp:memberAccessControl of the
+ * ACR
  * `acrSubject`.
  */
-export function appAccessControl(resourceUrl: string, acrSubject: Quad['subject'], webId: string, clientId: string,
-  modes: Exclude<AccessMode, 'Control'>[], issuer: string): Quad[] {
+export function appAccessControl(
+  resourceUrl: string,
+  acrSubject: Quad['subject'],
+  webId: string,
+  clientId: string,
+  modes: Exclude<AccessMode, 'Control'>[],
+  issuer: string,
+): Quad[] {
   const acrUrl = acrUrlOf(resourceUrl);
   const key = appKey(clientId);
   const control = namedNode(`${acrUrl}#${key}-control`);
@@ -152,14 +174,22 @@ export function appAccessControl(resourceUrl: string, acrSubject: Quad['subject'
     quad(acrSubject, namedNode(`${ACP}memberAccessControl`), control),
     quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
     quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#${key}-policy`)),
-    ...ownerAndClientPolicy(acrUrl, key, webId, clientId, modes.filter((mode) => (mode as AccessMode) !== 'Control'), issuer),
+    ...ownerAndClientPolicy(
+      acrUrl,
+      key,
+      webId,
+      clientId,
+      modes.filter((mode) => (mode as AccessMode) !== 'Control'),
+      issuer,
+    ),
   ];
 }
 
 /** The quads of an ACR without those of one app (every quad whose subject or object is one of the app's IRIs). */
 export function withoutApp(quads: Quad[], resourceUrl: string, clientId: string): Quad[] {
   const prefix = `${acrUrlOf(resourceUrl)}#${appKey(clientId)}-`;
-  const mine = (term: Quad['subject'] | Quad['object']) => term.termType === 'NamedNode' && term.value.startsWith(prefix);
+  const mine = (term: Quad['subject'] | Quad['object']) =>
+    term.termType === 'NamedNode' && term.value.startsWith(prefix);
   return quads.filter((q) => !mine(q.subject) && !mine(q.object));
 }
 
@@ -177,17 +207,31 @@ export interface ClientAllowance {
 export function clientAllowancesIn(quads: Quad[]): ClientAllowance[] {
   const byClient = new Map<string, ClientAllowance>();
   const matchersWithClient = new Map<string, string>();
-  for (const q of quads) if (q.predicate.value === `${ACP}client`) matchersWithClient.set(q.subject.value, q.object.value);
+  for (const q of quads)
+    if (q.predicate.value === `${ACP}client`) matchersWithClient.set(q.subject.value, q.object.value);
   for (const q of quads) {
-    if ((q.predicate.value !== `${ACP}allOf` && q.predicate.value !== `${ACP}anyOf`) || !matchersWithClient.has(q.object.value)) continue;
+    if (
+      (q.predicate.value !== `${ACP}allOf` && q.predicate.value !== `${ACP}anyOf`) ||
+      !matchersWithClient.has(q.object.value)
+    )
+      continue;
     const clientId = matchersWithClient.get(q.object.value)!;
     const policy = q.subject.value;
-    const modes = quads.filter((p) => p.subject.value === policy && p.predicate.value === `${ACP}allow`)
+    const modes = quads
+      .filter((p) => p.subject.value === policy && p.predicate.value === `${ACP}allow`)
       .map((p) => p.object.value.slice(ACL.length) as AccessMode);
-    const agentBound = quads.some((p) => p.subject.value === policy && p.predicate.value === `${ACP}allOf` &&
-      quads.some((m) => m.subject.value === p.object.value && m.predicate.value === `${ACP}agent`));
+    const agentBound = quads.some(
+      (p) =>
+        p.subject.value === policy &&
+        p.predicate.value === `${ACP}allOf` &&
+        quads.some((m) => m.subject.value === p.object.value && m.predicate.value === `${ACP}agent`),
+    );
     const known = byClient.get(clientId);
-    byClient.set(clientId, { clientId, modes: [...new Set([...(known?.modes ?? []), ...modes])], agentBound: (known?.agentBound ?? true) && agentBound });
+    byClient.set(clientId, {
+      clientId,
+      modes: [...new Set([...(known?.modes ?? []), ...modes])],
+      agentBound: (known?.agentBound ?? true) && agentBound,
+    });
   }
   return [...byClient.values()];
 }

@@ -1,15 +1,20 @@
 import { HearthError } from '../errors.js';
 import { listGrants, type PodOwner } from './grants.js';
 
-/** An app of the owner's record already has that name: a second one would make every command that names apps ambiguous. */
+/**
+ * An app of the owner's record already has that name: a second one would make every command that names apps ambiguous.
+ */
 export class AppNameTakenError extends HearthError {
   /** The name asked for. */
   readonly appName: string;
   /** The client id of the app that has it. */
   readonly takenBy: string;
   constructor(name: string, takenBy: string) {
-    super('APP_NAME_TAKEN', `An app called "${name}" is already in your record (${takenBy}): choose another name, ` +
-      `or revoke that one first (hearth apps revoke ${name}).`);
+    super(
+      'APP_NAME_TAKEN',
+      `An app called "${name}" is already in your record (${takenBy}): choose another name, ` +
+        `or revoke that one first (hearth apps revoke ${name}).`,
+    );
     this.appName = name;
     this.takenBy = takenBy;
   }

@@ -8,7 +8,9 @@ export type AppKind = 'client-credential' | 'client-id-document';
 
 /** An app as the owner knows it. */
 export interface AppInfo {
-  /** The `client_id` its tokens carry: `<name>_<uuid>` for client credentials, the document URL for Client ID Documents. */
+  /**
+   * The `client_id` its tokens carry: `<name>_<uuid>` for client credentials, the document URL for Client ID Documents.
+   */
   id: string;
   /** What the owner calls it: the credential's name, or the document's `client_name`. */
   name: string;
@@ -23,7 +25,11 @@ export interface AppInfo {
 /** The app named is not one the owner has added or granted anything to. */
 export class UnknownAppError extends HearthError {
   constructor(app: string, known: string[]) {
-    super('UNKNOWN_APP', `No app "${app}" here` + (known.length ? `; known apps: ${known.join(', ')}.` : ': add one with `hearth apps add`.'));
+    super(
+      'UNKNOWN_APP',
+      `No app "${app}" here` +
+        (known.length ? `; known apps: ${known.join(', ')}.` : ': add one with `hearth apps add`.'),
+    );
   }
 }
 
@@ -45,21 +51,34 @@ export function isClientIdUrl(app: string): boolean {
 /** Names Hearth accepts for the apps it makes credentials for. */
 export function validateAppName(name: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/u.test(name)) {
-    throw new InvalidInputError(`"${name}" is not a usable app name: use 1 to 40 letters, digits, "-" or "_", starting with a letter or digit.`);
+    throw new InvalidInputError(
+      `"${name}" is not a usable app name: use 1 to 40 letters, digits, "-" or "_", starting with a letter or digit.`,
+    );
   }
 }
 
 /**
  * Creates a client credential for `webId` (an app of the owner's own: a script, a bot). Needs an account API
- * logged in with the owner's password: CSS 7.2 hands credentials only to account tokens. The secret is in the answer only.
+ * logged in with the owner's password: CSS 7.2 hands credentials only to account tokens. The secret is in the answer
+ * only.
  */
-export async function createClientCredentialApp(api: AccountApi, name: string, webId: string): Promise<{ app: AppInfo; secret: string }> {
+export async function createClientCredentialApp(
+  api: AccountApi,
+  name: string,
+  webId: string,
+): Promise<{ app: AppInfo; secret: string }> {
   validateAppName(name);
   const credential = await api.createClientCredential(name, webId);
-  return { app: { id: credential.id, name, kind: 'client-credential', credentialResource: credential.resource }, secret: credential.secret };
+  return {
+    app: { id: credential.id, name, kind: 'client-credential', credentialResource: credential.resource },
+    secret: credential.secret,
+  };
 }
 
-/** Deletes a client-credential app's credential (tokens already issued stay valid until they expire: revoke its grants first). */
+/**
+ * Deletes a client-credential app's credential (tokens already issued stay valid until they expire: revoke its grants
+ * first).
+ */
 export async function deleteAppCredential(api: AccountApi, app: AppInfo): Promise<boolean> {
   if (app.kind !== 'client-credential') return false;
   const resource = app.credentialResource ?? (await api.listClientCredentials())[app.id];
@@ -79,13 +98,23 @@ export interface FetchBounds {
 }
 
 /** Fetches and checks a Solid-OIDC Client ID Document (bounded in time and size); answers the app it describes. */
-export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch = fetch, bounds: FetchBounds = {}): Promise<AppInfo> {
-  if (!isClientIdUrl(url)) throw new ClientIdDocumentError(url, `"${url}" is not an http(s) URL, so it cannot be a Client ID Document.`);
-  // Bounded like every read of someone else's data (src/social/remote.ts), and never redirected: the app is named by the
+export async function fetchClientIdDocument(
+  url: string,
+  fetchFn: typeof fetch = fetch,
+  bounds: FetchBounds = {},
+): Promise<AppInfo> {
+  if (!isClientIdUrl(url))
+    throw new ClientIdDocumentError(url, `"${url}" is not an http(s) URL, so it cannot be a Client ID Document.`);
+  // Bounded like every read of someone else's data (src/social/remote.ts), and never redirected: the app is named by
+  // the
   // document at its own URL, not by one somewhere else.
   const limits = { timeoutMs: bounds.timeoutMs ?? 5000, maxBytes: bounds.maxBytes ?? 65_536, maxRedirects: 0 };
-  const { text } = await readBounded(fetchFn, url, { ...limits, ...(bounds.signal ? { signal: bounds.signal } : {}) },
-    'application/ld+json, application/json');
+  const { text } = await readBounded(
+    fetchFn,
+    url,
+    { ...limits, ...(bounds.signal ? { signal: bounds.signal } : {}) },
+    'application/ld+json, application/json',
+  );
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;
@@ -98,10 +127,10 @@ export async function fetchClientIdDocument(url: string, fetchFn: typeof fetch =
     throw new ClientIdDocumentError(url, `${url} is not a Client ID Document: its client_id must be its own URL.`);
   }
   const name = typeof json.client_name === 'string' ? cleanText(json.client_name, 100) : '';
-  const homepage = typeof json.client_uri === 'string' && isClientIdUrl(json.client_uri) ? json.client_uri.slice(0, 500) : undefined;
+  const homepage =
+    typeof json.client_uri === 'string' && isClientIdUrl(json.client_uri) ? json.client_uri.slice(0, 500) : undefined;
   return { id: url, name: name || new URL(url).host, kind: 'client-id-document', ...(homepage ? { homepage } : {}) };
 }
-
 
 /**
  * Logs an account API session out once its work is done. A logout that fails (the server went away meanwhile) only

@@ -4,11 +4,30 @@ import { areaUrl, areaUrls, podAreas, publicAreas, type PodArea } from '../socia
 import { canonicalUrl, isInside } from '../url.js';
 import { sameGraph } from '../rdf.js';
 import { ACP } from '../vocab.js';
-import { acrSubjectOf, acrUrlOf, appAccessControl, clientAllowancesIn, emptyAcr, podIssuerOf, withoutApp, type AccessMode, type AccessParties } from './acr.js';
+import {
+  acrSubjectOf,
+  acrUrlOf,
+  appAccessControl,
+  clientAllowancesIn,
+  emptyAcr,
+  podIssuerOf,
+  withoutApp,
+  type AccessMode,
+  type AccessParties,
+} from './acr.js';
 import { readAcrRules, type AcrReading } from './acr-rules.js';
 import { privateRecordUrls, profileDocumentOf } from './private.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
-import { grantModes, readRecord, readRecordSnapshot, updateRecord, type AppRecord, type GrantEntry, type GrantMode, type RecordSnapshot } from './record.js';
+import {
+  grantModes,
+  readRecord,
+  readRecordSnapshot,
+  updateRecord,
+  type AppRecord,
+  type GrantEntry,
+  type GrantMode,
+  type RecordSnapshot,
+} from './record.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
 
 /** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
@@ -27,7 +46,11 @@ export interface PodOwner {
 
 /** The parties Hearth writes an owner's rules for. */
 export function partiesOf(owner: PodOwner): AccessParties {
-  return { webId: owner.webId, managerClientId: owner.managerClientId, issuer: owner.issuer ?? podIssuerOf(owner.podUrl) };
+  return {
+    webId: owner.webId,
+    managerClientId: owner.managerClientId,
+    issuer: owner.issuer ?? podIssuerOf(owner.podUrl),
+  };
 }
 
 /** A grant Hearth refuses to make, whoever asks: it would give away more than the modes say. */
@@ -60,9 +83,11 @@ export function checkModes(modes: readonly string[]): GrantMode[] {
 
 /** The container a target names: an area (`posts`), a container path in the pod (`notes/`), or its full URL. */
 export function resolveTarget(podUrl: string, target: string): { container: string; area?: PodArea } {
-  if (Object.hasOwn(podAreas, target)) return { container: areaUrl(podUrl, target as PodArea), area: target as PodArea };
+  if (Object.hasOwn(podAreas, target))
+    return { container: areaUrl(podUrl, target as PodArea), area: target as PodArea };
   const areas = Object.keys(podAreas).join(', ');
-  if (!target.includes('/')) throw new UnknownAreaError(`"${target}" is neither an area (${areas}) nor a container path like notes/.`);
+  if (!target.includes('/'))
+    throw new UnknownAreaError(`"${target}" is neither an area (${areas}) nor a container path like notes/.`);
   const path = target.replace(/^\/+/u, '');
   if (!URL.canParse(path, podUrl)) throw new UnknownAreaError(`"${target}" is not a path in the pod.`);
   const url = new URL(path, podUrl);
@@ -70,9 +95,12 @@ export function resolveTarget(podUrl: string, target: string): { container: stri
   url.hash = '';
   // The container as the server will resolve it (dot segments, doubled slashes): the one that gets the rule.
   const container = canonicalUrl(url.href) ?? url.href;
-  if (!isInside(container, podUrl) || /\/\.\.?\//u.test(target)) throw new UnknownAreaError(`"${target}" is outside the pod ${podUrl}.`);
-  if (container === podUrl) throw new UnknownAreaError('The whole pod cannot be granted to an app: grant areas or containers inside it.');
-  if (!container.endsWith('/')) throw new UnknownAreaError(`"${target}" is not a container: container paths end with "/".`);
+  if (!isInside(container, podUrl) || /\/\.\.?\//u.test(target))
+    throw new UnknownAreaError(`"${target}" is outside the pod ${podUrl}.`);
+  if (container === podUrl)
+    throw new UnknownAreaError('The whole pod cannot be granted to an app: grant areas or containers inside it.');
+  if (!container.endsWith('/'))
+    throw new UnknownAreaError(`"${target}" is not a container: container paths end with "/".`);
   if (/\.(acr|meta)(\/|$)/u.test(container)) throw new UnknownAreaError(`"${target}" is not a container of data.`);
   const area = (Object.keys(podAreas) as PodArea[]).find((name) => areaUrl(podUrl, name) === container);
   return { container, ...(area ? { area } : {}) };
@@ -88,7 +116,11 @@ export function findApp(apps: AppRecord[], app: string): AppRecord | undefined {
   const byId = apps.find((known) => known.id === app);
   if (byId) return byId;
   const byName = apps.filter((known) => known.name === app);
-  if (byName.length > 1) throw new HearthError('AMBIGUOUS_APP', `Several apps are called "${app}": use its id (${byName.map((a) => a.id).join(', ')}).`);
+  if (byName.length > 1)
+    throw new HearthError(
+      'AMBIGUOUS_APP',
+      `Several apps are called "${app}": use its id (${byName.map((a) => a.id).join(', ')}).`,
+    );
   return byName[0];
 }
 
@@ -105,7 +137,9 @@ export async function registerApp(owner: PodOwner, app: AppInfo): Promise<AppRec
 
 /** Removes an app from the record (its grants must have been revoked first). */
 export async function forgetApp(owner: PodOwner, appId: string): Promise<void> {
-  await updateRecord(owner, (apps) => apps.some((a) => a.id === appId) ? apps.filter((a) => a.id !== appId) : undefined);
+  await updateRecord(owner, (apps) =>
+    apps.some((a) => a.id === appId) ? apps.filter((a) => a.id !== appId) : undefined,
+  );
 }
 
 /** An app reference made concrete: a record entry, or a Client ID Document fetched now. */
@@ -114,16 +148,25 @@ async function resolveApp(app: string | AppInfo, apps: AppRecord[]): Promise<App
   const known = findApp(apps, app);
   if (known) return known;
   if (isClientIdUrl(app)) return fetchClientIdDocument(app);
-  throw new UnknownAppError(app, apps.map((a) => a.name));
+  throw new UnknownAppError(
+    app,
+    apps.map((a) => a.name),
+  );
 }
 
 /**
  * Grants an app `modes` over a container and everything in it, now and later (added to what it had there).
  * The record is written first, then the ACR: a failure between the two shows as drift in `checkGrants`,
- * never as access the record does not show. `app` is an app of the record (id or name), a Client ID Document URL, or an AppInfo.
+ * never as access the record does not show. `app` is an app of the record (id or name), a Client ID Document URL, or an
+ * AppInfo.
  */
-export async function grantAccess(owner: PodOwner, app: string | AppInfo, target: string, modes: readonly string[],
-  options: GrantOptions = {}): Promise<{ app: AppInfo; grant: GrantEntry }> {
+export async function grantAccess(
+  owner: PodOwner,
+  app: string | AppInfo,
+  target: string,
+  modes: readonly string[],
+  options: GrantOptions = {},
+): Promise<{ app: AppInfo; grant: GrantEntry }> {
   const { app: info, grants } = await grantAccessAll(owner, app, [{ target, modes }], options);
   return { app: info, grant: grants[0]! };
 }
@@ -138,7 +181,9 @@ export interface GrantPart {
 
 /** How a grant treats containers that do not exist yet. */
 export interface GrantOptions {
-  /** Create missing containers named by path (not areas) before granting; default false: a missing container is refused. */
+  /**
+   * Create missing containers named by path (not areas) before granting; default false: a missing container is refused.
+   */
   create?: boolean;
 }
 
@@ -154,17 +199,28 @@ export interface GrantPlan {
 
 /**
  * Checks every part of a grant without writing anything: modes, targets inside the pod, no write to the WebID profile's
- * container, the app known, and (unless `create`) every container named by path present. Throws the first problem found;
+ * container, the app known, and (unless `create`) every container named by path present. Throws the first problem
+ * found;
  * missing containers are all named in one error.
  */
-export async function planGrant(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[], options: GrantOptions = {}): Promise<GrantPlan> {
+export async function planGrant(
+  owner: PodOwner,
+  app: string | AppInfo,
+  parts: readonly GrantPart[],
+  options: GrantOptions = {},
+): Promise<GrantPlan> {
   return (await checkGrant(owner, app, parts, options)).plan;
 }
 
 /** `planGrant`, and the record as it was read for it (the grant writes over that version, or again if it changed). */
-async function checkGrant(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[],
-  options: GrantOptions): Promise<{ plan: GrantPlan; snapshot: RecordSnapshot }> {
-  if (parts.length === 0) throw new InvalidInputError('Nothing to grant: name an area or container and its modes, e.g. read on posts.');
+async function checkGrant(
+  owner: PodOwner,
+  app: string | AppInfo,
+  parts: readonly GrantPart[],
+  options: GrantOptions,
+): Promise<{ plan: GrantPlan; snapshot: RecordSnapshot }> {
+  if (parts.length === 0)
+    throw new InvalidInputError('Nothing to grant: name an area or container and its modes, e.g. read on posts.');
   const byContainer = new Map<string, GrantPlan['parts'][number]>();
   for (const part of parts) {
     const wanted = checkModes(part.modes);
@@ -177,11 +233,15 @@ async function checkGrant(owner: PodOwner, app: string | AppInfo, parts: readonl
   const snapshot = await readRecordSnapshot(owner);
   const info = await resolveApp(app, snapshot.apps);
   const planned = [...byContainer.values()];
-  const present = await Promise.all(planned.map(async (part) => part.area !== undefined || containerExists(owner.fetch, part.container)));
+  const present = await Promise.all(
+    planned.map(async (part) => part.area !== undefined || containerExists(owner.fetch, part.container)),
+  );
   const missing = planned.filter((_, index) => !present[index]);
   if (missing.length > 0 && !options.create) {
-    throw new UnknownAreaError(`There is no container ${missing.map((p) => `${p.target} (${p.container})`).join(', ')} in the pod: ` +
-      'nothing was granted. Create it first, or let the grant create it (--create).');
+    throw new UnknownAreaError(
+      `There is no container ${missing.map((p) => `${p.target} (${p.container})`).join(', ')} in the pod: ` +
+        'nothing was granted. Create it first, or let the grant create it (--create).',
+    );
   }
   return { plan: { app: info, parts: planned, missing: missing.map((p) => p.container) }, snapshot };
 }
@@ -191,27 +251,43 @@ async function checkGrant(owner: PodOwner, app: string | AppInfo, parts: readonl
  * part leaves everything as it was; with `create`, missing containers are made then. The record is written once, then
  * each ACR; if an ACR cannot be written, the ACRs already changed and then the record are put back as they were.
  */
-export async function grantAccessAll(owner: PodOwner, app: string | AppInfo, parts: readonly GrantPart[],
-  options: GrantOptions = {}): Promise<{ app: AppInfo; grants: GrantEntry[]; created: string[] }> {
+export async function grantAccessAll(
+  owner: PodOwner,
+  app: string | AppInfo,
+  parts: readonly GrantPart[],
+  options: GrantOptions = {},
+): Promise<{ app: AppInfo; grants: GrantEntry[]; created: string[] }> {
   const { plan, snapshot } = await checkGrant(owner, app, parts, options);
   for (const container of plan.missing) await createContainer(owner.fetch, container);
   const info = plan.app;
   const before = snapshot.apps.find((a) => a.id === info.id);
   const grants: GrantEntry[] = [];
-  await updateRecord(owner, (apps) => {
-    grants.length = 0;
-    const known = apps.find((a) => a.id === info.id);
-    const now = new Date().toISOString();
-    for (const part of plan.parts) {
-      const old = known?.grants.find((g) => g.container === part.container);
-      grants.push({ container: part.container, ...(part.area ? { area: part.area } : {}),
-        modes: grantModes.filter((m) => part.modes.includes(m) || old?.modes.includes(m)), since: old?.since ?? now });
-    }
-    const changed = new Set(grants.map((g) => g.container));
-    const entry: AppRecord = { ...known, ...info, since: known?.since ?? now,
-      grants: [...(known?.grants ?? []).filter((g) => !changed.has(g.container)), ...grants] };
-    return [...apps.filter((a) => a.id !== info.id), entry];
-  }, snapshot);
+  await updateRecord(
+    owner,
+    (apps) => {
+      grants.length = 0;
+      const known = apps.find((a) => a.id === info.id);
+      const now = new Date().toISOString();
+      for (const part of plan.parts) {
+        const old = known?.grants.find((g) => g.container === part.container);
+        grants.push({
+          container: part.container,
+          ...(part.area ? { area: part.area } : {}),
+          modes: grantModes.filter((m) => part.modes.includes(m) || old?.modes.includes(m)),
+          since: old?.since ?? now,
+        });
+      }
+      const changed = new Set(grants.map((g) => g.container));
+      const entry: AppRecord = {
+        ...known,
+        ...info,
+        since: known?.since ?? now,
+        grants: [...(known?.grants ?? []).filter((g) => !changed.has(g.container)), ...grants],
+      };
+      return [...apps.filter((a) => a.id !== info.id), entry];
+    },
+    snapshot,
+  );
   const written: GrantEntry[] = [];
   try {
     for (const grant of grants) {
@@ -232,9 +308,19 @@ export async function grantAccessAll(owner: PodOwner, app: string | AppInfo, par
 }
 
 /** Puts back the ACRs a failed grant changed, then the app's record entry (ACRs first: the record never shows less). */
-async function undoGrants(owner: PodOwner, appId: string, before: AppRecord | undefined, written: readonly GrantEntry[]): Promise<void> {
+async function undoGrants(
+  owner: PodOwner,
+  appId: string,
+  before: AppRecord | undefined,
+  written: readonly GrantEntry[],
+): Promise<void> {
   for (const grant of written) {
-    await setAppModes(owner, grant.container, appId, before?.grants.find((g) => g.container === grant.container)?.modes ?? []);
+    await setAppModes(
+      owner,
+      grant.container,
+      appId,
+      before?.grants.find((g) => g.container === grant.container)?.modes ?? [],
+    );
   }
   await updateRecord(owner, (apps) => [...apps.filter((a) => a.id !== appId), ...(before ? [before] : [])]);
 }
@@ -243,12 +329,18 @@ async function undoGrants(owner: PodOwner, appId: string, before: AppRecord | un
  * Refuses append or write on a container holding the WebID profile document: whoever can write it can name their own
  * login provider there and get tokens as the owner for any client, Hearth's manager included.
  */
-export function refuseProfileWrites(owner: Pick<PodOwner, 'webId'>, container: string, modes: readonly GrantMode[]): void {
+export function refuseProfileWrites(
+  owner: Pick<PodOwner, 'webId'>,
+  container: string,
+  modes: readonly GrantMode[],
+): void {
   const card = profileDocumentOf(owner.webId);
   if (!isInside(card, container) || !modes.some((mode) => mode !== 'read')) return;
-  throw new RefusedGrantError(`No app may append to or write ${container}: it holds your WebID profile (${card}), and whoever ` +
-    'can write that can log in as you with any app, Hearth\'s manager included. Grant read there, and keep what an app ' +
-    'should edit in another container (e.g. profile-extra/).');
+  throw new RefusedGrantError(
+    `No app may append to or write ${container}: it holds your WebID profile (${card}), and whoever ` +
+      "can write that can log in as you with any app, Hearth's manager included. " +
+      'Grant read there, and keep what an app should edit in another container (e.g. profile-extra/).',
+  );
 }
 
 /** What `revokeAccess` removed and what the app still has. */
@@ -265,11 +357,19 @@ export interface Revocation {
  * Revokes an app's grants: all of them, or those on `target`, or only `modes`. Takes effect when it returns:
  * the app's next request is refused whatever tokens it holds. ACRs are changed first, then the record.
  */
-export async function revokeAccess(owner: PodOwner, app: string, options: { target?: string; modes?: readonly string[] } = {}): Promise<Revocation> {
+export async function revokeAccess(
+  owner: PodOwner,
+  app: string,
+  options: { target?: string; modes?: readonly string[] } = {},
+): Promise<Revocation> {
   const snapshot = await readRecordSnapshot(owner);
   const apps = snapshot.apps;
   const known = findApp(apps, app);
-  if (!known) throw new UnknownAppError(app, apps.map((a) => a.name));
+  if (!known)
+    throw new UnknownAppError(
+      app,
+      apps.map((a) => a.name),
+    );
   const modes = options.modes ? checkModes(options.modes) : [...grantModes];
   const only = options.target ? resolveTarget(owner.podUrl, options.target).container : undefined;
   const touched = known.grants.filter((g) => !only || g.container === only);
@@ -277,16 +377,24 @@ export async function revokeAccess(owner: PodOwner, app: string, options: { targ
   const containers = new Set(touched.map((g) => g.container));
   if (!only) for (const area of areaUrls(owner.podUrl)) containers.add(area);
   if (only) containers.add(only);
-  await Promise.all([...containers].map(async (container) => {
-    const left = grantModes.filter((m) => !modes.includes(m) && known.grants.find((g) => g.container === container)?.modes.includes(m));
-    await setAppModes(owner, container, known.id, left);
-  }));
+  await Promise.all(
+    [...containers].map(async (container) => {
+      const left = grantModes.filter(
+        (m) => !modes.includes(m) && known.grants.find((g) => g.container === container)?.modes.includes(m),
+      );
+      await setAppModes(owner, container, known.id, left);
+    }),
+  );
   const remaining = known.grants.flatMap((g) => {
     if (!containers.has(g.container)) return [g];
     const left = g.modes.filter((m) => !modes.includes(m));
     return left.length ? [{ ...g, modes: left }] : [];
   });
-  await updateRecord(owner, (current) => current.map((a) => a.id === known.id ? { ...a, grants: remaining } : a), snapshot);
+  await updateRecord(
+    owner,
+    (current) => current.map((a) => (a.id === known.id ? { ...a, grants: remaining } : a)),
+    snapshot,
+  );
   return { app: known, removed: touched, remaining };
 }
 
@@ -294,15 +402,19 @@ export async function revokeAccess(owner: PodOwner, app: string, options: { targ
 export async function revokeAllAccess(owner: PodOwner): Promise<Revocation[]> {
   const apps = await readRecord(owner);
   const containers = new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areaUrls(owner.podUrl)]);
-  await Promise.all([...containers].map((container) => updateTurtleDoc(owner.fetch, acrUrlOf(container), (quads) => {
-    if (!quads) return undefined;
-    const ids = clientAllowancesIn(quads).map((a) => a.clientId);
-    const kept = ids.reduce((acc, id) => withoutApp(acc, container, id), quads);
-    const stray = clientAllowancesIn(kept);
-    // Policies that name a client but were not written by Hearth: drop them too (their matchers go with them).
-    const next = stray.length ? withoutClientPolicies(kept) : kept;
-    return next.length === quads.length ? undefined : next;
-  })));
+  await Promise.all(
+    [...containers].map((container) =>
+      updateTurtleDoc(owner.fetch, acrUrlOf(container), (quads) => {
+        if (!quads) return undefined;
+        const ids = clientAllowancesIn(quads).map((a) => a.clientId);
+        const kept = ids.reduce((acc, id) => withoutApp(acc, container, id), quads);
+        const stray = clientAllowancesIn(kept);
+        // Policies that name a client but were not written by Hearth: drop them too (their matchers go with them).
+        const next = stray.length ? withoutClientPolicies(kept) : kept;
+        return next.length === quads.length ? undefined : next;
+      }),
+    ),
+  );
   await updateRecord(owner, (current) => current.map((a) => ({ ...a, grants: [] })));
   return apps.filter((a) => a.grants.length > 0).map((app) => ({ app, removed: app.grants, remaining: [] }));
 }
@@ -323,7 +435,8 @@ export interface GrantDrift {
 
 /**
  * Compares the record with the access rules in force and answers every difference: in the ACRs of the pod root, the
- * areas, the record's containers, the WebID profile and Hearth's private records, any rule that is not one Hearth writes
+ * areas, the record's containers, the WebID profile and Hearth's private records, any rule that is not one Hearth
+ * writes
  * (an owner rule without a client, an `anyOf` that widens a grant, Control for anyone but the manager, ...), any grant
  * the record does not show, and any protection that is missing.
  */
@@ -332,17 +445,32 @@ export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
   const apps = await readRecord(owner);
   const areas = areaUrls(owner.podUrl);
   const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areas])];
-  const resources = [...new Set([owner.podUrl, ...containers, profileDocumentOf(owner.webId), ...privateRecordUrls(owner.podUrl)])].sort();
+  const resources = [
+    ...new Set([owner.podUrl, ...containers, profileDocumentOf(owner.webId), ...privateRecordUrls(owner.podUrl)]),
+  ].sort();
   const drifts: GrantDrift[] = [];
-  await Promise.all(resources.map(async (resource) => {
-    const acr = await readTurtleDoc(owner.fetch, acrUrlOf(resource));
-    drifts.push(...acrDrift(owner, parties, apps, resource, readAcrRules(acr?.quads ?? [], resource, parties)));
-  }));
-  return drifts.sort((a, b) => a.container.localeCompare(b.container) || a.clientId.localeCompare(b.clientId) || a.problem.localeCompare(b.problem));
+  await Promise.all(
+    resources.map(async (resource) => {
+      const acr = await readTurtleDoc(owner.fetch, acrUrlOf(resource));
+      drifts.push(...acrDrift(owner, parties, apps, resource, readAcrRules(acr?.quads ?? [], resource, parties)));
+    }),
+  );
+  return drifts.sort(
+    (a, b) =>
+      a.container.localeCompare(b.container) ||
+      a.clientId.localeCompare(b.clientId) ||
+      a.problem.localeCompare(b.problem),
+  );
 }
 
 /** The differences between one ACR (read against the allow-list) and what Hearth wrote and recorded there. */
-function acrDrift(owner: PodOwner, parties: AccessParties, apps: AppRecord[], resource: string, reading: AcrReading): GrantDrift[] {
+function acrDrift(
+  owner: PodOwner,
+  parties: AccessParties,
+  apps: AppRecord[],
+  resource: string,
+  reading: AcrReading,
+): GrantDrift[] {
   const drifts: GrantDrift[] = [];
   const drift = (clientId: string, recorded: GrantMode[], inForce: string[], problem: string) =>
     drifts.push({ container: resource, clientId, recorded, inForce: inForce.map((m) => m.toLowerCase()), problem });
@@ -354,50 +482,88 @@ function acrDrift(owner: PodOwner, parties: AccessParties, apps: AppRecord[], re
   for (const rule of reading.rules) {
     if (rule.kind === 'client') {
       const known = clients.get(rule.clientId);
-      clients.set(rule.clientId, { modes: [...new Set([...(known?.modes ?? []), ...rule.modes])], issuerBound: (known?.issuerBound ?? true) && rule.issuerBound });
+      clients.set(rule.clientId, {
+        modes: [...new Set([...(known?.modes ?? []), ...rule.modes])],
+        issuerBound: (known?.issuerBound ?? true) && rule.issuerBound,
+      });
     } else if (rule.kind === 'manager-only') {
-      if (rule.clientId !== parties.managerClientId) drift(rule.clientId, [], rule.modes, 'private to a client that is not Hearth\'s manager');
+      if (rule.clientId !== parties.managerClientId)
+        drift(rule.clientId, [], rule.modes, "private to a client that is not Hearth's manager");
     } else if (rule.kind === 'authenticated-read') {
       drift('', [], ['Read'], 'readable by anyone logged in, which Hearth never grants');
     } else if (rule.kind === 'authenticated-append' && resource !== areaUrl(owner.podUrl, 'inbox')) {
       drift('', [], ['Append'], 'anyone logged in may append here; Hearth allows that only on the inbox');
-    } else if (rule.kind === 'public-read' && !publicAreas.some((area) => isInside(resource, areaUrl(owner.podUrl, area)))) {
+    } else if (
+      rule.kind === 'public-read' &&
+      !publicAreas.some((area) => isInside(resource, areaUrl(owner.podUrl, area)))
+    ) {
       drift('', [], ['Read'], 'readable by anyone, outside the public areas');
     }
   }
   const manager = clients.get(parties.managerClientId);
   clients.delete(parties.managerClientId);
   if (isRoot && (!manager || !manager.issuerBound || manager.modes.slice().sort().join() !== 'Control,Read,Write')) {
-    drift(parties.managerClientId, [], manager?.modes ?? [], 'the root rule is not the owner through Hearth\'s manager with tokens of this server');
+    drift(
+      parties.managerClientId,
+      [],
+      manager?.modes ?? [],
+      "the root rule is not the owner through Hearth's manager with tokens of this server",
+    );
   }
   const guard = reading.rules.find((r) => r.kind === 'manager-only' && r.clientId === parties.managerClientId);
-  const guarded = (modes: AccessMode[]) => guard?.kind === 'manager-only' && guard.issuerBound && modes.every((m) => guard.modes.includes(m));
-  if (isPrivate && !guarded(['Read', 'Append', 'Write'])) drift(parties.managerClientId, [], [], 'Hearth\'s private record is not the manager\'s alone');
-  if (isProfile && !guarded(['Append', 'Write'])) drift(parties.managerClientId, [], [], 'the WebID profile document is not protected from apps writing it');
+  const guarded = (modes: AccessMode[]) =>
+    guard?.kind === 'manager-only' && guard.issuerBound && modes.every((m) => guard.modes.includes(m));
+  if (isPrivate && !guarded(['Read', 'Append', 'Write']))
+    drift(parties.managerClientId, [], [], "Hearth's private record is not the manager's alone");
+  if (isProfile && !guarded(['Append', 'Write']))
+    drift(parties.managerClientId, [], [], 'the WebID profile document is not protected from apps writing it');
   for (const app of apps) {
     const recorded = app.grants.find((g) => g.container === resource)?.modes ?? [];
     const allowance = clients.get(app.id);
     clients.delete(app.id);
     const actual = (allowance?.modes ?? []).map((m) => m.toLowerCase());
     if (allowance && !allowance.issuerBound) {
-      drift(app.id, recorded, actual, `${app.name}'s rule accepts tokens of any login provider the profile names (run \`hearth login\` to update it)`);
+      drift(
+        app.id,
+        recorded,
+        actual,
+        `${app.name}'s rule accepts tokens of any login provider the profile names (run \`hearth login\` to update it)`,
+      );
     }
-    if (actual.includes('control')) drift(app.id, recorded, actual, `${app.name} has Control, which only Hearth's manager may have`);
+    if (actual.includes('control'))
+      drift(app.id, recorded, actual, `${app.name} has Control, which only Hearth's manager may have`);
     if (recorded.join() !== grantModes.filter((m) => actual.includes(m)).join()) {
-      drift(app.id, recorded, actual, `the record says ${app.name} has ${recorded.join('+') || 'nothing'}, the ACR gives ${actual.join('+') || 'nothing'}`);
+      drift(
+        app.id,
+        recorded,
+        actual,
+        `the record says ${app.name} has ${recorded.join('+') || 'nothing'}, ` +
+          `the ACR gives ${actual.join('+') || 'nothing'}`,
+      );
     }
   }
   for (const [clientId, stray] of clients) {
-    drift(clientId, [], stray.modes, `an app Hearth has no record of (${clientId}) is allowed ${stray.modes.join('+')}`);
+    drift(
+      clientId,
+      [],
+      stray.modes,
+      `an app Hearth has no record of (${clientId}) is allowed ${stray.modes.join('+')}`,
+    );
   }
   return drifts;
 }
 
 /**
- * Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy), in Hearth's current shape (bound
+ * Sets exactly `modes` for an app on a container's ACR (none: removes the app's policy), in Hearth's current shape
+ * (bound
  * to the pod server's issuer); writes only when that changes something, and answers whether it wrote.
  */
-export async function setAppModes(owner: PodOwner, container: string, clientId: string, modes: GrantMode[]): Promise<boolean> {
+export async function setAppModes(
+  owner: PodOwner,
+  container: string,
+  clientId: string,
+  modes: GrantMode[],
+): Promise<boolean> {
   return updateTurtleDoc(owner.fetch, acrUrlOf(container), (current) => {
     if (!current && modes.length === 0) return undefined;
     const quads = current ?? emptyAcr(container);
@@ -406,7 +572,12 @@ export async function setAppModes(owner: PodOwner, container: string, clientId: 
     subject ??= acrSubjectOf(base, container)!;
     // Hearth's own policy for the app, and any other policy naming that client (written by hand or by another tool).
     const without = withoutClientPolicies(withoutApp(base, container, clientId), clientId);
-    const next = modes.length ? [...without, ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode), partiesOf(owner).issuer)] : without;
+    const next = modes.length
+      ? [
+          ...without,
+          ...appAccessControl(container, subject, owner.webId, clientId, modes.map(aclMode), partiesOf(owner).issuer),
+        ]
+      : without;
     return current && sameGraph(current, next) ? undefined : next;
   });
 }
@@ -415,11 +586,23 @@ function aclMode(mode: GrantMode): Exclude<AccessMode, 'Control'> {
   return mode === 'read' ? 'Read' : mode === 'append' ? 'Append' : 'Write';
 }
 
-/** Removes every policy that has a client matcher (naming `clientId`, if given), with its matchers and the links to it. */
+/**
+ * Removes every policy that has a client matcher (naming `clientId`, if given), with its matchers and the links to it.
+ */
 function withoutClientPolicies(quads: Quad[], clientId?: string): Quad[] {
-  const matchers = new Set(quads.filter((q) => q.predicate.value === `${ACP}client` && (clientId === undefined || q.object.value === clientId))
-    .map((q) => q.subject.value));
-  const policies = new Set(quads.filter((q) => (q.predicate.value === `${ACP}allOf` || q.predicate.value === `${ACP}anyOf`) && matchers.has(q.object.value)).map((q) => q.subject.value));
+  const matchers = new Set(
+    quads
+      .filter((q) => q.predicate.value === `${ACP}client` && (clientId === undefined || q.object.value === clientId))
+      .map((q) => q.subject.value),
+  );
+  const policies = new Set(
+    quads
+      .filter(
+        (q) =>
+          (q.predicate.value === `${ACP}allOf` || q.predicate.value === `${ACP}anyOf`) && matchers.has(q.object.value),
+      )
+      .map((q) => q.subject.value),
+  );
   const gone = new Set([...matchers, ...policies]);
   return quads.filter((q) => !gone.has(q.subject.value) && !gone.has(q.object.value));
 }
@@ -438,8 +621,13 @@ async function containerExists(fetchFn: typeof fetch, container: string): Promis
  * by someone else is fine. Only paths inside the pod reach here (`resolveTarget` checked them).
  */
 export async function createContainer(fetchFn: typeof fetch, container: string): Promise<void> {
-  if (!container.endsWith('/')) throw new UnknownAreaError(`"${container}" is not a container: container paths end with "/".`);
-  const response = await fetchFn(container, { method: 'PUT', headers: { 'content-type': 'text/turtle', 'if-none-match': '*' }, body: '' });
+  if (!container.endsWith('/'))
+    throw new UnknownAreaError(`"${container}" is not a container: container paths end with "/".`);
+  const response = await fetchFn(container, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/turtle', 'if-none-match': '*' },
+    body: '',
+  });
   if (response.ok || response.status === 412) {
     await response.body?.cancel();
     return;

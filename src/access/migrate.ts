@@ -13,7 +13,8 @@ export interface PodUpdate {
 }
 
 /**
- * Brings a pod made by an older Hearth up to today's rules, with the manager's session: the lock-down (root rule bound to
+ * Brings a pod made by an older Hearth up to today's rules, with the manager's session: the lock-down (root rule bound
+ * to
  * the server's issuer, the WebID profile writable by the manager alone, private records the manager's alone), every
  * recorded grant rewritten bound to the issuer, and grants that let an app write the WebID profile narrowed to read.
  * Idempotent: on a pod that is up to date it reads and writes nothing else.
@@ -31,7 +32,11 @@ export async function bringPodUpToDate(owner: PodOwner): Promise<PodUpdate> {
           return [grant];
         } catch (error: unknown) {
           if (!(error instanceof RefusedGrantError)) throw error;
-          narrowed.push({ clientId: app.id, container: grant.container, removed: grant.modes.filter((mode) => mode !== 'read') });
+          narrowed.push({
+            clientId: app.id,
+            container: grant.container,
+            removed: grant.modes.filter((mode) => mode !== 'read'),
+          });
           return grant.modes.includes('read') ? [{ ...grant, modes: ['read'] }] : [];
         }
       });
@@ -42,7 +47,8 @@ export async function bringPodUpToDate(owner: PodOwner): Promise<PodUpdate> {
   const apps = await readRecord(owner);
   for (const app of apps) {
     for (const grant of app.grants) {
-      if (await setAppModes(owner, grant.container, app.id, grant.modes)) rewritten.push(`${grant.container} ${app.id}`);
+      if (await setAppModes(owner, grant.container, app.id, grant.modes))
+        rewritten.push(`${grant.container} ${app.id}`);
     }
   }
   for (const { clientId, container } of narrowed) {

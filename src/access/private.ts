@@ -21,7 +21,10 @@ export function privateRecordUrls(podUrl: string): string[] {
   return [appsRecordUrl(podUrl), socialRecordUrl(podUrl)];
 }
 
-/** The WebID profile document: public to read, and written by nobody but the manager (it names who may log in as the owner). */
+/**
+ * The WebID profile document: public to read, and written by nobody but the manager (it names who may log in as the
+ * owner).
+ */
 export function profileDocumentOf(webId: string): string {
   const url = new URL(webId);
   url.hash = '';
@@ -49,14 +52,18 @@ export async function ensurePrivateRecord(guardian: Omit<Guardian, 'webId'>, url
     await head.body?.cancel();
   }
   if (head.status === 404) {
-    const put = await guardian.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle', 'if-none-match': '*' }, body: '' });
+    const put = await guardian.fetch(url, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/turtle', 'if-none-match': '*' },
+      body: '',
+    });
     if (!put.ok && put.status !== 412) throw await httpErrorFor(put, `Creating ${url}`);
     await put.body?.cancel();
     changed ||= put.ok;
   } else if (!head.ok) {
     throw await httpErrorFor(head, `Checking ${url}`);
   }
-  return await ensureAcr(guardian, url, managerOnlyAcr(url, guardian)) || changed;
+  return (await ensureAcr(guardian, url, managerOnlyAcr(url, guardian))) || changed;
 }
 
 /** Makes sure the WebID profile document's ACR lets anyone read it and nobody but the manager append or write. */
@@ -66,12 +73,20 @@ export async function ensureProfileGuard(guardian: Guardian): Promise<boolean> {
 }
 
 /** Writes the ACR of `resourceUrl` unless it already holds exactly `quads`; answers whether it wrote. */
-export async function ensureAcr(guardian: Pick<Guardian, 'fetch'>, resourceUrl: string, quads: Quad[]): Promise<boolean> {
+export async function ensureAcr(
+  guardian: Pick<Guardian, 'fetch'>,
+  resourceUrl: string,
+  quads: Quad[],
+): Promise<boolean> {
   const url = acrUrlOf(resourceUrl);
   const current = await readTurtleDoc(guardian.fetch, url);
   if (current && sameGraph(current.quads, quads)) return false;
   // Written unconditionally: whatever was there, this resource must be the manager's alone.
-  const response = await guardian.fetch(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(quads) });
+  const response = await guardian.fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/turtle' },
+    body: writeTurtle(quads),
+  });
   if (!response.ok) throw await httpErrorFor(response, `Writing ${url}`);
   await response.body?.cancel();
   return true;

@@ -72,18 +72,33 @@ export async function readRecordSnapshot(keeper: RecordKeeper): Promise<RecordSn
  * Changes the record (read, change, write back; again if it changed meanwhile). A missing record is first made, empty,
  * with its own ACR denying every client but the manager: an app granted `settings` must not read or change it.
  */
-export async function updateRecord(keeper: RecordKeeper, change: (apps: AppRecord[]) => AppRecord[] | undefined,
-  snapshot?: RecordSnapshot): Promise<void> {
+export async function updateRecord(
+  keeper: RecordKeeper,
+  change: (apps: AppRecord[]) => AppRecord[] | undefined,
+  snapshot?: RecordSnapshot,
+): Promise<void> {
   const url = recordUrl(keeper.podUrl);
   let first = snapshot?.doc;
   if (!first) {
-    await ensurePrivateRecord({ fetch: keeper.fetch, managerClientId: keeper.managerClientId, issuer: keeper.issuer ?? podIssuerOf(keeper.podUrl) }, url);
+    await ensurePrivateRecord(
+      {
+        fetch: keeper.fetch,
+        managerClientId: keeper.managerClientId,
+        issuer: keeper.issuer ?? podIssuerOf(keeper.podUrl),
+      },
+      url,
+    );
     first = await readTurtleDoc(keeper.fetch, url);
   }
-  await updateTurtleDoc(keeper.fetch, url, (current) => {
-    const next = change(current ? recordFromQuads(current) : []);
-    return next ? recordToQuads(url, next) : undefined;
-  }, first ? { first } : {});
+  await updateTurtleDoc(
+    keeper.fetch,
+    url,
+    (current) => {
+      const next = change(current ? recordFromQuads(current) : []);
+      return next ? recordToQuads(url, next) : undefined;
+    },
+    first ? { first } : {},
+  );
 }
 
 const modeIri: Record<GrantMode, string> = { read: `${ACL}Read`, append: `${ACL}Append`, write: `${ACL}Write` };
@@ -104,7 +119,8 @@ export function recordToQuads(url: string, apps: AppRecord[]): Quad[] {
       quad(subject, namedNode(`${DCT}created`), date(app.since)),
     );
     if (app.homepage) quads.push(quad(subject, namedNode(`${FOAF}homepage`), namedNode(app.homepage)));
-    if (app.credentialResource) quads.push(quad(subject, namedNode(`${HEARTH}credentialResource`), namedNode(app.credentialResource)));
+    if (app.credentialResource)
+      quads.push(quad(subject, namedNode(`${HEARTH}credentialResource`), namedNode(app.credentialResource)));
     app.grants.forEach((grant, index) => {
       const node = namedNode(`${url}#${key}-grant-${index}`);
       quads.push(
@@ -125,23 +141,35 @@ export function recordFromQuads(quads: Quad[]): AppRecord[] {
   const index = new QuadIndex(quads); // one pass: every app's and grant's lookups then cost what they find
   const value = (subject: string, predicate: string) => index.objectOf(subject, predicate)?.value;
   const values = (subject: string, predicate: string) => index.objectsOf(subject, predicate).map((t) => t.value);
-  const apps = quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${HEARTH}App`).map((q) => q.subject.value);
-  return apps.flatMap((subject): AppRecord[] => {
-    const id = value(subject, `${HEARTH}clientId`);
-    if (!id) return [];
-    const homepage = value(subject, `${FOAF}homepage`);
-    const credentialResource = value(subject, `${HEARTH}credentialResource`);
-    const grants = values(subject, `${HEARTH}grant`).flatMap((node): GrantEntry[] => {
-      const container = value(node, `${HEARTH}container`);
-      if (!container) return [];
-      const modes = grantModes.filter((mode) => values(node, `${HEARTH}mode`).includes(modeIri[mode]));
-      const area = value(node, `${HEARTH}area`);
-      return [{ container, ...(area ? { area } : {}), modes, since: value(node, `${DCT}created`) ?? '' }];
-    }).sort((a, b) => a.container.localeCompare(b.container));
-    return [{
-      id, name: value(subject, `${FOAF}name`) ?? id, kind: (value(subject, `${HEARTH}kind`) ?? 'client-credential') as AppKind,
-      ...(homepage ? { homepage } : {}), ...(credentialResource ? { credentialResource } : {}),
-      since: value(subject, `${DCT}created`) ?? '', grants,
-    }];
-  }).sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  const apps = quads
+    .filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${HEARTH}App`)
+    .map((q) => q.subject.value);
+  return apps
+    .flatMap((subject): AppRecord[] => {
+      const id = value(subject, `${HEARTH}clientId`);
+      if (!id) return [];
+      const homepage = value(subject, `${FOAF}homepage`);
+      const credentialResource = value(subject, `${HEARTH}credentialResource`);
+      const grants = values(subject, `${HEARTH}grant`)
+        .flatMap((node): GrantEntry[] => {
+          const container = value(node, `${HEARTH}container`);
+          if (!container) return [];
+          const modes = grantModes.filter((mode) => values(node, `${HEARTH}mode`).includes(modeIri[mode]));
+          const area = value(node, `${HEARTH}area`);
+          return [{ container, ...(area ? { area } : {}), modes, since: value(node, `${DCT}created`) ?? '' }];
+        })
+        .sort((a, b) => a.container.localeCompare(b.container));
+      return [
+        {
+          id,
+          name: value(subject, `${FOAF}name`) ?? id,
+          kind: (value(subject, `${HEARTH}kind`) ?? 'client-credential') as AppKind,
+          ...(homepage ? { homepage } : {}),
+          ...(credentialResource ? { credentialResource } : {}),
+          since: value(subject, `${DCT}created`) ?? '',
+          grants,
+        },
+      ];
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
 }

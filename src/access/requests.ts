@@ -44,7 +44,10 @@ export interface AccessRequest {
   url: string;
   /** The client id the request asks a grant for (a grant to it helps only whoever holds that client's credentials). */
   clientId: string;
-  /** The app as Hearth knows it: from the owner's record, or from its Client ID Document (never from the request itself). */
+  /**
+   * The app as Hearth knows it: from the owner's record, or from its Client ID Document (never from the request
+   * itself).
+   */
   app: AppInfo & { known: boolean };
   /** What it asks for. */
   needs: AccessNeed[];
@@ -69,7 +72,12 @@ export class UnknownRequestError extends HearthError {
  * As an app: asks the owner of `ownerWebId` for access, by appending an interop:AccessRequest to their inbox
  * (found from their profile's ldp:inbox). Answers the URL of the request.
  */
-export async function requestAccess(app: AppSession, ownerWebId: string, needs: AccessNeed[], reason: string): Promise<string> {
+export async function requestAccess(
+  app: AppSession,
+  ownerWebId: string,
+  needs: AccessNeed[],
+  reason: string,
+): Promise<string> {
   if (needs.length === 0) throw new HearthError('INVALID_INPUT', 'An access request needs at least one area and mode.');
   for (const need of needs) checkModes(need.modes);
   const inbox = await discoverInbox(app.fetch, ownerWebId);
@@ -91,7 +99,9 @@ export async function requestAccess(app: AppSession, ownerWebId: string, needs: 
       quad(group, namedNode(`${INTEROP}hasAccessNeed`), node),
       quad(node, namedNode(`${RDF}type`), namedNode(`${INTEROP}AccessNeed`)),
       quad(node, namedNode(`${HEARTH}area`), literal(need.target)),
-      ...checkModes(need.modes).map((mode) => quad(node, namedNode(`${INTEROP}accessMode`), namedNode(aclModeIri(mode)))),
+      ...checkModes(need.modes).map((mode) =>
+        quad(node, namedNode(`${INTEROP}accessMode`), namedNode(aclModeIri(mode))),
+      ),
     );
   });
   return sendToInbox(app.fetch, inbox, quads);
@@ -104,13 +114,19 @@ export const maxRequestItems = 500;
 export interface RequestListOptions {
   /** Most inbox items read, newest first by the server's times (default `maxRequestItems`). */
   maxItems?: number;
-  /** Time for the whole listing, Client ID Documents included (default 20 s): an app whose document is not read by then is named by its host. */
+  /**
+   * Time for the whole listing, Client ID Documents included (default 20 s): an app whose document is not read by then
+   * is named by its host.
+   */
   deadlineMs?: number;
   /** Time for one Client ID Document (default 5 s). */
   timeoutMs?: number;
   /** Aborts the listing (it then ends as at its deadline). */
   signal?: AbortSignal;
-  /** Read Client ID Documents to name the apps (default true); false names them by host, as when a document cannot be read. */
+  /**
+   * Read Client ID Documents to name the apps (default true); false names them by host, as when a document cannot be
+   * read.
+   */
   fetchApps?: boolean;
 }
 
@@ -133,14 +149,26 @@ type ParsedRequest = Omit<AccessRequest, 'app'>;
  * items, read 8 at a time; Client ID Documents fetched once per client id, 8 at a time and at most 3 per server, a
  * server that gave no answer not asked again; everything within `deadlineMs`.
  */
-export async function readAccessRequests(owner: PodOwner, options: RequestListOptions = {}): Promise<AccessRequestList> {
+export async function readAccessRequests(
+  owner: PodOwner,
+  options: RequestListOptions = {},
+): Promise<AccessRequestList> {
   const deadline = new Deadline(options.deadlineMs ?? 20_000, options.signal);
   const reading = deadline.within(deadline.ms * 0.6);
   try {
-    const scan = await scanInbox(owner.fetch, areaUrl(owner.podUrl, 'inbox'), (url, quads) => parseRequest(owner, url, quads),
-      { deadline: reading, maxItems: options.maxItems ?? maxRequestItems });
+    const scan = await scanInbox(
+      owner.fetch,
+      areaUrl(owner.podUrl, 'inbox'),
+      (url, quads) => parseRequest(owner, url, quads),
+      { deadline: reading, maxItems: options.maxItems ?? maxRequestItems },
+    );
     const parsed = scan.items.flatMap((item) => (item.value ? [item.value] : []));
-    const { requests, late } = await withApps(owner, parsed, options.fetchApps === false ? undefined : deadline, options.timeoutMs);
+    const { requests, late } = await withApps(
+      owner,
+      parsed,
+      options.fetchApps === false ? undefined : deadline,
+      options.timeoutMs,
+    );
     return { requests, unread: scan.unread, truncated: scan.truncated, late };
   } finally {
     reading.clear();
@@ -157,40 +185,70 @@ export async function listAccessRequests(owner: PodOwner, options: RequestListOp
  * Names the app of each request: from the owner's record, else from its Client ID Document (fetched once per client id,
  * bounded as described at `readAccessRequests`; none without `deadline`), else by its host or credential name.
  */
-async function withApps(owner: PodOwner, parsed: readonly ParsedRequest[], deadline: Deadline | undefined, timeoutMs?: number): Promise<{ requests: AccessRequest[]; late: number }> {
+async function withApps(
+  owner: PodOwner,
+  parsed: readonly ParsedRequest[],
+  deadline: Deadline | undefined,
+  timeoutMs?: number,
+): Promise<{ requests: AccessRequest[]; late: number }> {
   const apps = await readRecord(owner);
-  const wanted = deadline ? [...new Set(parsed.map((p) => p.clientId))].filter((id) => !apps.some((a) => a.id === id) && isClientIdUrl(id)) : [];
+  const wanted = deadline
+    ? [...new Set(parsed.map((p) => p.clientId))].filter((id) => !apps.some((a) => a.id === id) && isClientIdUrl(id))
+    : [];
   const silent = new SilentOrigins((timeoutMs ?? 5000) * 0.9);
   const documents = new Map<string, AppInfo>();
   let late = 0;
-  await mapFair(wanted, (id) => originOf(id) ?? '', 8, 3, async (id) => {
-    if (!deadline || deadline.passed) {
-      late += 1;
-      return;
-    }
-    try {
-      documents.set(id, await silent.guard(id, deadline, () => fetchClientIdDocument(id, fetch, { signal: deadline.signal, ...(timeoutMs ? { timeoutMs } : {}) })));
-    } catch (error: unknown) {
-      // An app whose document cannot be read (unreachable, not one, too slow) is named by its host instead.
-      if (!(error instanceof HearthError)) throw error;
-      if (deadline.passed) late += 1;
-    }
-  });
+  await mapFair(
+    wanted,
+    (id) => originOf(id) ?? '',
+    8,
+    3,
+    async (id) => {
+      if (!deadline || deadline.passed) {
+        late += 1;
+        return;
+      }
+      try {
+        documents.set(
+          id,
+          await silent.guard(id, deadline, () =>
+            fetchClientIdDocument(id, fetch, { signal: deadline.signal, ...(timeoutMs ? { timeoutMs } : {}) }),
+          ),
+        );
+      } catch (error: unknown) {
+        // An app whose document cannot be read (unreachable, not one, too slow) is named by its host instead.
+        if (!(error instanceof HearthError)) throw error;
+        if (deadline.passed) late += 1;
+      }
+    },
+  );
   const requests = parsed.map((request): AccessRequest => {
     const known = apps.find((a) => a.id === request.clientId);
     const app: AppInfo | undefined = known ?? documents.get(request.clientId);
     const fallback: AppInfo = isClientIdUrl(request.clientId)
-      ? { id: request.clientId, name: `${new URL(request.clientId).host} (its Client ID Document cannot be read)`, kind: 'client-id-document' }
-      : { id: request.clientId, name: `${request.clientId.replace(/_[0-9a-f-]{36}$/u, '')} (a client credential Hearth did not make)`, kind: 'client-credential' };
+      ? {
+          id: request.clientId,
+          name: `${new URL(request.clientId).host} (its Client ID Document cannot be read)`,
+          kind: 'client-id-document',
+        }
+      : {
+          id: request.clientId,
+          name: `${request.clientId.replace(/_[0-9a-f-]{36}$/u, '')} (a client credential Hearth did not make)`,
+          kind: 'client-credential',
+        };
     return { ...request, app: { ...(app ?? fallback), known: Boolean(known) } };
   });
   return { requests, late };
 }
 
 /** Grants exactly what a request asked for, to the client it names, then removes it from the inbox. */
-export async function approveAccessRequest(owner: PodOwner, id: string): Promise<{ request: AccessRequest; grants: GrantEntry[] }> {
+export async function approveAccessRequest(
+  owner: PodOwner,
+  id: string,
+): Promise<{ request: AccessRequest; grants: GrantEntry[] }> {
   const request = await findRequest(owner, id);
-  if (request.problem) throw new HearthError('INVALID_REQUEST', `The request ${request.id} cannot be approved: ${request.problem}.`);
+  if (request.problem)
+    throw new HearthError('INVALID_REQUEST', `The request ${request.id} cannot be approved: ${request.problem}.`);
   const { known: _known, ...app } = request.app;
   const grants: GrantEntry[] = [];
   for (const need of request.needs) grants.push((await grantAccess(owner, app, need.target, need.modes)).grant);
@@ -206,7 +264,10 @@ export async function denyAccessRequest(owner: PodOwner, id: string): Promise<Ac
 }
 
 /** Refuses requests already listed (`hearth apps deny --all`): removes exactly those items, granting nothing. */
-export async function denyAccessRequests(owner: PodOwner, requests: readonly AccessRequest[]): Promise<AccessRequest[]> {
+export async function denyAccessRequests(
+  owner: PodOwner,
+  requests: readonly AccessRequest[],
+): Promise<AccessRequest[]> {
   const done = await mapBounded(requests, 8, async (request) => deleteInboxItem(owner.fetch, request.url));
   return requests.filter((_, index) => done[index]);
 }
@@ -222,7 +283,8 @@ async function findRequest(owner: PodOwner, id: string): Promise<AccessRequest> 
   } catch (error: unknown) {
     // Gone meanwhile, or not RDF at all (which `listAccessRequests` never lists as a request): no such request. A
     // server that cannot be reached, or fails, is said as such.
-    const notRdf = error instanceof BadDataError || (error instanceof HttpError && [406, 415, 501].includes(error.status));
+    const notRdf =
+      error instanceof BadDataError || (error instanceof HttpError && [406, 415, 501].includes(error.status));
     if (error instanceof NotFoundError || notRdf) throw new UnknownRequestError(id, { cause: error });
     throw error;
   }
@@ -252,20 +314,28 @@ function parseRequest(owner: PodOwner, url: string, quads: readonly Quad[]): Par
   const index = new QuadIndex(quads);
   const value = (s: string, p: string) => index.objectOf(s, p);
   const values = (s: string, p: string) => index.objectsOf(s, p).map((t) => t.value);
-  const subject = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === `${INTEROP}AccessRequest`)?.subject.value;
+  const subject = quads.find((q) => q.predicate.value === `${RDF}type` && q.object.value === `${INTEROP}AccessRequest`)
+    ?.subject.value;
   if (!subject) return undefined;
   const clientId = value(subject, `${HEARTH}clientId`)?.value;
   if (!clientId || clientId.length > 500) return undefined;
   const problems: string[] = [];
   // At most 20 groups and 20 needs are read: an item naming thousands costs no more than that.
-  const needs = values(subject, `${INTEROP}hasAccessNeedGroup`).slice(0, 20).flatMap((group) => values(group, `${INTEROP}hasAccessNeed`)).slice(0, 20).map((need) => {
-    const target = cleanText(value(need, `${HEARTH}area`)?.value ?? '', 200);
-    const modes = values(need, `${INTEROP}accessMode`).map((iri) => iri.startsWith(ACL) ? iri.slice(ACL.length).toLowerCase() : iri);
-    const bad = modes.filter((mode) => !(grantModes as readonly string[]).includes(mode));
-    if (bad.length) problems.push(`it asks for ${bad.map((m) => cleanText(m, 60)).join(', ')}, which no app can be granted`);
-    if (!target) problems.push('a need names no area');
-    return { target, modes: grantModes.filter((m) => modes.includes(m)) };
-  });
+  const needs = values(subject, `${INTEROP}hasAccessNeedGroup`)
+    .slice(0, 20)
+    .flatMap((group) => values(group, `${INTEROP}hasAccessNeed`))
+    .slice(0, 20)
+    .map((need) => {
+      const target = cleanText(value(need, `${HEARTH}area`)?.value ?? '', 200);
+      const modes = values(need, `${INTEROP}accessMode`).map((iri) =>
+        iri.startsWith(ACL) ? iri.slice(ACL.length).toLowerCase() : iri,
+      );
+      const bad = modes.filter((mode) => !(grantModes as readonly string[]).includes(mode));
+      if (bad.length)
+        problems.push(`it asks for ${bad.map((m) => cleanText(m, 60)).join(', ')}, which no app can be granted`);
+      if (!target) problems.push('a need names no area');
+      return { target, modes: grantModes.filter((m) => modes.includes(m)) };
+    });
   if (needs.length === 0) problems.push('it asks for nothing');
   for (const need of needs) {
     try {
@@ -278,9 +348,13 @@ function parseRequest(owner: PodOwner, url: string, quads: readonly Quad[]): Par
   const from = value(subject, `${INTEROP}fromSocialAgent`)?.value;
   const published = value(subject, `${AS}published`)?.value;
   return {
-    id: idOf(url), url, clientId, needs,
+    id: idOf(url),
+    url,
+    clientId,
+    needs,
     reason: cleanText(value(subject, `${AS}summary`)?.value ?? '', 500),
-    ...(from ? { from: cleanText(from, 300) } : {}), ...(published ? { published: cleanText(published, 40) } : {}),
+    ...(from ? { from: cleanText(from, 300) } : {}),
+    ...(published ? { published: cleanText(published, 40) } : {}),
     ...(problems.length ? { problem: problems.join('; ') } : {}),
   };
 }
@@ -288,7 +362,8 @@ function parseRequest(owner: PodOwner, url: string, quads: readonly Quad[]): Par
 /** Finds a person's inbox (ldp:inbox in their WebID profile), reading at most 256 KiB for at most 10 s. */
 export async function discoverInbox(fetchFn: typeof fetch, webId: string): Promise<string> {
   const { inbox } = await readProfileLinks(fetchFn, webId, { maxBytes: 262_144, timeoutMs: 10_000 });
-  if (!inbox) throw new NotFoundError(404, webId, `${webId} names no inbox (ldp:inbox): its owner cannot receive requests.`);
+  if (!inbox)
+    throw new NotFoundError(404, webId, `${webId} names no inbox (ldp:inbox): its owner cannot receive requests.`);
   return inbox;
 }
 

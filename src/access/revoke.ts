@@ -1,7 +1,15 @@
 import { HearthError } from '../errors.js';
 import { AccountApi } from '../account/account-api.js';
 import { deleteAppCredential, endAccountSession } from './apps.js';
-import { findApp, forgetApp, listGrants, revokeAccess, revokeAllAccess, type PodOwner, type Revocation } from './grants.js';
+import {
+  findApp,
+  forgetApp,
+  listGrants,
+  revokeAccess,
+  revokeAllAccess,
+  type PodOwner,
+  type Revocation,
+} from './grants.js';
 import type { AppRecord } from './record.js';
 
 /** One part of an app's access to take back: a target (area or container path), some modes, or both. */
@@ -83,8 +91,12 @@ export async function revokeAll(owner: PodOwner, options: RevokeOptions = {}): P
 }
 
 /** Revokes apps whole: asks for the password first, revokes, deletes credentials, then forgets what may go. */
-async function revokeWhole(owner: PodOwner, whole: AppRecord[], revoke: () => Promise<Revocation[]>,
-  options: RevokeOptions): Promise<AppRevocation> {
+async function revokeWhole(
+  owner: PodOwner,
+  whole: AppRecord[],
+  revoke: () => Promise<Revocation[]>,
+  options: RevokeOptions,
+): Promise<AppRevocation> {
   const credentials = whole.filter((a) => a.kind === 'client-credential');
   const deletion = options.deleteCredential;
   const password = credentials.length && deletion ? await deletion.password(credentials.map((a) => a.name)) : '';
@@ -95,10 +107,13 @@ async function revokeWhole(owner: PodOwner, whole: AppRecord[], revoke: () => Pr
     credentialsKept = { names: credentials.map((a) => a.name) };
   } else if (credentials.length && deletion) {
     const error = await deleteCredentials(deletion, password, credentials, deleted);
-    if (error) credentialsKept = { names: credentials.filter((a) => !deleted.includes(a.name)).map((a) => a.name), error };
+    if (error)
+      credentialsKept = { names: credentials.filter((a) => !deleted.includes(a.name)).map((a) => a.name), error };
   }
-  const forgotten = options.forget === false ? []
-    : whole.filter((a) => a.kind !== 'client-credential' || deleted.includes(a.name)).map((a) => a.id);
+  const forgotten =
+    options.forget === false
+      ? []
+      : whole.filter((a) => a.kind !== 'client-credential' || deleted.includes(a.name)).map((a) => a.id);
   for (const id of forgotten) await forgetApp(owner, id);
   return { revocations, forgotten, credentialsDeleted: deleted, ...(credentialsKept ? { credentialsKept } : {}) };
 }
@@ -107,8 +122,12 @@ async function revokeWhole(owner: PodOwner, whole: AppRecord[], revoke: () => Pr
  * Logs in to the account API and deletes the credentials one by one, adding each deleted name to `deleted`; answers the
  * error that stopped it (a refusal, an unreachable server), if any. Errors that are no HearthError are bugs: thrown.
  */
-async function deleteCredentials(deletion: CredentialDeletion, password: string, credentials: AppRecord[],
-  deleted: string[]): Promise<HearthError | undefined> {
+async function deleteCredentials(
+  deletion: CredentialDeletion,
+  password: string,
+  credentials: AppRecord[],
+  deleted: string[],
+): Promise<HearthError | undefined> {
   const api = new AccountApi(deletion.server);
   try {
     await api.login(deletion.email, password);

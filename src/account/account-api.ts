@@ -22,8 +22,8 @@ export interface ClientCredential {
 export class AccountApiError extends HearthError {
   /** HTTP status of the refusal. */
   readonly status: number;
-  constructor(status: number, message: string) {
-    super('ACCOUNT_API', message);
+  constructor(status: number, message: string, options?: { cause?: unknown }) {
+    super('ACCOUNT_API', message, options);
     this.status = status;
   }
 }
@@ -183,11 +183,13 @@ export class AccountApi {
     let json: Record<string, unknown> = {};
     try {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
+    } catch (error: unknown) {
+      if (!(error instanceof SyntaxError)) throw error;
       throw new AccountApiError(
         response.status,
         `${this.server} did not answer like a Solid account API: its answer to ${url} ` +
           `(${response.status}, ${response.headers.get('content-type') ?? 'no content type'}) is not JSON.`,
+        { cause: error },
       );
     }
     if (!response.ok) {

@@ -39,7 +39,8 @@ export async function createAccount(input: NewAccount): Promise<StoredAccount> {
   try {
     return await provisionAccount(api, server, input);
   } finally {
-    // The account token must not outlive this call (CSS keeps it valid for days).
+    // The account token must not outlive this call (CSS keeps it valid for days). Best effort: a logout that fails
+    // must not hide how the call ended (its answer or its own error), and the token still expires by itself.
     await api.logout().catch(() => undefined);
   }
 }
@@ -66,6 +67,7 @@ async function provisionAccount(api: AccountApi, server: string, input: NewAccou
   try {
     created = await api.createPod(input.name);
   } catch (error: unknown) {
+    // Best effort, before the refusal is thrown: that refusal, not a failed clean-up, is what the caller must see.
     await api.deleteResource(login).catch(() => undefined);
     const reason =
       error instanceof Error ? error.message.replace(/^Pod creation failed: /u, '').replace(/([^.])$/u, '$1.') : '';
@@ -113,7 +115,8 @@ export async function loginAccount(input: ExistingAccount): Promise<StoredAccoun
   try {
     return await loginWith(api, server, input);
   } finally {
-    // The account token must not outlive this call (CSS keeps it valid for days).
+    // The account token must not outlive this call (CSS keeps it valid for days). Best effort: a logout that fails
+    // must not hide how the call ended (its answer or its own error), and the token still expires by itself.
     await api.logout().catch(() => undefined);
   }
 }
@@ -197,6 +200,7 @@ async function setUpManager(
       await session.logout();
     }
   } catch (error: unknown) {
+    // Best effort, before `error` is rethrown: that error, not a failed clean-up, is what the caller must see.
     await api.deleteResource(credential.resource).catch(() => undefined);
     throw error;
   }
@@ -205,7 +209,9 @@ async function setUpManager(
 
 /** A 400 from the account API becomes bad input with `message`; anything else stays as it was. */
 function refusal(error: unknown, message: string): unknown {
-  return error instanceof AccountApiError && error.status === 400 ? new InvalidInputError(message) : error;
+  return error instanceof AccountApiError && error.status === 400
+    ? new InvalidInputError(message, { cause: error })
+    : error;
 }
 
 /** Pod names Hearth accepts: they become one URL path segment. */

@@ -6,8 +6,8 @@ import { normalizeBaseUrl } from '../url.js';
 export class NotAPodServerError extends HearthError {
   /** The server's base URL. */
   readonly server: string;
-  constructor(server: string, message: string) {
-    super('NOT_A_POD_SERVER', message);
+  constructor(server: string, message: string, options?: { cause?: unknown }) {
+    super('NOT_A_POD_SERVER', message, options);
     this.server = server;
   }
 }
@@ -66,18 +66,21 @@ export async function checkPodServer(server: string, options: ServerCheckOptions
     throw new NetworkError(base, error, options.hint ?? 'Is the pod server running?');
   }
   let controls = false;
+  let notJson: SyntaxError | undefined;
   try {
     controls =
       answer.type === 'application/json' &&
-      typeof (JSON.parse(answer.body) as { controls?: unknown }).controls === 'object';
-  } catch {
-    // Not JSON: not an account API.
+      typeof (JSON.parse(answer.body) as { controls?: unknown } | null)?.controls === 'object';
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+    notJson = error; // Not JSON: not an account API.
   }
   if (!answer.ok || !controls) {
     throw new NotAPodServerError(
       base,
       `${base} answered, but not as a Solid pod server does (${url} gave ${answer.status}` +
         `${answer.type ? ` ${answer.type}` : ''}, not Community Solid Server's account API): check the address.`,
+      notJson ? { cause: notJson } : undefined,
     );
   }
   return base;

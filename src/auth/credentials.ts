@@ -1,7 +1,7 @@
 import { chmod, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { NotLoggedInError } from '../errors.js';
+import { NotLoggedInError, hasErrorCode } from '../errors.js';
 
 /** What Hearth keeps about one account on this machine (in a file of mode 0600). */
 export interface StoredAccount {
@@ -80,17 +80,21 @@ export async function listAccounts(home: string): Promise<StoredAccount[]> {
   let files: string[];
   try {
     files = await readdir(join(home, 'accounts'));
-  } catch {
-    return [];
+  } catch (error: unknown) {
+    if (hasErrorCode(error, 'ENOENT')) return []; // No account saved here yet.
+    throw error;
   }
   const accounts: StoredAccount[] = [];
   for (const file of files.filter((name) => name.endsWith('.json')).sort()) {
     const path = join(home, 'accounts', file);
-    let account: Partial<StoredAccount> | undefined;
+    const text = await readFile(path, 'utf8');
+    let account: Partial<StoredAccount> | null | undefined;
+    let notJson: SyntaxError | undefined;
     try {
-      account = JSON.parse(await readFile(path, 'utf8')) as Partial<StoredAccount>;
-    } catch {
-      // Reported below.
+      account = JSON.parse(text) as Partial<StoredAccount> | null;
+    } catch (error: unknown) {
+      if (!(error instanceof SyntaxError)) throw error;
+      notJson = error; // Reported below.
     }
     if (
       !account ||
@@ -101,6 +105,7 @@ export async function listAccounts(home: string): Promise<StoredAccount[]> {
       throw new NotLoggedInError(
         `${path} is not a Hearth account file (it is damaged or was put there by hand): ` +
           'move it out of that folder, or put back a copy of the original.',
+        notJson ? { cause: notJson } : undefined,
       );
     }
     accounts.push(account as StoredAccount);
@@ -123,8 +128,9 @@ export async function useAccount(home: string, key: string): Promise<StoredAccou
 async function readCurrent(home: string): Promise<string | undefined> {
   try {
     return (await readFile(join(home, 'current'), 'utf8')).trim() || undefined;
-  } catch {
-    return undefined;
+  } catch (error: unknown) {
+    if (hasErrorCode(error, 'ENOENT')) return undefined; // No current account.
+    throw error;
   }
 }
 

@@ -74,7 +74,9 @@ export const defaultMaxEntryBytes = 1024 ** 3;
 export const defaultMaxEntries = 300_000;
 /** Most bytes all entries together may hold unless told otherwise (64 GiB). */
 export const defaultMaxTotalBytes = 64 * 1024 ** 3;
-/** Most a gzip archive may expand, past its first 64 MiB, unless told otherwise: Hearth's own archives stay under 100. */
+/**
+ * Most a gzip archive may expand, past its first 64 MiB, unless told otherwise: Hearth's own archives stay under 100.
+ */
 export const defaultMaxRatio = 200;
 /** What a gzip archive may expand to whatever its ratio: small archives of small files compress well. */
 const ratioAllowance = 64 * 1024 ** 2;
@@ -87,9 +89,14 @@ export interface ArchiveLimits {
   maxEntries?: number;
   /** Most bytes of all entries together (default 64 GiB). */
   maxTotalBytes?: number;
-  /** Most a gzip archive may expand past its first 64 MiB, as bytes read per byte of the file (default 200: a gzip bomb is ~1000). */
+  /**
+   * Most a gzip archive may expand past its first 64 MiB, as bytes read per byte of the file (default 200: a gzip bomb
+   * is ~1000).
+   */
   maxRatio?: number;
-  /** Largest manifest accepted, read into memory (default 64 MiB); the entries' names together may not exceed it either. */
+  /**
+   * Largest manifest accepted, read into memory (default 64 MiB); the entries' names together may not exceed it either.
+   */
   maxManifestBytes?: number;
   /** Largest RDF document read into memory to parse, and written into the pod after the rewrite (default 16 MiB). */
   maxRdfBytes?: number;
@@ -99,14 +106,18 @@ export interface ArchiveLimits {
 
 /**
  * Checks that an archive entry name is a safe path inside the pod: `resources/` + segments that are not empty,
- * `.` or `..` (even percent-encoded), no backslashes, control characters or query/fragment. Answers the path in the pod.
+ * `.` or `..` (even percent-encoded), no backslashes, control characters or query/fragment. Answers the path in the
+ * pod.
  */
 export function podPathOf(entryName: string): string {
-  if (!entryName.startsWith(resourcesPrefix)) throw new ArchiveError(`The archive entry "${printable(entryName)}" is not under ${resourcesPrefix}.`);
+  if (!entryName.startsWith(resourcesPrefix))
+    throw new ArchiveError(`The archive entry "${printable(entryName)}" is not under ${resourcesPrefix}.`);
   const path = entryName.slice(resourcesPrefix.length);
-  if (path.length > 2000) throw new ArchiveError(`The archive entry name "${printable(entryName.slice(0, 80))}..." is too long.`);
+  if (path.length > 2000)
+    throw new ArchiveError(`The archive entry name "${printable(entryName.slice(0, 80))}..." is too long.`);
   // eslint-disable-next-line no-control-regex
-  if (/[\\\u0000-\u001f\u007f?#]/u.test(path)) throw new ArchiveError(`The archive entry "${printable(entryName)}" has characters a pod path cannot have.`);
+  if (/[\\\u0000-\u001f\u007f?#]/u.test(path))
+    throw new ArchiveError(`The archive entry "${printable(entryName)}" has characters a pod path cannot have.`);
   if (path === '') return '';
   const segments = (path.endsWith('/') ? path.slice(0, -1) : path).split('/');
   for (const segment of segments) {
@@ -118,7 +129,9 @@ export function podPathOf(entryName: string): string {
       throw new ArchiveError(`The archive entry "${printable(entryName)}" is not a valid URL path.`, { cause: error });
     }
     if (segment === '' || decoded === '.' || decoded === '..' || decoded.includes('/') || decoded.includes('\\')) {
-      throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod; the archive is refused.`);
+      throw new ArchiveError(
+        `The archive entry "${printable(entryName)}" would point outside the pod; the archive is refused.`,
+      );
     }
   }
   return path;
@@ -127,7 +140,8 @@ export function podPathOf(entryName: string): string {
 /** The URL of an archive entry's resource in the pod at `podUrl`; refuses anything that would land outside it. */
 export function urlInPod(podUrl: string, entryName: string): string {
   const url = new URL(podPathOf(entryName), podUrl).href;
-  if (!url.startsWith(podUrl)) throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod.`);
+  if (!url.startsWith(podUrl))
+    throw new ArchiveError(`The archive entry "${printable(entryName)}" would point outside the pod.`);
   return url;
 }
 
@@ -138,12 +152,16 @@ export function entryNameOf(podUrl: string, url: string): string {
 }
 
 /** A body ready to go into an archive: in memory, or in a temporary file (large bodies). */
-export type SpooledBody = { kind: 'buffer'; data: Buffer; size: number; sha256: string } | { kind: 'file'; path: string; size: number; sha256: string };
+export type SpooledBody =
+  | { kind: 'buffer'; data: Buffer; size: number; sha256: string }
+  | { kind: 'file'; path: string; size: number; sha256: string };
 
 /** Writes an archive, entry after entry, with backpressure: memory stays flat whatever is written. */
 export class ArchiveWriter {
   private readonly pack = tar.pack();
-  /** Settles when the file is written: with the error that stopped it, if any (so it is never an unhandled rejection). */
+  /**
+   * Settles when the file is written: with the error that stopped it, if any (so it is never an unhandled rejection).
+   */
   private readonly done: Promise<unknown>;
   private readonly mtime = new Date();
 
@@ -151,10 +169,16 @@ export class ArchiveWriter {
   private failure?: FileError;
 
   private constructor(output: Writable, gzip: boolean, file = 'the archive') {
-    // Listened to before anything else can fail: the entries then fail with this reason, not "already finalized or destroyed".
-    output.once('error', (error: unknown) => { this.failure ??= fileError(file, error, 'write'); });
+    // Listened to before anything else can fail: the entries then fail with this reason, not "already finalized or
+    // destroyed".
+    output.once('error', (error: unknown) => {
+      this.failure ??= fileError(file, error, 'write');
+    });
     const writing = gzip ? pipeline(this.pack, createGzip({ level: 6 }), output) : pipeline(this.pack, output);
-    this.done = writing.then(() => undefined, (error: unknown) => error ?? new Error('The archive could not be written.'));
+    this.done = writing.then(
+      () => undefined,
+      (error: unknown) => error ?? new Error('The archive could not be written.'),
+    );
   }
 
   /**
@@ -168,7 +192,9 @@ export class ArchiveWriter {
   /** Adds a directory entry (a container). */
   async addDirectory(name: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) => (error ? reject(this.failure ?? error) : resolve()));
+      this.entry({ name, type: 'directory', mode: 0o755, mtime: this.mtime }, (error) =>
+        error ? reject(this.failure ?? error) : resolve(),
+      );
     });
   }
 
@@ -176,7 +202,9 @@ export class ArchiveWriter {
   async addFile(name: string, body: SpooledBody): Promise<void> {
     const sink = this.entry({ name, size: body.size, mode: 0o644, mtime: this.mtime });
     const source = body.kind === 'buffer' ? Readable.from([body.data]) : createReadStream(body.path);
-    await pipeline(source, sink as unknown as Writable).catch((error: unknown) => { throw this.failure ?? error; });
+    await pipeline(source, sink as unknown as Writable).catch((error: unknown) => {
+      throw this.failure ?? error;
+    });
   }
 
   /** Ends the archive and waits until it is on disk. */
@@ -191,8 +219,14 @@ export class ArchiveWriter {
     this.pack.destroy(error);
   }
 
-  /** Starts an entry; once the file failed, throws why (tar-stream itself would only say "already finalized or destroyed"). */
-  private entry(header: Parameters<tar.Pack['entry']>[0], callback?: (error?: Error | null) => void): ReturnType<tar.Pack['entry']> {
+  /**
+   * Starts an entry; once the file failed, throws why (tar-stream itself would only say "already finalized or
+   * destroyed").
+   */
+  private entry(
+    header: Parameters<tar.Pack['entry']>[0],
+    callback?: (error?: Error | null) => void,
+  ): ReturnType<tar.Pack['entry']> {
     if (this.failure) throw this.failure;
     try {
       return callback ? this.pack.entry(header, callback) : this.pack.entry(header);
@@ -216,8 +250,10 @@ export interface ArchiveEntry {
 
 /** The archive file is not a Hearth export archive at all (not a tar, not a gzip): nothing was imported. */
 export function notAnArchive(file: string, cause?: unknown): ArchiveError {
-  return new ArchiveError(`${file} is not a Hearth export archive (a .tar or .tar.gz file made by Hearth's export): nothing was imported.`,
-    cause === undefined ? undefined : { cause });
+  return new ArchiveError(
+    `${file} is not a Hearth export archive (a .tar or .tar.gz file made by Hearth's export): nothing was imported.`,
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 /**
@@ -233,7 +269,9 @@ export async function archiveKindOf(file: string): Promise<'gzip' | 'tar'> {
   }
   try {
     const head = Buffer.alloc(512);
-    const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error: unknown) => { throw fileError(file, error, 'read'); });
+    const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error: unknown) => {
+      throw fileError(file, error, 'read');
+    });
     if (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
     if (bytesRead === 512 && head.toString('latin1', 257, 262) === 'ustar') return 'tar';
     throw notAnArchive(file);
@@ -244,26 +282,42 @@ export async function archiveKindOf(file: string): Promise<'gzip' | 'tar'> {
 
 /**
  * Reads an archive file entry by entry (gzip or not); `onEntry` must consume or ignore each entry's stream
- * before the next is read. Refuses links, devices, entries larger than `maxEntryBytes`, more than `maxEntries` entries or
+ * before the next is read. Refuses links, devices, entries larger than `maxEntryBytes`, more than `maxEntries` entries
+ * or
  * `maxTotalBytes` in all, and a gzip archive that expands more than `maxRatio` times (a compression bomb), as it reads.
  */
-export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) => Promise<void>,
-  limits: Pick<ArchiveLimits, 'maxEntryBytes' | 'maxEntries' | 'maxTotalBytes' | 'maxRatio'> = {}): Promise<void> {
+export async function readArchive(
+  file: string,
+  onEntry: (entry: ArchiveEntry) => Promise<void>,
+  limits: Pick<ArchiveLimits, 'maxEntryBytes' | 'maxEntries' | 'maxTotalBytes' | 'maxRatio'> = {},
+): Promise<void> {
   const maxEntryBytes = limits.maxEntryBytes ?? defaultMaxEntryBytes;
   const maxEntries = limits.maxEntries ?? defaultMaxEntries;
   const maxTotalBytes = limits.maxTotalBytes ?? defaultMaxTotalBytes;
   const extract = tar.extract();
-  // Looked at (and so known to exist, and to be a tar or a gzip) before the stream opens it: a stream that fails to open
+  // Looked at (and so known to exist, and to be a tar or a gzip) before the stream opens it: a stream that fails to
+  // open
   // would crash the process.
   const gzip = (await archiveKindOf(file)) === 'gzip';
   const input = createReadStream(file);
   const read: GzipRead = { compressed: 0 };
   let count = 0;
-  const feeding = (gzip
-    ? pipeline(input, counting(read), createGunzip(), expansionGuard(read, limits.maxRatio ?? defaultMaxRatio), extract as unknown as Writable)
-    : pipeline(input, extract as unknown as Writable))
+  const feeding = (
+    gzip
+      ? pipeline(
+          input,
+          counting(read),
+          createGunzip(),
+          expansionGuard(read, limits.maxRatio ?? defaultMaxRatio),
+          extract as unknown as Writable,
+        )
+      : pipeline(input, extract as unknown as Writable)
+  )
     // Settles with the failure instead of rejecting: it is looked at once the entries are read (never left unhandled).
-    .then(() => undefined, (error: unknown) => unreadable(file, count, error));
+    .then(
+      () => undefined,
+      (error: unknown) => unreadable(file, count, error),
+    );
   let total = 0;
   try {
     for await (const entry of extract) {
@@ -271,11 +325,17 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
       count += 1;
       if (count > maxEntries) throw new ArchiveError(`The archive holds more than ${maxEntries} entries; refused.`);
       if (header.type !== 'file' && header.type !== 'directory') {
-        throw new ArchiveError(`The archive entry "${printable(header.name)}" is a ${header.type}; only files and folders are allowed.`);
+        throw new ArchiveError(
+          `The archive entry "${printable(header.name)}" is a ${header.type}; only files and folders are allowed.`,
+        );
       }
-      if (header.size > maxEntryBytes) throw new ArchiveError(`The archive entry "${printable(header.name)}" is larger than ${maxEntryBytes} bytes; refused.`);
+      if (header.size > maxEntryBytes)
+        throw new ArchiveError(
+          `The archive entry "${printable(header.name)}" is larger than ${maxEntryBytes} bytes; refused.`,
+        );
       total += header.size;
-      if (total > maxTotalBytes) throw new ArchiveError(`The archive holds more than ${maxTotalBytes} bytes in all; refused.`);
+      if (total > maxTotalBytes)
+        throw new ArchiveError(`The archive holds more than ${maxTotalBytes} bytes in all; refused.`);
       let consumed = false;
       const stream: AsyncIterable<Buffer> = {
         [Symbol.asyncIterator]: () => {
@@ -303,7 +363,10 @@ export async function readArchive(file: string, onEntry: (entry: ArchiveEntry) =
 function unreadable(file: string, entriesRead: number, error: unknown): HearthError {
   if (error instanceof HearthError) return error;
   if (entriesRead === 0) return notAnArchive(file, error);
-  return new ArchiveError(`The archive ${file} is damaged: it ends early or is corrupted after ${entriesRead} entries.`, { cause: error });
+  return new ArchiveError(
+    `The archive ${file} is damaged: it ends early or is corrupted after ${entriesRead} entries.`,
+    { cause: error },
+  );
 }
 
 /** Bytes of a gzip archive read so far, and why its expansion was refused. */
@@ -322,15 +385,19 @@ function counting(read: GzipRead): Transform {
   });
 }
 
-/** Passes decompressed bytes on while they stay within `ratioAllowance`, or `maxRatio` times the compressed bytes read. */
+/**
+ * Passes decompressed bytes on while they stay within `ratioAllowance`, or `maxRatio` times the compressed bytes read.
+ */
 function expansionGuard(read: GzipRead, maxRatio: number): Transform {
   let expanded = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
       expanded += chunk.length;
       if (expanded > ratioAllowance && expanded > maxRatio * read.compressed) {
-        read.refused = new ArchiveError(`The archive expands to more than ${maxRatio} times its size, far more than any pod archive: ` +
-          'it looks like a compression bomb; refused.');
+        read.refused = new ArchiveError(
+          `The archive expands to more than ${maxRatio} times its size, far more than any pod archive: ` +
+            'it looks like a compression bomb; refused.',
+        );
         done(read.refused);
       } else {
         done(null, chunk);
@@ -340,7 +407,11 @@ function expansionGuard(read: GzipRead, maxRatio: number): Transform {
 }
 
 /** Reads a whole (small) stream into a buffer, refusing more than `maxBytes`. */
-export async function readAll(stream: AsyncIterable<Buffer | Uint8Array>, maxBytes: number, what: string): Promise<Buffer> {
+export async function readAll(
+  stream: AsyncIterable<Buffer | Uint8Array>,
+  maxBytes: number,
+  what: string,
+): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -352,7 +423,9 @@ export async function readAll(stream: AsyncIterable<Buffer | Uint8Array>, maxByt
 }
 
 /** SHA-256 and size of a stream, consuming it. */
-export async function hashStream(stream: AsyncIterable<Buffer | Uint8Array>): Promise<{ sha256: string; size: number }> {
+export async function hashStream(
+  stream: AsyncIterable<Buffer | Uint8Array>,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   for await (const chunk of stream) {
@@ -369,19 +442,27 @@ export function checkManifest(value: unknown): Manifest {
     throw new ArchiveError('This is not a Hearth pod archive: its manifest is missing or of another format.');
   }
   if (manifest.version !== archiveFormat.version) {
-    throw new ArchiveError(`The archive has format version ${String(manifest.version)}; this Hearth reads version ${archiveFormat.version}.`);
+    throw new ArchiveError(
+      `The archive has format version ${String(manifest.version)}; this Hearth reads version ${archiveFormat.version}.`,
+    );
   }
   for (const key of ['podUrl', 'webId', 'createdAt'] as const) {
     if (typeof manifest[key] !== 'string') throw new ArchiveError(`The archive's manifest has no ${key}.`);
   }
   if (!URL.canParse(manifest.podUrl!) || !URL.canParse(manifest.webId!)) {
-    throw new ArchiveError('The archive\'s manifest names a pod or WebID that is not a URL.');
+    throw new ArchiveError("The archive's manifest names a pod or WebID that is not a URL.");
   }
-  if (!Array.isArray(manifest.entries)) throw new ArchiveError('The archive\'s manifest lists no entries.');
+  if (!Array.isArray(manifest.entries)) throw new ArchiveError("The archive's manifest lists no entries.");
   for (const entry of manifest.entries) {
-    if (!entry || typeof entry.name !== 'string' || typeof entry.sha256 !== 'string' || typeof entry.size !== 'number' ||
-      typeof entry.contentType !== 'string' || !['container', 'meta', 'rdf', 'binary', 'acr', 'outbox'].includes(entry.kind)) {
-      throw new ArchiveError('The archive\'s manifest has a malformed entry.');
+    if (
+      !entry ||
+      typeof entry.name !== 'string' ||
+      typeof entry.sha256 !== 'string' ||
+      typeof entry.size !== 'number' ||
+      typeof entry.contentType !== 'string' ||
+      !['container', 'meta', 'rdf', 'binary', 'acr', 'outbox'].includes(entry.kind)
+    ) {
+      throw new ArchiveError("The archive's manifest has a malformed entry.");
     }
     if (entry.kind !== 'outbox') podPathOf(entry.name);
   }

@@ -11,7 +11,10 @@ export interface RdfLimits {
   maxTriples: number;
 }
 
-/** Characters of IRIs and literals a document may expand to (prefixes and relative IRIs written out), per byte of the limit. */
+/**
+ * Characters of IRIs and literals a document may expand to (prefixes and relative IRIs written out), per byte of the
+ * limit.
+ */
 const expansionPerByte = 4;
 
 /** Which limit of `RdfLimits` an entry went past. */
@@ -21,12 +24,23 @@ export type RdfLimit = keyof RdfLimits;
 export type RdfEntry = { quads: Quad[] } | { refused: string; limit?: RdfLimit };
 
 /**
- * Reads an RDF entry within `limits`: not read at all past `maxRdfBytes`, parsed up to `maxTriples` triples (the parse stops
- * there, however dense the Turtle), refused when its IRIs and literals would take more than four times `maxRdfBytes` once
+ * Reads an RDF entry within `limits`: not read at all past `maxRdfBytes`, parsed up to `maxTriples` triples (the parse
+ * stops
+ * there, however dense the Turtle), refused when its IRIs and literals would take more than four times `maxRdfBytes`
+ * once
  * prefixes and relative IRIs are written out. Answers its triples, or the reason it is refused.
  */
-export async function readRdfEntry(stream: AsyncIterable<Buffer>, size: number, base: string, limits: RdfLimits): Promise<RdfEntry> {
-  if (size > limits.maxRdfBytes) return { refused: `it is larger than ${bytes(limits.maxRdfBytes)}, the most Hearth reads of one RDF document`, limit: 'maxRdfBytes' };
+export async function readRdfEntry(
+  stream: AsyncIterable<Buffer>,
+  size: number,
+  base: string,
+  limits: RdfLimits,
+): Promise<RdfEntry> {
+  if (size > limits.maxRdfBytes)
+    return {
+      refused: `it is larger than ${bytes(limits.maxRdfBytes)}, the most Hearth reads of one RDF document`,
+      limit: 'maxRdfBytes',
+    };
   const text = (await readAll(stream, limits.maxRdfBytes, 'An RDF document')).toString('utf8');
   const budget = expansionPerByte * limits.maxRdfBytes;
   const tooLarge = `its IRIs and literals, written out, take more than ${bytes(budget)}`;
@@ -36,7 +50,11 @@ export async function readRdfEntry(stream: AsyncIterable<Buffer>, size: number, 
   try {
     quads = await parseTurtleBounded(text, base, { maxTriples: limits.maxTriples });
   } catch (error: unknown) {
-    if (error instanceof TooManyTriplesError) return { refused: `it holds more than ${limits.maxTriples} triples, the most Hearth reads of one document`, limit: 'maxTriples' };
+    if (error instanceof TooManyTriplesError)
+      return {
+        refused: `it holds more than ${limits.maxTriples} triples, the most Hearth reads of one document`,
+        limit: 'maxTriples',
+      };
     if (error instanceof BadDataError) return { refused: 'it is not valid Turtle' };
     throw error;
   }
@@ -65,7 +83,10 @@ export function bytes(count: number): string {
   return `${count} bytes`;
 }
 
-/** The characters of every term of `quads` (by their lengths: prefixed names the parser joined are not made into strings). */
+/**
+ * The characters of every term of `quads` (by their lengths: prefixed names the parser joined are not made into
+ * strings).
+ */
 function termChars(quads: readonly Quad[]): number {
   let total = 0;
   for (const q of quads) total += tripleChars(q);
@@ -83,7 +104,8 @@ function tripleChars(q: { subject: Term; predicate: Term; object: Term; graph: T
 
 /**
  * At most the characters the parser makes resolving the relative IRIs of `text`: each is resolved against a base (the
- * document's URL, or an `@base` of the text, counted in full even when relative) into a new string of about both lengths.
+ * document's URL, or an `@base` of the text, counted in full even when relative) into a new string of about both
+ * lengths.
  * A linear scan of `<...>` tokens: it may count a `<...>` inside a literal, never miss an IRI.
  */
 export function resolvedIriChars(text: string, baseLength: number): number {
@@ -104,5 +126,15 @@ export function resolvedIriChars(text: string, baseLength: number): number {
 
 /** Whether a character may be in an IRI written `<...>` in Turtle (escapes included). */
 function iriChar(code: number): boolean {
-  return code > 0x20 && code !== 0x3c && code !== 0x3e && code !== 0x22 && code !== 0x7b && code !== 0x7d && code !== 0x7c && code !== 0x5e && code !== 0x60;
+  return (
+    code > 0x20 &&
+    code !== 0x3c &&
+    code !== 0x3e &&
+    code !== 0x22 &&
+    code !== 0x7b &&
+    code !== 0x7d &&
+    code !== 0x7c &&
+    code !== 0x5e &&
+    code !== 0x60
+  );
 }

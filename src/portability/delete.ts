@@ -24,14 +24,18 @@ export interface DeletionReport {
  * Asks a Hearth server to delete the account that owns `podUrl`: every resource of the pod, the account,
  * its logins and client credentials. `fetch` must be the owner's manager session: nobody else may.
  */
-export async function deleteAccountOnServer(fetchFn: typeof fetch, server: string, podUrl: string): Promise<DeletionReport> {
+export async function deleteAccountOnServer(
+  fetchFn: typeof fetch,
+  server: string,
+  podUrl: string,
+): Promise<DeletionReport> {
   const response = await fetchFn(new URL(accountDeletionPath, server), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ pod: podUrl }),
   });
   if (!response.ok) throw await httpErrorFor(response, `Deleting the account of ${podUrl}`);
-  return await response.json() as DeletionReport;
+  return (await response.json()) as DeletionReport;
 }
 
 /** What `deleteAccount` did: the server's report and who was told. */
@@ -46,7 +50,10 @@ export interface AccountDeletion extends DeletionReport {
  * Deletes the owner's account: tells every follower with an `as:Delete` of the WebID in their inbox (while the
  * pod still exists to name them), then has the server remove the pod, the account and its credentials.
  */
-export async function deleteAccount(session: Actor, account: { server: string; podUrl: string }): Promise<AccountDeletion> {
+export async function deleteAccount(
+  session: Actor,
+  account: { server: string; podUrl: string },
+): Promise<AccountDeletion> {
   const followers = await listFollowers(session);
   const activity = namedNode(`urn:uuid:${randomUUID()}`);
   const announcement = [
@@ -55,11 +62,16 @@ export async function deleteAccount(session: Actor, account: { server: string; p
     quad(activity, namedNode(`${AS}object`), namedNode(session.webId)),
     quad(activity, namedNode(`${AS}published`), literal(new Date().toISOString(), namedNode(`${XSD}dateTime`))),
   ];
-  const deliveries = await mapBounded(followers, 8, async (webId) => ({ webId, delivery: await notify(session, webId, announcement) }));
+  const deliveries = await mapBounded(followers, 8, async (webId) => ({
+    webId,
+    delivery: await notify(session, webId, announcement),
+  }));
   const report = await deleteAccountOnServer(session.fetch, account.server, account.podUrl);
   return {
     ...report,
     notified: deliveries.filter((d) => d.delivery.notified).map((d) => d.webId),
-    notNotified: deliveries.filter((d) => !d.delivery.notified).map((d) => ({ webId: d.webId, reason: d.delivery.reason ?? 'unknown' })),
+    notNotified: deliveries
+      .filter((d) => !d.delivery.notified)
+      .map((d) => ({ webId: d.webId, reason: d.delivery.reason ?? 'unknown' })),
   };
 }

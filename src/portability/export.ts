@@ -11,8 +11,15 @@ import { areaUrl } from '../social/layout.js';
 import type { Quad } from 'n3';
 import { DCT, LDP, PIM, RDF } from '../vocab.js';
 import {
-  ArchiveWriter, archiveFormat, entryNameOf, manifestName, outboxName,
-  type EntryKind, type Manifest, type ManifestEntry, type SpooledBody,
+  ArchiveWriter,
+  archiveFormat,
+  entryNameOf,
+  manifestName,
+  outboxName,
+  type EntryKind,
+  type Manifest,
+  type ManifestEntry,
+  type SpooledBody,
 } from './archive.js';
 import { OutboxWriter, outboxIdOf } from './outbox.js';
 import { throttled, type ProgressListener } from './progress.js';
@@ -31,7 +38,10 @@ export interface ExportOptions {
   gzip?: boolean;
   /** Also write the posts as an ActivityStreams 2.0 outbox (`outbox.jsonld`). */
   activityStreams?: boolean;
-  /** The manager's client id (`session.clientId`), recorded in the manifest so that import can give its place to the new manager. */
+  /**
+   * The manager's client id (`session.clientId`), recorded in the manifest so that import can give its place to the new
+   * manager.
+   */
   managerClientId: string;
   /** Parallel requests (default 4). */
   concurrency?: number;
@@ -72,9 +82,12 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
   let bytes = 0;
   let spoolCount = 0;
   const postsContainer = areaUrl(podUrl, 'posts');
-  const outbox = options.activityStreams ? await OutboxWriter.create(join(temp, 'outbox.jsonld'), options.webId, outboxIdOf(podUrl)) : undefined;
+  const outbox = options.activityStreams
+    ? await OutboxWriter.create(join(temp, 'outbox.jsonld'), options.webId, outboxIdOf(podUrl))
+    : undefined;
 
-  // Archive entries go in one at a time; fetching runs `concurrency` wide. Each entry's failure reaches the caller of its
+  // Archive entries go in one at a time; fetching runs `concurrency` wide. Each entry's failure reaches the caller of
+  // its
   // `addEntry`; the chain only keeps the order, and settles with the last failure, looked at once everything was added.
   let writing: Promise<unknown> = Promise.resolve();
   const addEntry = (entry: Omit<ManifestEntry, 'size' | 'sha256'>, body: SpooledBody | undefined): Promise<void> => {
@@ -86,11 +99,15 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
       progress.report({ phase: 'export', done: entries.length, bytes });
       if (body?.kind === 'file') await rm(body.path, { force: true });
     });
-    writing = step.then(() => undefined, (error: unknown) => error);
+    writing = step.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     return step;
   };
 
-  const spool = async (response: Response): Promise<SpooledBody> => spoolBody(response, () => join(temp, `body-${spoolCount++}`));
+  const spool = async (response: Response): Promise<SpooledBody> =>
+    spoolBody(response, () => join(temp, `body-${spoolCount++}`));
 
   const exportOne = async (url: string, queue: string[]): Promise<void> => {
     const isContainer = url.endsWith('/');
@@ -100,14 +117,20 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
     if (isContainer) {
       const quads = parseTurtle(await response.text(), url);
       const children = quads
-        .filter((q) => q.subject.value === url && q.predicate.value === `${LDP}contains` && q.object.termType === 'NamedNode')
+        .filter(
+          (q) => q.subject.value === url && q.predicate.value === `${LDP}contains` && q.object.termType === 'NamedNode',
+        )
         .map((q) => q.object.value)
         .filter((child) => child.startsWith(url) && child !== url)
         .sort();
       queue.push(...children);
       await addEntry({ name: entryNameOf(podUrl, url), kind: 'container', contentType: 'text/turtle' }, undefined);
       const own = containerMetadata(quads, url, podUrl);
-      if (own.length > 0) await addEntry({ name: `${entryNameOf(podUrl, url)}.meta`, kind: 'meta', contentType: 'text/turtle' }, bufferBody(writeTurtle(own)));
+      if (own.length > 0)
+        await addEntry(
+          { name: `${entryNameOf(podUrl, url)}.meta`, kind: 'meta', contentType: 'text/turtle' },
+          bufferBody(writeTurtle(own)),
+        );
     } else {
       const kind: EntryKind = contentType === 'text/turtle' ? 'rdf' : 'binary';
       const body = await spool(response);
@@ -119,7 +142,8 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
     // The resource's ACR, if it has one (CSS makes them lazily: 404 means none).
     const acrUrl = acrUrlOf(url);
     const acr = await get(options.fetch, acrUrl, 'text/turtle');
-    if (acr) await addEntry({ name: entryNameOf(podUrl, acrUrl), kind: 'acr', contentType: 'text/turtle' }, await spool(acr));
+    if (acr)
+      await addEntry({ name: entryNameOf(podUrl, acrUrl), kind: 'acr', contentType: 'text/turtle' }, await spool(acr));
   };
 
   try {
@@ -161,27 +185,42 @@ export async function exportPod(options: ExportOptions): Promise<ExportResult> {
 
 const emptySha256 = createHash('sha256').digest('hex');
 
-/** Checks, before any work, that the archive can go to `out`: its folder exists, and it is not there yet unless it may be replaced. */
+/**
+ * Checks, before any work, that the archive can go to `out`: its folder exists, and it is not there yet unless it may
+ * be replaced.
+ */
 export async function checkOutput(out: string, overwrite: boolean): Promise<void> {
   const folder = dirname(out);
   try {
-    if (!(await stat(folder)).isDirectory()) throw new FileError('FILE_NOT_FOUND', out, `Cannot write ${out}: ${folder} is not a folder.`);
+    if (!(await stat(folder)).isDirectory())
+      throw new FileError('FILE_NOT_FOUND', out, `Cannot write ${out}: ${folder} is not a folder.`);
   } catch (error: unknown) {
     if (error instanceof FileError) throw error;
     throw fileError(out, error, 'write');
   }
   // A folder that takes no new files (another user's, read-only) is said now, not after the whole pod was read.
-  await access(folder, constants.W_OK).catch((error: unknown) => { throw fileError(out, error, 'write'); });
+  await access(folder, constants.W_OK).catch((error: unknown) => {
+    throw fileError(out, error, 'write');
+  });
   const existing = await stat(out).catch((error: unknown) => {
     if ((error as { code?: unknown }).code === 'ENOENT') return undefined; // Not there yet: the usual case.
     throw fileError(out, error, 'write');
   });
-  if (existing?.isDirectory()) throw new FileError('FILE_ACCESS', out, `${out} is a folder: name the archive file to write.`);
+  if (existing?.isDirectory())
+    throw new FileError('FILE_ACCESS', out, `${out} is a folder: name the archive file to write.`);
   if (existing && !overwrite) throw new FileError('FILE_EXISTS', out, `${out} already exists: nothing was written.`);
 }
 
 function buildManifest(podUrl: string, options: ExportOptions, entries: ManifestEntry[], bytes: number): Manifest {
-  const counts: Manifest['counts'] = { container: 0, meta: 0, rdf: 0, binary: 0, acr: 0, outbox: 0, total: entries.length };
+  const counts: Manifest['counts'] = {
+    container: 0,
+    meta: 0,
+    rdf: 0,
+    binary: 0,
+    acr: 0,
+    outbox: 0,
+    total: entries.length,
+  };
   for (const entry of entries) counts[entry.kind] += 1;
   return {
     format: archiveFormat.name,
@@ -244,29 +283,41 @@ export async function spoolBody(response: Response, tempFile: () => string): Pro
   const sha256 = hash.digest('hex');
   if (file) {
     const stream = file.stream;
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
     return { kind: 'file', path: file.path, size, sha256 };
   }
   return { kind: 'buffer', data: Buffer.concat(chunks), size, sha256 };
 }
 
 /**
- * Whether a statement about a container is one the server makes itself: its listing, LDP types, dates and sizes, and, on
+ * Whether a statement about a container is one the server makes itself: its listing, LDP types, dates and sizes, and,
+ * on
  * a pod's root (`root`), its `pim:Storage` type. Nobody writes these; an import has nothing to take from them.
  */
 export function serverManaged(q: Quad, root: boolean): boolean {
   const predicate = q.predicate.value;
-  if (predicate === `${LDP}contains` || predicate === `${DCT}modified` || predicate.startsWith('http://www.w3.org/ns/posix/stat#')) return true;
+  if (
+    predicate === `${LDP}contains` ||
+    predicate === `${DCT}modified` ||
+    predicate.startsWith('http://www.w3.org/ns/posix/stat#')
+  )
+    return true;
   return predicate === `${RDF}type` && (q.object.value.startsWith(LDP) || (root && q.object.value === `${PIM}Storage`));
 }
 
-/** What container `url` of the pod at `podUrl` says about itself beyond what the server manages (`serverManaged`): its own metadata. */
+/**
+ * What container `url` of the pod at `podUrl` says about itself beyond what the server manages (`serverManaged`): its
+ * own metadata.
+ */
 export function containerMetadata(quads: readonly Quad[], url: string, podUrl: string): Quad[] {
   return quads.filter((q) => q.subject.value === url && !serverManaged(q, url === podUrl));
 }
 
 /**
- * Reads a small body to its end (not cancelled: CSS logs an error for every response whose body is cancelled). A connection
+ * Reads a small body to its end (not cancelled: CSS logs an error for every response whose body is cancelled). A
+ * connection
  * that breaks meanwhile (fetch's TypeError) is left for the next request to meet: nothing was wanted from this body.
  */
 export async function discard(response: Response): Promise<void> {

@@ -60,36 +60,69 @@ export class MoveError extends HearthError {
 
 /**
  * Moves a pod to another server: exports it, creates an account there, imports into it, confirms the new profile as
- * also the old WebID, states `as:movedTo` in the old profile, follows from the new account everyone the old one followed
+ * also the old WebID, states `as:movedTo` in the old profile, follows from the new account everyone the old one
+ * followed
  * (each gets an `as:Follow` from the new WebID) and sends an `as:Move` to every follower.
  */
 export async function movePod(options: MoveOptions): Promise<MoveResult> {
   const old = options.from;
-  await exportPod({ fetch: old.fetch, podUrl: options.fromPod, webId: old.webId, out: options.archive, managerClientId: old.clientId,
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-  const account = await createAccount({ server: options.server, name: options.name, email: options.email, password: options.password });
+  await exportPod({
+    fetch: old.fetch,
+    podUrl: options.fromPod,
+    webId: old.webId,
+    out: options.archive,
+    managerClientId: old.clientId,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const account = await createAccount({
+    server: options.server,
+    name: options.name,
+    email: options.email,
+    password: options.password,
+  });
   await options.onAccountCreated?.(account);
   const finish = `Run \`hearth import ${options.archive}\` as that account to finish; the old pod is unchanged.`;
   let session: HearthSession;
   try {
-    session = await openSession({ server: account.server, clientId: account.manager.id, clientSecret: account.manager.secret });
+    session = await openSession({
+      server: account.server,
+      clientId: account.manager.id,
+      clientSecret: account.manager.secret,
+    });
   } catch (error: unknown) {
-    throw new MoveError('import', `The new account ${account.podUrl} was created, but could not be logged in to: ${describe(error)} ` +
-      finish, error);
+    throw new MoveError(
+      'import',
+      `The new account ${account.podUrl} was created, but could not be logged in to: ${describe(error)} ` + finish,
+      error,
+    );
   }
   try {
     let imported: ImportResult;
     try {
-      imported = await importPod({ fetch: session.fetch, file: options.archive, podUrl: account.podUrl, webId: account.webId, managerClientId: account.manager.id,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+      imported = await importPod({
+        fetch: session.fetch,
+        file: options.archive,
+        podUrl: account.podUrl,
+        webId: account.webId,
+        managerClientId: account.manager.id,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
       await confirmAlsoKnownAs(session.fetch, account.webId, old.webId);
     } catch (error: unknown) {
-      throw new MoveError('import', `The new account ${account.podUrl} was created, but the import stopped: ${describe(error)} ${finish}`, error);
+      throw new MoveError(
+        'import',
+        `The new account ${account.podUrl} was created, but the import stopped: ${describe(error)} ${finish}`,
+        error,
+      );
     }
     try {
       await announceMovedTo(old.fetch, old.webId, account.webId);
     } catch (error: unknown) {
-      throw new MoveError('announce', `Everything was copied to ${account.podUrl}, but the old profile could not say so: ${describe(error)}`, error);
+      throw new MoveError(
+        'announce',
+        `Everything was copied to ${account.podUrl}, but the old profile could not say so: ${describe(error)}`,
+        error,
+      );
     }
     let following: Refollowed[] = [];
     let followingError: string | undefined;
@@ -107,8 +140,14 @@ export async function movePod(options: MoveOptions): Promise<MoveResult> {
       if (!(error instanceof HearthError)) throw error;
       followersError = describe(error);
     }
-    return { account, imported, following, ...(followingError ? { followingError } : {}), ...(followersError ? { followersError } : {}),
-      followers: await notifyFollowersOfMove(old, followers, account.webId) };
+    return {
+      account,
+      imported,
+      following,
+      ...(followingError ? { followingError } : {}),
+      ...(followersError ? { followersError } : {}),
+      followers: await notifyFollowersOfMove(old, followers, account.webId),
+    };
   } finally {
     await session.logout();
   }

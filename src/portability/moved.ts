@@ -15,7 +15,11 @@ export async function addToDocument(fetchFn: typeof fetch, url: string, quads: Q
   const read = await fetchFn(url, { headers: { accept: 'text/turtle' } });
   if (!read.ok) throw await httpErrorFor(read, `Reading ${url}`);
   const current = parseTurtle(await read.text(), url);
-  const write = await fetchFn(url, { method: 'PUT', headers: { 'content-type': 'text/turtle' }, body: writeTurtle(union(current, quads)) });
+  const write = await fetchFn(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/turtle' },
+    body: writeTurtle(union(current, quads)),
+  });
   if (!write.ok) throw await httpErrorFor(write, `Writing ${url}`);
   await write.body?.cancel();
 }
@@ -32,9 +36,13 @@ export async function announceMovedTo(fetchFn: typeof fetch, oldWebId: string, n
   await patchDocument(fetchFn, `${posts}.meta`, { inserts: [movedTo] }, 'Marking the old posts as moved');
 }
 
-/** States in the new profile that it is also the old WebID (`as:alsoKnownAs`): the confirmation `resolveMovedTo` checks. */
+/**
+ * States in the new profile that it is also the old WebID (`as:alsoKnownAs`): the confirmation `resolveMovedTo` checks.
+ */
 export async function confirmAlsoKnownAs(fetchFn: typeof fetch, newWebId: string, oldWebId: string): Promise<void> {
-  await addToDocument(fetchFn, documentOf(newWebId), [quad(namedNode(newWebId), namedNode(`${AS}alsoKnownAs`), namedNode(oldWebId))]);
+  await addToDocument(fetchFn, documentOf(newWebId), [
+    quad(namedNode(newWebId), namedNode(`${AS}alsoKnownAs`), namedNode(oldWebId)),
+  ]);
 }
 
 /** The quads of an `as:Move` of `oldWebId` to `newWebId`. */
@@ -50,8 +58,12 @@ export function moveActivity(oldWebId: string, newWebId: string, when = new Date
 }
 
 /** Sends an `as:Move` to each follower's inbox, as the old account; answers each delivery. Never throws. */
-export async function notifyFollowersOfMove(oldActor: Actor, followers: readonly string[], newWebId: string,
-  limits: ReadLimits = {}): Promise<{ follower: string; delivery: Delivery }[]> {
+export async function notifyFollowersOfMove(
+  oldActor: Actor,
+  followers: readonly string[],
+  newWebId: string,
+  limits: ReadLimits = {},
+): Promise<{ follower: string; delivery: Delivery }[]> {
   const quads = moveActivity(oldActor.webId, newWebId);
   const out: { follower: string; delivery: Delivery }[] = [];
   for (const follower of followers) out.push({ follower, delivery: await notify(oldActor, follower, quads, limits) });

@@ -14,10 +14,16 @@ import type { SpooledBody } from './archive.js';
 /** The JSON-LD context of ActivityStreams 2.0. */
 export const activityStreamsContext = 'https://www.w3.org/ns/activitystreams';
 
-/** The file of that context shipped with Hearth (the W3C's document, as served at that IRI), to read outboxes offline. */
-export const activityStreamsContextFile = fileURLToPath(new URL('../../contexts/activitystreams.jsonld', import.meta.url));
+/**
+ * The file of that context shipped with Hearth (the W3C's document, as served at that IRI), to read outboxes offline.
+ */
+export const activityStreamsContextFile = fileURLToPath(
+  new URL('../../contexts/activitystreams.jsonld', import.meta.url),
+);
 
-/** The ActivityStreams 2.0 context document shipped with Hearth, for a JSON-LD document loader that must not go online. */
+/**
+ * The ActivityStreams 2.0 context document shipped with Hearth, for a JSON-LD document loader that must not go online.
+ */
 export async function activityStreamsContextDocument(): Promise<Record<string, unknown>> {
   return JSON.parse(await readFile(activityStreamsContextFile, 'utf8')) as Record<string, unknown>;
 }
@@ -34,18 +40,23 @@ export function outboxIdOf(podUrl: string): string {
 export type AsObject = Record<string, unknown>;
 
 /**
- * The `as:Note`s of a Turtle document as ActivityStreams 2.0 JSON-LD objects (compacted by hand against the AS context):
+ * The `as:Note`s of a Turtle document as ActivityStreams 2.0 JSON-LD objects (compacted by hand against the AS
+ * context):
  * every `as:` property, nested objects for the note's own fragments (attachments), IRIs as `id` strings. A note's text,
  * read as Hearth reads it (`textOf`: a plain-text source, else the content of an older post), is given as AS2 readers
  * want it: `content` escaped HTML, `source` `{ content: the text as written, mediaType: "text/plain" }`.
  */
 export function notesAsJson(quads: readonly Quad[]): AsObject[] {
   const index = new QuadIndex(quads);
-  const notes = quads.filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Note`).map((q) => q.subject.value);
+  const notes = quads
+    .filter((q) => q.predicate.value === `${RDF}type` && q.object.value === `${AS}Note`)
+    .map((q) => q.subject.value);
   return [...new Set(notes)].map((note) => {
     const object = describeNode(note, index, new Set([note]));
     const text = textOf(index, note);
-    return text === undefined ? object : { ...object, content: textToHtml(text), source: { content: text, mediaType: 'text/plain' } };
+    return text === undefined
+      ? object
+      : { ...object, content: textToHtml(text), source: { content: text, mediaType: 'text/plain' } };
   });
 }
 
@@ -115,8 +126,13 @@ interface SpooledActivity {
 export class OutboxWriter {
   private readonly index: SpooledActivity[] = [];
   private spooled = 0;
-  private constructor(private readonly path: string, private readonly spoolPath: string, private readonly spool: WriteStream,
-    private readonly actor: string, private readonly id: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly spoolPath: string,
+    private readonly spool: WriteStream,
+    private readonly actor: string,
+    private readonly id: string,
+  ) {}
 
   /** Starts an outbox file for the actor `webId`; `id` is the collection's IRI. */
   static async create(path: string, webId: string, id: string): Promise<OutboxWriter> {
@@ -124,7 +140,10 @@ export class OutboxWriter {
     return new OutboxWriter(path, spoolPath, createWriteStream(spoolPath), webId, id);
   }
 
-  /** Adds the notes of one Turtle document (those attributed to the actor, or with no author). Unparseable documents are skipped. */
+  /**
+   * Adds the notes of one Turtle document (those attributed to the actor, or with no author). Unparseable documents are
+   * skipped.
+   */
   async addDocument(turtle: string, url: string): Promise<void> {
     let quads: Quad[];
     try {
@@ -138,7 +157,12 @@ export class OutboxWriter {
       const activity = createActivity(note, this.actor);
       const bytes = Buffer.from(JSON.stringify(activity));
       const time = typeof note.published === 'string' ? Date.parse(note.published) : Number.NaN;
-      this.index.push({ time: Number.isNaN(time) ? -Infinity : time, id: String(activity.id), offset: this.spooled, length: bytes.length });
+      this.index.push({
+        time: Number.isNaN(time) ? -Infinity : time,
+        id: String(activity.id),
+        offset: this.spooled,
+        length: bytes.length,
+      });
       this.spooled += bytes.length;
       if (!this.spool.write(bytes)) await once(this.spool, 'drain');
     }
@@ -156,8 +180,11 @@ export class OutboxWriter {
     };
     const spool = await open(this.spoolPath, 'r');
     try {
-      await write(`{\n "@context": ${JSON.stringify(activityStreamsContext)},\n "id": ${JSON.stringify(this.id)},\n "type": "OrderedCollection",\n` +
-        ` "attributedTo": ${JSON.stringify(this.actor)},\n "totalItems": ${ordered.length},\n "orderedItems": [`);
+      await write(
+        `{\n "@context": ${JSON.stringify(activityStreamsContext)},\n "id": ${JSON.stringify(this.id)},\n` +
+          ' "type": "OrderedCollection",\n' +
+          ` "attributedTo": ${JSON.stringify(this.actor)},\n "totalItems": ${ordered.length},\n "orderedItems": [`,
+      );
       for (const [position, item] of ordered.entries()) {
         const buffer = Buffer.alloc(item.length);
         await spool.read(buffer, 0, item.length, item.offset);
@@ -175,5 +202,7 @@ export class OutboxWriter {
 }
 
 async function endStream(stream: WriteStream): Promise<void> {
-  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
 }

@@ -14,7 +14,10 @@ export interface Progress {
 export type ProgressListener = (progress: Progress) => void;
 
 /** Calls `listener` at most every `intervalMs` (and always for the last call made through `flush`). */
-export function throttled(listener: ProgressListener | undefined, intervalMs = 100): { report: ProgressListener; flush: () => void } {
+export function throttled(
+  listener: ProgressListener | undefined,
+  intervalMs = 100,
+): { report: ProgressListener; flush: () => void } {
   let last = 0;
   let pending: Progress | undefined;
   return {

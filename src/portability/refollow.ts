@@ -19,14 +19,21 @@ export interface Refollowed {
 }
 
 /**
- * Makes the new account follow everyone the old one followed: each gets an `as:Follow` from the new WebID, so they keep a
+ * Makes the new account follow everyone the old one followed: each gets an `as:Follow` from the new WebID, so they keep
+ * a
  * follower once the old account is gone. Follows the import already brought over (rewritten to the new WebID) are sent
  * as they are; any other is made with `follow` (recorded, then sent). One person's failure does not stop the others.
  */
-export async function followAsBefore(oldActor: Actor, newActor: Actor, options: { concurrency?: number } = {}): Promise<Refollowed[]> {
+export async function followAsBefore(
+  oldActor: Actor,
+  newActor: Actor,
+  options: { concurrency?: number } = {},
+): Promise<Refollowed[]> {
   const before = await readOwnFollowing(oldActor);
   const imported = await readOwnFollowing(newActor);
-  const wanted = [...new Set(before.map((f) => f.object))].filter((webId) => webId !== oldActor.webId && webId !== newActor.webId);
+  const wanted = [...new Set(before.map((f) => f.object))].filter(
+    (webId) => webId !== oldActor.webId && webId !== newActor.webId,
+  );
   return mapBounded(wanted, options.concurrency ?? 4, async (webId): Promise<Refollowed> => {
     try {
       const copied = imported.find((f) => f.object === webId);
@@ -41,6 +48,10 @@ export async function followAsBefore(oldActor: Actor, newActor: Actor, options: 
 
 /** The `as:Follow` a followed person is sent (as `follow` sends it). */
 function followQuads(f: Follow) {
-  return [triple(f.url, rdfType, as('Follow')), triple(f.url, as('actor'), namedNode(f.actor)), triple(f.url, as('object'), namedNode(f.object)),
-    triple(f.url, as('published'), dateLiteral(f.published ? new Date(f.published) : new Date()))];
+  return [
+    triple(f.url, rdfType, as('Follow')),
+    triple(f.url, as('actor'), namedNode(f.actor)),
+    triple(f.url, as('object'), namedNode(f.object)),
+    triple(f.url, as('published'), dateLiteral(f.published ? new Date(f.published) : new Date())),
+  ];
 }

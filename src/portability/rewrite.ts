@@ -20,7 +20,9 @@ export interface IriMapping {
   newWebId: string;
 }
 
-/** The IRI in the new pod for an IRI of the old one (the old WebID becomes the new one); other IRIs stay as they are. */
+/**
+ * The IRI in the new pod for an IRI of the old one (the old WebID becomes the new one); other IRIs stay as they are.
+ */
 export function rewriteIri(iri: string, mapping: IriMapping): string {
   if (iri === mapping.oldWebId) return mapping.newWebId;
   if (iri.startsWith(mapping.oldPod)) return mapping.newPod + iri.slice(mapping.oldPod.length);
@@ -38,17 +40,34 @@ function rewriteTerm<T extends Term>(term: T, mapping: IriMapping): T {
   return term;
 }
 
-/** Rewrites every IRI of the old pod in subjects, predicates, objects, graphs and datatypes. Literal values are never touched. */
+/**
+ * Rewrites every IRI of the old pod in subjects, predicates, objects, graphs and datatypes. Literal values are never
+ * touched.
+ */
 export function rewriteQuads(quads: readonly Quad[], mapping: IriMapping): Quad[] {
-  return quads.map((q) => quad(rewriteTerm(q.subject, mapping), rewriteTerm(q.predicate, mapping), rewriteTerm(q.object, mapping), rewriteTerm(q.graph, mapping)));
+  return quads.map((q) =>
+    quad(
+      rewriteTerm(q.subject, mapping),
+      rewriteTerm(q.predicate, mapping),
+      rewriteTerm(q.object, mapping),
+      rewriteTerm(q.graph, mapping),
+    ),
+  );
 }
 
 /** Profile statements that belong to the server hosting the pod: the new server's stay, the old ones are dropped. */
-export const serverOwnedProfilePredicates = [`${SOLID}oidcIssuer`, `${LDP}inbox`, `${SOLID}publicTypeIndex`, `${SOLID}privateTypeIndex`,
-  `${PIM}storage`, `${AS}movedTo`];
+export const serverOwnedProfilePredicates = [
+  `${SOLID}oidcIssuer`,
+  `${LDP}inbox`,
+  `${SOLID}publicTypeIndex`,
+  `${SOLID}privateTypeIndex`,
+  `${PIM}storage`,
+  `${AS}movedTo`,
+];
 
 /**
- * Merges the (rewritten) old profile into the new server's profile: the new one keeps its oidcIssuer, inbox, storage and
+ * Merges the (rewritten) old profile into the new server's profile: the new one keeps its oidcIssuer, inbox, storage
+ * and
  * type index links; everything else of the old profile is added.
  */
 export function mergeProfile(rewrittenOld: readonly Quad[], currentNew: readonly Quad[], newWebId: string): Quad[] {
@@ -57,7 +76,9 @@ export function mergeProfile(rewrittenOld: readonly Quad[], currentNew: readonly
   return union(currentNew, kept);
 }
 
-/** A client grant of an ACR that could not travel (a client-credential id is only valid on the server that issued it). */
+/**
+ * A client grant of an ACR that could not travel (a client-credential id is only valid on the server that issued it).
+ */
 export interface DroppedClient {
   /** The client id (a client credential id, not an IRI). */
   clientId: string;
@@ -85,26 +106,36 @@ export interface AcrDestination extends AccessParties {
  * reason; grants to client-credential apps of another server are dropped, to be granted again. Answers the rules to
  * write (with `writeAcrRules`).
  */
-export function portAcr(quads: readonly Quad[], resourceUrl: string, to: AcrDestination):
-  { rules: HearthRule[]; refused: { policy: string; reason: string }[]; dropped: DroppedClient[] } {
+export function portAcr(
+  quads: readonly Quad[],
+  resourceUrl: string,
+  to: AcrDestination,
+): { rules: HearthRule[]; refused: { policy: string; reason: string }[]; dropped: DroppedClient[] } {
   const issuer = namedNode(to.issuer);
-  const moved = quads.map((q) => (q.predicate.value === `${ACP}issuer` && q.object.value === to.oldIssuer ? quad(q.subject, q.predicate, issuer, q.graph) : q));
+  const moved = quads.map((q) =>
+    q.predicate.value === `${ACP}issuer` && q.object.value === to.oldIssuer
+      ? quad(q.subject, q.predicate, issuer, q.graph)
+      : q,
+  );
   const reading = readAcrRules(moved, resourceUrl, to);
   const refused = reading.foreign.map(({ policy, reason }) => ({ policy, reason }));
   const dropped: DroppedClient[] = [];
   const rules: HearthRule[] = [];
   const publicPlaces = publicAreas.map((area) => areaUrl(to.podUrl, area));
   for (const rule of reading.rules) {
-    const refuse = (reason: string) => refused.push({ policy: `${rule.kind}${rule.kind === 'client' ? ` ${rule.clientId}` : ''}`, reason });
+    const refuse = (reason: string) =>
+      refused.push({ policy: `${rule.kind}${rule.kind === 'client' ? ` ${rule.clientId}` : ''}`, reason });
     if (rule.kind === 'client') {
       const literalId = !/^https?:\/\//u.test(rule.clientId);
-      if (rule.modes.includes('Control')) refuse('it gives Control, which only the new pod\'s manager has');
-      else if (literalId && (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId)) refuse('Hearth\'s manager needs no rule outside the root');
+      if (rule.modes.includes('Control')) refuse("it gives Control, which only the new pod's manager has");
+      else if (literalId && (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId))
+        refuse("Hearth's manager needs no rule outside the root");
       else if (literalId && !to.sameOwner) dropped.push({ clientId: rule.clientId, modes: rule.modes });
       else rules.push({ ...rule, issuerBound: true });
     } else if (rule.kind === 'manager-only') {
-      if (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId) rules.push({ ...rule, clientId: to.managerClientId, issuerBound: true });
-      else refuse('it keeps the resource private to a client that is not Hearth\'s manager');
+      if (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId)
+        rules.push({ ...rule, clientId: to.managerClientId, issuerBound: true });
+      else refuse("it keeps the resource private to a client that is not Hearth's manager");
     } else if (rule.kind === 'authenticated-append') {
       if (resourceUrl === areaUrl(to.podUrl, 'inbox')) rules.push(rule);
       else refuse('it lets others append outside the inbox');
@@ -132,4 +163,3 @@ export function union(a: readonly Quad[], b: readonly Quad[]): Quad[] {
   }
   return out;
 }
-

@@ -70,7 +70,12 @@ export class AccountDeletionHandler {
       if (request.method !== 'POST') return answer(response, 405, { message: 'Use POST.' });
       const credentials = await this.components.credentialsExtractor
         .handleSafe(request)
-        .catch(() => ({}) as { agent?: { webId: string } });
+        .catch((error: unknown): { agent?: { webId: string } } => {
+          // CSS refused the request's token (expired, forged, a DPoP proof that does not match): nobody is
+          // authenticated. Anything else is a failure of the server's own, answered as one below.
+          if (isClientHttpError(error)) return {};
+          throw error;
+        });
       const webId = credentials.agent?.webId;
       if (!webId) return answer(response, 401, { message: "Authenticate as the pod owner through Hearth's manager." });
       const pod = await readPodField(request);
@@ -177,16 +182,18 @@ function within(url: unknown, pod: string): boolean {
   try {
     const href = new URL(url).href;
     return href === pod || href.startsWith(pod);
-  } catch {
-    return false;
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
+    return false; // Not a URL: in no pod.
   }
 }
 
 function decodeSafely(text: string): string {
   try {
     return decodeURIComponent(text);
-  } catch {
-    return text;
+  } catch (error: unknown) {
+    if (!(error instanceof URIError)) throw error;
+    return text; // Not percent-encoded after all: the name as it is.
   }
 }
 
@@ -196,12 +203,22 @@ async function readPodField(request: IncomingMessage): Promise<string | undefine
     body += (chunk as Buffer).toString('utf8');
     if (body.length > 10_000) return undefined;
   }
+  let json: { pod?: unknown } | null;
   try {
-    const pod = (JSON.parse(body) as { pod?: unknown }).pod;
-    return typeof pod === 'string' ? pod : undefined;
-  } catch {
-    return undefined;
+    json = JSON.parse(body) as { pod?: unknown } | null;
+  } catch (error: unknown) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return undefined; // Not JSON: answered as a request without a pod.
   }
+  const pod = json?.pod;
+  return typeof pod === 'string' ? pod : undefined;
+}
+
+/** Whether `error` is CSS's HttpError (as its `HttpError.isInstance` tells) for a 4xx status: a refused request. */
+function isClientHttpError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { statusCode, metadata } = error as { statusCode?: unknown; metadata?: unknown };
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500 && Boolean(metadata);
 }
 
 function answer(response: ServerResponse, status: number, json: unknown): void {

@@ -12,7 +12,7 @@ import { access, constants, mkdir, readFile, readdir, rename, rm, writeFile } fr
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { App, AppRunner, AppRunnerInput } from '@solid/community-server';
-import { describe } from '../errors.js';
+import { describe, hasErrorCode } from '../errors.js';
 import { podConfigFolder } from './config.js';
 
 /** Bump when the shape of the compiled module changes. */
@@ -53,6 +53,8 @@ export async function createAppWithCompiledConfig(makeRunner: () => AppRunner, i
       if (existsSync(`${file}.failed`)) return normal(loaderProperties, configs);
       if (!existsSync(file)) await writeCompiledConfig(file, configs);
     } catch {
+      // The compiled configuration only makes the start faster: whatever keeps it from being there (a cache folder
+      // that cannot be written, a compile that failed and was marked), the normal way starts the same server.
       return normal(loaderProperties, configs);
     }
     try {
@@ -79,6 +81,8 @@ export async function createAppWithCompiledConfig(makeRunner: () => AppRunner, i
 
 /** Replaces a compiled module that did not work by a `.failed` marker, so that later starts skip it. */
 async function markFailed(file: string, error: unknown): Promise<void> {
+  // Best effort, on the way to the normal start (or to rethrowing `error`): a cache that cannot be cleaned up costs a
+  // failed try of the compiled module at a later start, never a start.
   await rm(file, { force: true }).catch(() => undefined);
   await writeFile(`${file}.failed`, `${describe(error)}\n`).catch(() => undefined);
 }
@@ -115,10 +119,16 @@ export async function compiledConfigKey(config: readonly string[]): Promise<stri
   ];
   for (const file of inputs) {
     hash.update(`${file}\0`);
-    hash.update(await readFile(file).catch(() => Buffer.from('(missing)')));
+    hash.update(await readFile(file).catch(missing));
     hash.update('\0');
   }
   return hash.digest('hex').slice(0, 32);
+}
+
+/** Stands for an input file that is not there (some lock files are optional); other failures to read it are thrown. */
+function missing(error: unknown): Buffer {
+  if (hasErrorCode(error, 'ENOENT')) return Buffer.from('(missing)');
+  throw error;
 }
 
 /**

@@ -3,7 +3,7 @@
 // so that everything CSS writes into it is 0600 (files) or 0700 (folders).
 import { access, chmod, constants, mkdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { ServerStartError, describe } from '../errors.js';
+import { ServerStartError, describe, hasErrorCode } from '../errors.js';
 
 /** Something about a server's setup its operator should fix; the server runs anyway. */
 export interface PodServerWarning {
@@ -18,8 +18,12 @@ export interface PodServerWarning {
  * warnings for its operator. Throws `DATA_DIR_NOT_WRITABLE` when the server could not use it.
  */
 export async function prepareDataDir(dataDir: string): Promise<PodServerWarning[]> {
-  const existing = await stat(dataDir).catch(() => undefined);
+  let existing: Stats | undefined;
   try {
+    existing = await stat(dataDir).catch((error: unknown) => {
+      if (hasErrorCode(error, 'ENOENT')) return undefined; // Not there yet: made below.
+      throw error;
+    });
     if (existing === undefined) {
       await mkdir(dataDir, { recursive: true, mode: 0o700 });
       await chmod(dataDir, 0o700);
@@ -65,7 +69,8 @@ export function holdPrivateUmask(): () => void {
   let previous: number;
   try {
     previous = process.umask(0o077);
-  } catch {
+  } catch (error: unknown) {
+    if (!hasErrorCode(error, 'ERR_WORKER_UNSUPPORTED_OPERATION')) throw error;
     return () => undefined;
   }
   if (holders === 0) umaskBefore = previous;

@@ -172,6 +172,8 @@ export class ReauthorizingNotificationHandler implements NotificationHandler {
       );
     });
     if (!allowed) {
+      // Best effort: the notification is refused anyway (below), and a channel that could not be removed is checked
+      // again, and refused again, before its next notification.
       await this.storage.delete(channel.id).catch(() => false);
       this.revoked(channel);
       throw new ChannelRevokedError(channel);

@@ -123,6 +123,8 @@ export class ReauthorizingStreamEmitter {
     for (const stream of streams) {
       const credentials = this.openers.get(stream) ?? {};
       const key = JSON.stringify(credentials);
+      // Fails closed on purpose: a stream whose opener's Read cannot be checked gets nothing and is ended (its opener
+      // may open it again, authorized afresh); one stream's failed check must not keep the others from theirs.
       if (!decisions.has(key))
         decisions.set(
           key,

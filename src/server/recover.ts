@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ownerControlOnlyRootAcr } from '../access/acr.js';
-import { HearthError, InvalidInputError } from '../errors.js';
+import { HearthError, InvalidInputError, hasErrorCode } from '../errors.js';
 import { parseTurtle, writeTurtle } from '../rdf.js';
 import { ACP } from '../vocab.js';
 import { validateName } from '../account/provision.js';
@@ -28,8 +28,9 @@ export async function unlockPod(dataDir: string, name: string): Promise<Unlocked
   let text: string;
   try {
     text = await readFile(file, 'utf8');
-  } catch {
-    throw new InvalidInputError(`No pod "${name}" in ${dataDir} (no ${file}).`);
+  } catch (error: unknown) {
+    if (!hasErrorCode(error, 'ENOENT', 'ENOTDIR')) throw error;
+    throw new InvalidInputError(`No pod "${name}" in ${dataDir} (no ${file}).`, { cause: error });
   }
   const quads = parseTurtle(text, 'urn:hearth:root-acr');
   const podUrl = quads.find((q) => q.predicate.value === `${ACP}resource`)?.object.value;

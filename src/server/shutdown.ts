@@ -110,10 +110,11 @@ async function until(done: () => boolean, ms: number): Promise<void> {
   while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 25));
 }
 
+/** Runs one step of closing a channel, ignoring its failure: whatever it leaves open is cut by `cut` anyway. */
 function ignoreErrors(step: () => void): void {
   try {
     step();
   } catch {
-    // Already closed.
+    // Already closed, or closing it failed: stopping goes on either way (see above).
   }
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { ServerStartError, describe } from '../errors.js';
+import { ServerStartError, describe, ignoreFailure } from '../errors.js';
 import type { AppRunner } from '@solid/community-server';
 import { createAppWithCompiledConfig } from './compiled-config.js';
 import { podConfigFiles, podTemplateFolder } from './config.js';
@@ -110,7 +110,7 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
         const grace = options.stopGraceMs ?? defaultGraceMs;
         await connections.drain(grace);
         const stopping = running.stop();
-        stopping.catch(() => undefined);
+        ignoreFailure(stopping); // Awaited below, after the connections are cut.
         await connections.cut(grace);
         await stopping;
       } finally {

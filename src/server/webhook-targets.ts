@@ -12,8 +12,8 @@ import { HearthError } from '../errors.js';
  * address.
  */
 export class WebhookTargetError extends HearthError {
-  constructor(message: string) {
-    super('WEBHOOK_TARGET_REFUSED', message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WEBHOOK_TARGET_REFUSED', message, options);
   }
 }
 
@@ -84,8 +84,9 @@ export function parseWebhookTarget(target: string, allowPrivate = false): URL {
   let url: URL;
   try {
     url = new URL(target);
-  } catch {
-    throw new WebhookTargetError(`The webhook target ${target} is not a URL.`);
+  } catch (error: unknown) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new WebhookTargetError(`The webhook target ${target} is not a URL.`, { cause: error });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new WebhookTargetError(`The webhook target ${target} is not an http or https URL.`);

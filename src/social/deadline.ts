@@ -1,6 +1,6 @@
 // Time and turns for reading many pods: deadlines that cannot be lost, servers that gave no answer, and pools.
 import { setMaxListeners } from 'node:events';
-import { NetworkError } from '../errors.js';
+import { NetworkError, ignoreFailure } from '../errors.js';
 import type { ReadProgress } from './remote.js';
 
 /**
@@ -17,14 +17,19 @@ export class Deadline {
   private readonly timer: NodeJS.Timeout;
   private readonly onParent: () => void;
 
-  constructor(/** Its length, in milliseconds. */ readonly ms: number, private readonly parent?: AbortSignal) {
+  constructor(
+    /** Its length, in milliseconds. */ readonly ms: number,
+    private readonly parent?: AbortSignal,
+  ) {
     const controller = new AbortController();
     // Every read under a deadline listens to it, and they are many at once by design (each removes its listener).
     setMaxListeners(0, controller.signal);
     this.signal = controller.signal;
     this.ends = performance.now() + ms;
-    this.timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${ms / 1000} s`, 'TimeoutError')),
-      Math.max(0, ms));
+    this.timer = setTimeout(
+      () => controller.abort(new DOMException(`no answer within ${ms / 1000} s`, 'TimeoutError')),
+      Math.max(0, ms),
+    );
     this.onParent = () => controller.abort(parent?.reason);
     if (parent?.aborted) this.onParent();
     else parent?.addEventListener('abort', this.onParent, { once: true });
@@ -57,7 +62,7 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return work;
   if (signal.aborted) {
     // The work is abandoned: how it ends no longer matters, but its rejection must not go unhandled.
-    work.catch(() => undefined);
+    ignoreFailure(work);
     return Promise.reject(signal.reason);
   }
   return new Promise<T>((resolve, reject) => {
@@ -68,7 +73,8 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
 }
 
 /**
- * Servers that gave no answer during one run: after a read of one of them failed slowly (no answer for `slowMs`, short of
+ * Servers that gave no answer during one run: after a read of one of them failed slowly (no answer for `slowMs`, short
+ * of
  * the deadline), further reads from the same origin fail at once, so a slow or silent server costs one timeout per run,
  * not one per claim naming it. Quick failures (refused, reset) mark nothing: they cost little, and may be passing.
  */
@@ -77,17 +83,24 @@ export class SilentOrigins {
 
   constructor(private readonly slowMs: number) {}
 
-  /** Runs `read` unless `url`'s origin already failed slowly in this run; a slow network failure not due to `deadline` marks it. */
+  /**
+   * Runs `read` unless `url`'s origin already failed slowly in this run; a slow network failure not due to `deadline`
+   * marks it.
+   */
   async guard<T>(url: string, deadline: Deadline, read: () => Promise<T>): Promise<T> {
     const origin = originOf(url);
     if (origin && this.failed.has(origin)) {
-      throw new NetworkError(url, new Error(`${origin} gave no answer earlier in this run (${this.failed.get(origin)})`));
+      throw new NetworkError(
+        url,
+        new Error(`${origin} gave no answer earlier in this run (${this.failed.get(origin)})`),
+      );
     }
     const start = Date.now();
     try {
       return await read();
     } catch (error: unknown) {
-      if (origin && error instanceof NetworkError && !deadline.passed && Date.now() - start >= this.slowMs) this.failed.set(origin, causeOf(error));
+      if (origin && error instanceof NetworkError && !deadline.passed && Date.now() - start >= this.slowMs)
+        this.failed.set(origin, causeOf(error));
       throw error;
     }
   }
@@ -97,8 +110,13 @@ export class SilentOrigins {
  * Runs `task` over `items`, at most `limit` at a time and at most `perKey` at a time for one key (an origin), in the
  * order given: one slow server can hold at most `perKey` of the slots, the others keep going. Answers results in order.
  */
-export async function mapFair<T, R>(items: readonly T[], keyOf: (item: T) => string, limit: number, perKey: number,
-  task: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapFair<T, R>(
+  items: readonly T[],
+  keyOf: (item: T) => string,
+  limit: number,
+  perKey: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const pending = items.map((_, index) => index);
   const running = new Map<string, number>();
@@ -117,12 +135,16 @@ export async function mapFair<T, R>(items: readonly T[], keyOf: (item: T) => str
         pending.splice(i, 1);
         active += 1;
         running.set(key, (running.get(key) ?? 0) + 1);
-        task(items[index]!).then((result) => { results[index] = result; }).then(() => {
-          active -= 1;
-          running.set(key, running.get(key)! - 1);
-          done += 1;
-          pump();
-        }, reject);
+        task(items[index]!)
+          .then((result) => {
+            results[index] = result;
+          })
+          .then(() => {
+            active -= 1;
+            running.set(key, running.get(key)! - 1);
+            done += 1;
+            pump();
+          }, reject);
       }
     };
     pump();
@@ -139,13 +161,20 @@ export class TaskPool {
   private weight = 0;
   private failure: { error: unknown } | undefined;
 
-  constructor(private readonly limit: number, private readonly budget = Infinity) {}
+  constructor(
+    private readonly limit: number,
+    private readonly budget = Infinity,
+  ) {}
 
   /**
    * Waits for room, then starts `task` under `key` (after the task running under `after`, if any, has settled) and
    * returns without waiting for it. Throws the first failure of the tasks started before, instead of starting.
    */
-  async start(key: string, task: () => Promise<void>, options: { after?: string; weight?: number } = {}): Promise<void> {
+  async start(
+    key: string,
+    task: () => Promise<void>,
+    options: { after?: string; weight?: number } = {},
+  ): Promise<void> {
     const weight = options.weight ?? 0;
     while (this.running.size >= this.limit || (this.weight > 0 && this.weight + weight > this.budget)) {
       await Promise.race(this.running.values());
@@ -157,12 +186,14 @@ export class TaskPool {
     const run = (async () => {
       if (before) await before;
       await task();
-    })().catch((error: unknown) => {
-      this.failure ??= { error };
-    }).finally(() => {
-      this.weight -= weight;
-      this.running.delete(key);
-    });
+    })()
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => {
+        this.weight -= weight;
+        this.running.delete(key);
+      });
     this.running.set(key, run);
   }
 
@@ -187,23 +218,31 @@ export class TaskPool {
 export interface PoolOptions {
   /** Tasks running at the same time while they make progress. */
   concurrency: number;
-  /** A task that made little progress (see `ReadProgress`) for this long no longer holds its place: the next one starts. */
+  /**
+   * A task that made little progress (see `ReadProgress`) for this long no longer holds its place: the next one starts.
+   */
   patienceMs: number;
   /** When it aborts, no task starts any more and the pool settles at once, leaving running tasks to themselves. */
   signal: AbortSignal;
 }
 
-/** Progress at which a read is busy rather than waiting: it keeps its place in a pool (and what it holds is bounded). */
+/**
+ * Progress at which a read is busy rather than waiting: it keeps its place in a pool (and what it holds is bounded).
+ */
 const busy = { bytes: 64 * 1024, triples: 1_000 };
 
 /**
- * Runs the tasks `next` hands out (until it answers undefined), `concurrency` at a time. A task that has received less than
+ * Runs the tasks `next` hands out (until it answers undefined), `concurrency` at a time. A task that has received less
+ * than
  * 64 KB and parsed less than 1,000 triples in `patienceMs` (a pod that does not answer, or trickles) makes room for one
  * more, so such pods cannot hold back the rest; a busy one keeps its place, so the work and memory of reads that do
  * arrive stay bounded by `concurrency`. Settles when every task started has settled, or at once when the signal aborts.
  * Tasks report their own failures: one that throws is a bug, and rejects the pool (no task starts after it).
  */
-export function runPatiently(options: PoolOptions, next: () => ((progress: ReadProgress) => Promise<void>) | undefined): Promise<void> {
+export function runPatiently(
+  options: PoolOptions,
+  next: () => ((progress: ReadProgress) => Promise<void>) | undefined,
+): Promise<void> {
   const { concurrency, patienceMs, signal } = options;
   return new Promise<void>((resolve, reject) => {
     let holding = 0;
@@ -228,7 +267,8 @@ export function runPatiently(options: PoolOptions, next: () => ((progress: ReadP
         let timer: NodeJS.Timeout | undefined;
         const watch = () => {
           timer = setTimeout(() => {
-            const busyNow = progress.bytes - seen.bytes >= busy.bytes || progress.triples - seen.triples >= busy.triples;
+            const busyNow =
+              progress.bytes - seen.bytes >= busy.bytes || progress.triples - seen.triples >= busy.triples;
             seen = { ...progress };
             if (busyNow) return watch();
             timer = undefined;
@@ -237,14 +277,19 @@ export function runPatiently(options: PoolOptions, next: () => ((progress: ReadP
           }, patienceMs);
         };
         watch();
-        void task(progress).then(() => undefined, (error: unknown) => finish(error ?? new Error('a pool task failed'))).finally(() => {
-          if (timer) {
-            clearTimeout(timer);
-            holding -= 1;
-          }
-          running -= 1;
-          fill();
-        });
+        void task(progress)
+          .then(
+            () => undefined,
+            (error: unknown) => finish(error ?? new Error('a pool task failed')),
+          )
+          .finally(() => {
+            if (timer) {
+              clearTimeout(timer);
+              holding -= 1;
+            }
+            running -= 1;
+            fill();
+          });
       }
       if (running === 0) finish();
     };

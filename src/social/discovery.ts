@@ -16,7 +16,9 @@ export interface Profile {
   webId: string;
   /** Display name (`as:name`, else `foaf:name`, else `vcard:fn`): any name, no real-name rule. */
   name?: string;
-  /** Short bio as written (`vcard:note`, else `as:summary` as is: Hearth writes HTML there, older versions plain text). */
+  /**
+   * Short bio as written (`vcard:note`, else `as:summary` as is: Hearth writes HTML there, older versions plain text).
+   */
   bio?: string;
   /** Avatar image URL (`as:icon`, else `vcard:hasPhoto`, else `foaf:img`). */
   avatar?: string;
@@ -58,21 +60,45 @@ export function parseProfile(quads: readonly Quad[], webId: string): Profile {
   const inbox = first('NamedNode', [`${LDP}inbox`]);
   const publicTypeIndex = first('NamedNode', [`${SOLID}publicTypeIndex`]);
   return {
-    webId, storages: index.objectsOf(webId, `${PIM}storage`).slice(0, maxStorages).map((t) => t.value),
-    ...(name !== undefined ? { name } : {}), ...(bio !== undefined ? { bio } : {}), ...(avatar ? { avatar } : {}),
-    ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}),
+    webId,
+    storages: index
+      .objectsOf(webId, `${PIM}storage`)
+      .slice(0, maxStorages)
+      .map((t) => t.value),
+    ...(name !== undefined ? { name } : {}),
+    ...(bio !== undefined ? { bio } : {}),
+    ...(avatar ? { avatar } : {}),
+    ...(inbox ? { inbox } : {}),
+    ...(publicTypeIndex ? { publicTypeIndex } : {}),
   };
 }
 
 /** Reads the links of a WebID profile (bounded): `getProfile`, its name cleaned, without what only people look at. */
-export async function readProfileLinks(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<ProfileLinks> {
+export async function readProfileLinks(
+  fetchFn: typeof fetch,
+  webId: string,
+  limits: ReadLimits = {},
+): Promise<ProfileLinks> {
   const { storages, inbox, publicTypeIndex, name: rawName } = await getProfile(fetchFn, webId, limits);
   const name = rawName === undefined ? '' : cleanText(rawName, 100);
-  return { webId, storages, ...(inbox ? { inbox } : {}), ...(publicTypeIndex ? { publicTypeIndex } : {}), ...(name ? { name } : {}) };
+  return {
+    webId,
+    storages,
+    ...(inbox ? { inbox } : {}),
+    ...(publicTypeIndex ? { publicTypeIndex } : {}),
+    ...(name ? { name } : {}),
+  };
 }
 
-/** Finds the container registered for `forClass` in a public type index (bounded; linear however many registrations). */
-export async function findRegisteredContainer(fetchFn: typeof fetch, typeIndex: string, forClass: string, limits: ReadLimits = {}): Promise<string> {
+/**
+ * Finds the container registered for `forClass` in a public type index (bounded; linear however many registrations).
+ */
+export async function findRegisteredContainer(
+  fetchFn: typeof fetch,
+  typeIndex: string,
+  forClass: string,
+  limits: ReadLimits = {},
+): Promise<string> {
   const { quads } = await readRdf(fetchFn, typeIndex, limits);
   const index = new QuadIndex(quads);
   for (const registration of quads) {
@@ -84,12 +110,20 @@ export async function findRegisteredContainer(fetchFn: typeof fetch, typeIndex: 
 }
 
 /** Discovers where a person keeps posts: WebID profile -> public type index -> `as:Note` container. */
-export async function discoverPostsContainer(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<string> {
+export async function discoverPostsContainer(
+  fetchFn: typeof fetch,
+  webId: string,
+  limits: ReadLimits = {},
+): Promise<string> {
   return postsContainerOf(fetchFn, await readProfileLinks(fetchFn, webId, limits), limits);
 }
 
 /** The `as:Note` container registered in the public type index a profile links to. */
-export async function postsContainerOf(fetchFn: typeof fetch, links: ProfileLinks, limits: ReadLimits = {}): Promise<string> {
+export async function postsContainerOf(
+  fetchFn: typeof fetch,
+  links: ProfileLinks,
+  limits: ReadLimits = {},
+): Promise<string> {
   if (!links.publicTypeIndex) throw new BadDataError(links.webId, `${links.webId} has no public type index`);
   return findRegisteredContainer(fetchFn, links.publicTypeIndex, `${AS}Note`, limits);
 }

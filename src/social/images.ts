@@ -40,7 +40,11 @@ export function sniffImageType(data: Uint8Array): ImageMediaType | undefined {
   if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
   // ISO base media file: `ftyp` box first, AVIF as its major brand or among its compatible brands.
   if (ascii(4, 'ftyp') && data.byteLength >= 16) {
-    const size = Math.min(data.byteLength, ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0, 256);
+    const size = Math.min(
+      data.byteLength,
+      ((data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!) >>> 0,
+      256,
+    );
     for (let offset = 8; offset + 4 <= size; offset += 4) {
       if (offset === 12) continue; // the minor version, not a brand
       if (ascii(offset, 'avif') || ascii(offset, 'avis')) return 'image/avif';
@@ -57,16 +61,21 @@ export function sniffImageType(data: Uint8Array): ImageMediaType | undefined {
 export function checkImage(image: { data: Uint8Array; mediaType?: string }): CheckedImage {
   const { data } = image;
   const accepted = 'PNG, JPEG, GIF, WebP or AVIF';
-  if (data.byteLength === 0) throw new NotAnImageError(`The image is empty (0 bytes): Hearth takes ${accepted} images.`);
+  if (data.byteLength === 0)
+    throw new NotAnImageError(`The image is empty (0 bytes): Hearth takes ${accepted} images.`);
   const mediaType = sniffImageType(data);
   if (mediaType) return { data, mediaType };
   if (looksLikeSvg(data)) {
-    throw new NotAnImageError(`SVG images are refused: they can carry script that would run from your pod. Use ${accepted}.`);
+    throw new NotAnImageError(
+      `SVG images are refused: they can carry script that would run from your pod. Use ${accepted}.`,
+    );
   }
   const claimed = image.mediaType ? ` (named as ${image.mediaType})` : '';
-  throw new NotAnImageError(looksLikeText(data)
-    ? `This file${claimed} is text, not an image: Hearth takes ${accepted} images, recognised by their content.`
-    : `This file${claimed} is not a ${accepted} image: its content is not one Hearth recognises.`);
+  throw new NotAnImageError(
+    looksLikeText(data)
+      ? `This file${claimed} is text, not an image: Hearth takes ${accepted} images, recognised by their content.`
+      : `This file${claimed} is not a ${accepted} image: its content is not one Hearth recognises.`,
+  );
 }
 
 /** Whether the start of the data is text mentioning `<svg`. */

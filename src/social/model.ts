@@ -19,9 +19,15 @@ export interface Post {
   url: string;
   /** The author's WebID (`as:attributedTo`). */
   author: string;
-  /** The author's display name, when the reader knows it (their follow list, the author's profile): someone else's text, cleaned. */
+  /**
+   * The author's display name, when the reader knows it (their follow list, the author's profile): someone else's text,
+   * cleaned.
+   */
   authorName?: string;
-  /** The text as written: the `as:source` when it is `text/plain`, else `as:content` (Hearth stores HTML there, see `textQuads`). */
+  /**
+   * The text as written: the `as:source` when it is `text/plain`, else `as:content` (Hearth stores HTML there, see
+   * `textQuads`).
+   */
   content: string;
   /** When it was written (ISO date, `as:published`). */
   published: string;
@@ -41,8 +47,10 @@ export interface Post {
 export const maxPostLength = 20_000;
 
 /**
- * Longest `as:content` read from a post that has no plain-text source, in characters: what Hearth writes for the longest
- * post, every character escaped (`&quot;`), and its paragraph marks. A post with more is left out, like a malformed one.
+ * Longest `as:content` read from a post that has no plain-text source, in characters: what Hearth writes for the
+ * longest
+ * post, every character escaped (`&quot;`), and its paragraph marks. A post with more is left out, like a malformed
+ * one.
  */
 export const maxContentLength = 6 * maxPostLength + 7;
 
@@ -82,15 +90,20 @@ export function postQuads(post: Post): Quad[] {
   if (post.inReplyTo) quads.push(triple(post.url, as('inReplyTo'), namedNode(post.inReplyTo)));
   post.attachments.forEach((attachment, index) => {
     const node = `${post.url}-image${index}`;
-    quads.push(triple(post.url, as('attachment'), namedNode(node)),
+    quads.push(
+      triple(post.url, as('attachment'), namedNode(node)),
       triple(node, rdfType, as('Image')),
       triple(node, as('url'), namedNode(attachment.url)),
-      triple(node, as('mediaType'), literal(attachment.mediaType)));
+      triple(node, as('mediaType'), literal(attachment.mediaType)),
+    );
   });
   return quads;
 }
 
-/** The `as:source` node of a post: a fragment named after the post's own, so that edits and deletes can name its triples. */
+/**
+ * The `as:source` node of a post: a fragment named after the post's own, so that edits and deletes can name its
+ * triples.
+ */
 export function sourceNodeOf(postUrl: string): string {
   return `${postUrl}-source`;
 }
@@ -101,15 +114,25 @@ export function sourceNodeOf(postUrl: string): string {
  */
 export function textQuads(url: string, text: string): Quad[] {
   const source = sourceNodeOf(url);
-  return [triple(url, as('content'), literal(textToHtml(text))), triple(url, as('source'), namedNode(source)),
-    triple(source, as('content'), literal(text)), triple(source, as('mediaType'), literal('text/plain'))];
+  return [
+    triple(url, as('content'), literal(textToHtml(text))),
+    triple(url, as('source'), namedNode(source)),
+    triple(source, as('content'), literal(text)),
+    triple(source, as('mediaType'), literal('text/plain')),
+  ];
 }
 
-/** The triples of a document that hold a post's text: its `as:content` and `as:source` and every triple of its own source nodes. */
+/**
+ * The triples of a document that hold a post's text: its `as:content` and `as:source` and every triple of its own
+ * source nodes.
+ */
 export function textTriplesOf(quads: readonly Quad[], url: string): Quad[] {
   const sources = ownParts(new QuadIndex(quads), url, `${AS}source`);
-  return quads.filter((q) => (q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}source`)) ||
-    sources.has(q.subject.value));
+  return quads.filter(
+    (q) =>
+      (q.subject.value === url && (q.predicate.value === `${AS}content` || q.predicate.value === `${AS}source`)) ||
+      sources.has(q.subject.value),
+  );
 }
 
 /** Every triple that describes `url` in a document: the post's, its attachments' and its source's. */
@@ -121,7 +144,12 @@ export function triplesAbout(quads: readonly Quad[], url: string): Quad[] {
 
 /** The nodes a post links to with `predicate` that are its own fragments (`<post>-…`): what goes with the post. */
 function ownParts(index: QuadIndex, url: string, predicate: string): Set<string> {
-  return new Set(index.objectsOf(url, predicate).filter((t) => t.termType === 'NamedNode' && t.value.startsWith(`${url}-`)).map((t) => t.value));
+  return new Set(
+    index
+      .objectsOf(url, predicate)
+      .filter((t) => t.termType === 'NamedNode' && t.value.startsWith(`${url}-`))
+      .map((t) => t.value),
+  );
 }
 
 /** Reads one post from a document's triples (or their index); undefined when `url` is not a well-formed `as:Note`. */
@@ -144,14 +172,19 @@ export function parsePost(quads: readonly Quad[] | QuadIndex, url: string): Post
     }
   }
   return {
-    url, author: author.value, content, published, attachments,
+    url,
+    author: author.value,
+    content,
+    published,
+    attachments,
     ...(updated ? { updated } : {}),
     ...(inReplyTo?.termType === 'NamedNode' ? { inReplyTo: inReplyTo.value } : {}),
   };
 }
 
 /**
- * A post's text as written: its `as:source` when that is a node with `as:mediaType` text/plain and at most `maxPostLength`
+ * A post's text as written: its `as:source` when that is a node with `as:mediaType` text/plain and at most
+ * `maxPostLength`
  * characters, else its `as:content` as is (older Hearth posts keep plain text there) when at most `maxContentLength`.
  */
 export function textOf(quads: readonly Quad[] | QuadIndex, url: string): string | undefined {
@@ -160,7 +193,12 @@ export function textOf(quads: readonly Quad[] | QuadIndex, url: string): string 
     if (source.termType !== 'NamedNode' && source.termType !== 'BlankNode') continue;
     const mediaType = index.objectOf(source.value, `${AS}mediaType`);
     const text = index.objectOf(source.value, `${AS}content`);
-    if (mediaType?.termType === 'Literal' && isPlainText(mediaType.value) && text?.termType === 'Literal' && fits(text.value, maxPostLength)) {
+    if (
+      mediaType?.termType === 'Literal' &&
+      isPlainText(mediaType.value) &&
+      text?.termType === 'Literal' &&
+      fits(text.value, maxPostLength)
+    ) {
       return text.value;
     }
   }
@@ -170,7 +208,9 @@ export function textOf(quads: readonly Quad[] | QuadIndex, url: string): string 
 
 /** Posts with their authors' display names from `names` added (a name a post already has is kept). */
 export function withAuthorNames(posts: readonly Post[], names: ReadonlyMap<string, string>): Post[] {
-  return posts.map((post) => (post.authorName || !names.has(post.author) ? post : { ...post, authorName: names.get(post.author)! }));
+  return posts.map((post) =>
+    post.authorName || !names.has(post.author) ? post : { ...post, authorName: names.get(post.author)! },
+  );
 }
 
 /** Every post of a document, optionally only those attributed to `author`: one pass to index, then linear. */

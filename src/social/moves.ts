@@ -9,9 +9,12 @@ import { readRdf, type ReadLimits } from './remote.js';
 const maxHops = 5;
 
 /**
- * Where a person now is: follows `as:movedTo` from their profile, hop by hop (at most 5, no loops), and accepts a hop only
- * when the new profile names the old WebID with `as:alsoKnownAs` (so nobody can redirect followers to an account that did
- * not agree). Answers `webId` itself when they have not moved or the move cannot be confirmed. Never throws a read failure.
+ * Where a person now is: follows `as:movedTo` from their profile, hop by hop (at most 5, no loops), and accepts a hop
+ * only
+ * when the new profile names the old WebID with `as:alsoKnownAs` (so nobody can redirect followers to an account that
+ * did
+ * not agree). Answers `webId` itself when they have not moved or the move cannot be confirmed. Never throws a read
+ * failure.
  */
 export async function resolveMovedTo(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<string> {
   let current = webId;
@@ -34,20 +37,31 @@ export async function resolveMovedTo(fetchFn: typeof fetch, webId: string, limit
 
 /**
  * One hop of a move, confirmed both ways: the WebID that `webId`'s profile names with `as:movedTo`, when that WebID's
- * profile names `webId` with `as:alsoKnownAs`; undefined when the profile states no move or the new one does not confirm
+ * profile names `webId` with `as:alsoKnownAs`; undefined when the profile states no move or the new one does not
+ * confirm
  * it. A profile that cannot be read throws its typed error, so that "not confirmed" and "not checked" stay apart.
  */
-export async function confirmedMoveOf(fetchFn: typeof fetch, webId: string, limits: ReadLimits = {}): Promise<string | undefined> {
+export async function confirmedMoveOf(
+  fetchFn: typeof fetch,
+  webId: string,
+  limits: ReadLimits = {},
+): Promise<string | undefined> {
   if (!canonicalUrl(webId)) throw new InvalidInputError(`"${webId}" is not a WebID (an http(s) URL).`);
   const target = movedToIn((await readRdf(fetchFn, documentOf(webId), limits)).quads, webId);
   if (!target || !canonicalUrl(target)) return undefined;
-  const confirmed = (await readRdf(fetchFn, documentOf(target), limits)).quads
-    .some((q) => q.subject.value === target && q.predicate.value === `${AS}alsoKnownAs` && q.object.value === webId);
+  const confirmed = (await readRdf(fetchFn, documentOf(target), limits)).quads.some(
+    (q) => q.subject.value === target && q.predicate.value === `${AS}alsoKnownAs` && q.object.value === webId,
+  );
   return confirmed ? target : undefined;
 }
 
-/** The `as:movedTo` a set of quads states for `webId` (a profile, or a posts container listing), if any other than itself. */
+/**
+ * The `as:movedTo` a set of quads states for `webId` (a profile, or a posts container listing), if any other than
+ * itself.
+ */
 export function movedToIn(quads: Quad[], webId: string): string | undefined {
-  const target = quads.find((q) => q.subject.value === webId && q.predicate.value === `${AS}movedTo` && q.object.termType === 'NamedNode')?.object.value;
+  const target = quads.find(
+    (q) => q.subject.value === webId && q.predicate.value === `${AS}movedTo` && q.object.termType === 'NamedNode',
+  )?.object.value;
   return target && target !== webId ? target : undefined;
 }

@@ -22,8 +22,14 @@ export interface Delivery {
  * `inboxRefusal` allows, and never following a redirect. Never throws: the action it reports on is already done, so a
  * failure is answered as a Delivery.
  */
-export async function notify(actor: Actor, recipient: string, quads: Quad[], limits: ReadLimits = {}): Promise<Delivery> {
-  if (canonicalUrl(recipient) === canonicalUrl(actor.webId)) return { notified: false, reason: 'no notification to oneself' };
+export async function notify(
+  actor: Actor,
+  recipient: string,
+  quads: Quad[],
+  limits: ReadLimits = {},
+): Promise<Delivery> {
+  if (canonicalUrl(recipient) === canonicalUrl(actor.webId))
+    return { notified: false, reason: 'no notification to oneself' };
   try {
     const links = await readProfileLinks(globalThis.fetch, recipient, limits);
     if (!links.inbox) return { notified: false, reason: `${recipient} has no inbox` };
@@ -49,7 +55,8 @@ function inboxRefusal(inbox: string, recipient: string, senderPod: string): stri
   if (isInside(target, pod)) return `the inbox ${inbox} of ${recipient} is in your own pod`;
   if (new URL(target).origin !== new URL(pod).origin) return undefined;
   const theirs = podOnServerOf(documentOf(recipient), pod);
-  if (!theirs || !isInside(target, theirs)) return `the inbox ${inbox} of ${recipient} is on your pod server but not in their pod`;
+  if (!theirs || !isInside(target, theirs))
+    return `the inbox ${inbox} of ${recipient} is on your pod server but not in their pod`;
   return undefined;
 }
 
@@ -67,7 +74,11 @@ function podOnServerOf(url: string, senderPod: string): string | undefined {
 export function undoQuads(actor: string, activities: string[]): Quad[] {
   return activities.flatMap((activity) => {
     const undo = blankNode();
-    return [triple(undo, rdfType, as('Undo')), triple(undo, as('actor'), namedNode(actor)),
-      triple(undo, as('object'), namedNode(activity)), triple(undo, as('published'), dateLiteral(new Date()))];
+    return [
+      triple(undo, rdfType, as('Undo')),
+      triple(undo, as('actor'), namedNode(actor)),
+      triple(undo, as('object'), namedNode(activity)),
+      triple(undo, as('published'), dateLiteral(new Date())),
+    ];
   });
 }

@@ -3,9 +3,6 @@ import { httpErrorFor } from '../errors.js';
 import { serializeWithin } from '../rdf.js';
 import { SOLID } from '../vocab.js';
 
-// Transitional: tests import these term helpers from here; they live in src/rdf.ts (import them from there).
-export { as, newId, rdfType, triple } from '../rdf.js';
-
 /** The change an N3 Patch makes: exact triples deleted, then exact triples inserted. */
 export interface TripleChange {
   /** Triples added (after the deletes). */
@@ -31,8 +28,17 @@ export function n3PatchBody(change: TripleChange, maxBytes = Infinity): string |
 }
 
 /** Applies an N3 Patch to `url` (created when missing); the server applies it atomically. */
-export async function patchDocument(fetchFn: typeof fetch, url: string, change: TripleChange, action: string): Promise<void> {
-  const response = await fetchFn(url, { method: 'PATCH', headers: { 'content-type': 'text/n3' }, body: n3PatchBody(change) });
+export async function patchDocument(
+  fetchFn: typeof fetch,
+  url: string,
+  change: TripleChange,
+  action: string,
+): Promise<void> {
+  const response = await fetchFn(url, {
+    method: 'PATCH',
+    headers: { 'content-type': 'text/n3' },
+    body: n3PatchBody(change),
+  });
   if (!response.ok) throw await httpErrorFor(response, action);
   await response.body?.cancel();
 }

@@ -3,7 +3,18 @@ import { as, dateLiteral, documentOf, newId, QuadIndex, rdfType, triple } from '
 import { ForbiddenError, HearthError, HttpError, InvalidInputError, NotFoundError, httpErrorFor } from '../errors.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { AS } from '../vocab.js';
-import { byNewest, dayDocument, maxPostLength, parsePost, postQuads, textQuads, textTriplesOf, triplesAbout, type Attachment, type Post } from './model.js';
+import {
+  byNewest,
+  dayDocument,
+  maxPostLength,
+  parsePost,
+  postQuads,
+  textQuads,
+  textTriplesOf,
+  triplesAbout,
+  type Attachment,
+  type Post,
+} from './model.js';
 import { patchDocument } from './patch.js';
 import { readRdf, type ReadLimits } from './remote.js';
 import { notify, undoQuads, type Delivery } from './notify.js';
@@ -27,7 +38,9 @@ export const maxImageBytes = 10 * 1024 * 1024;
 export function checkContent(content: string): string {
   if (typeof content !== 'string' || content.trim() === '') throw new InvalidInputError('A post needs some text.');
   if ([...content].length > maxPostLength) {
-    throw new InvalidInputError(`A post may have at most ${maxPostLength} characters; this one has ${[...content].length}.`);
+    throw new InvalidInputError(
+      `A post may have at most ${maxPostLength} characters; this one has ${[...content].length}.`,
+    );
   }
   return content;
 }
@@ -37,10 +50,15 @@ export function checkContent(content: string): string {
  * (`checkImage`): text, empty files and SVG are refused whatever they are called.
  */
 export async function uploadImage(actor: Actor, image: ImageInput): Promise<Attachment> {
-  if (image.data.byteLength > maxImageBytes) throw new InvalidInputError(`Images may have at most ${maxImageBytes / 1024 / 1024} MB.`);
+  if (image.data.byteLength > maxImageBytes)
+    throw new InvalidInputError(`Images may have at most ${maxImageBytes / 1024 / 1024} MB.`);
   const { data, mediaType } = checkImage(image);
   const url = `${await ownArea(actor, 'media')}${newId()}.${acceptedImageTypes[mediaType]}`;
-  const response = await actor.fetch(url, { method: 'PUT', headers: { 'content-type': mediaType, 'if-none-match': '*' }, body: new Blob([new Uint8Array(data)], { type: mediaType }) });
+  const response = await actor.fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': mediaType, 'if-none-match': '*' },
+    body: new Blob([new Uint8Array(data)], { type: mediaType }),
+  });
   if (!response.ok) throw await httpErrorFor(response, `Uploading the image to ${url}`);
   await response.body?.cancel();
   return { url, mediaType };
@@ -63,13 +81,22 @@ export async function deleteUpload(actor: Actor, url: string): Promise<void> {
 }
 
 /** Creates a post (an N3 Patch insert into today's document: concurrent posts never overwrite each other). */
-export async function createPost(actor: Actor, input: { content: string; image?: ImageInput; inReplyTo?: string }): Promise<Post> {
+export async function createPost(
+  actor: Actor,
+  input: { content: string; image?: ImageInput; inReplyTo?: string },
+): Promise<Post> {
   const content = checkContent(input.content);
   const now = new Date();
   const attachments = input.image ? [await uploadImage(actor, input.image)] : [];
   const url = `${dayDocument(await ownArea(actor, 'posts'), now)}#${newId(now.getTime())}`;
-  const post: Post = { url, author: actor.webId, content, published: now.toISOString(), attachments,
-    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}) };
+  const post: Post = {
+    url,
+    author: actor.webId,
+    content,
+    published: now.toISOString(),
+    attachments,
+    ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
+  };
   await patchDocument(actor.fetch, documentOf(url), { inserts: postQuads(post) }, 'Creating the post');
   return post;
 }
@@ -77,9 +104,12 @@ export async function createPost(actor: Actor, input: { content: string; image?:
 /** Reads one post by URL, as the server resolves it (bounded); a deleted post throws NotFoundError (410). */
 export async function getPost(fetchFn: typeof fetch, postUrl: string, limits: ReadLimits = {}): Promise<Post> {
   const url = canonicalUrl(postUrl);
-  if (!url) throw new InvalidInputError(`"${postUrl}" is not the URL of a post (https://.../social/posts/<day>.ttl#<id>).`);
+  if (!url)
+    throw new InvalidInputError(`"${postUrl}" is not the URL of a post (https://.../social/posts/<day>.ttl#<id>).`);
   const { quads } = await readRdf(fetchFn, documentOf(url), limits).catch((error: unknown) => {
-    throw error instanceof NotFoundError ? new NotFoundError(error.status, url, `There is no post ${url} (${documentOf(url)} answers ${error.status}).`) : error;
+    throw error instanceof NotFoundError
+      ? new NotFoundError(error.status, url, `There is no post ${url} (${documentOf(url)} answers ${error.status}).`)
+      : error;
   });
   const index = new QuadIndex(quads);
   const post = parsePost(index, url);
@@ -88,13 +118,19 @@ export async function getPost(fetchFn: typeof fetch, postUrl: string, limits: Re
 }
 
 /** The latest posts of one person, newest first (`before`: only posts published before that date). */
-export async function listPosts(fetchFn: typeof fetch, webId: string, options: Pick<TimelineOptions, 'limit' | 'before' | 'limits'> = {}): Promise<Post[]> {
+export async function listPosts(
+  fetchFn: typeof fetch,
+  webId: string,
+  options: Pick<TimelineOptions, 'limit' | 'before' | 'limits'> = {},
+): Promise<Post[]> {
   const result = await collectPosts(fetchFn, [{ webId }], options);
   if (result.errors.length > 0) throw result.errors[0]!.error;
   return result.posts.sort(byNewest);
 }
 
-/** Replaces the text of one's own post, its `as:content` and `as:source` both (see `textQuads`), and sets `as:updated`. */
+/**
+ * Replaces the text of one's own post, its `as:content` and `as:source` both (see `textQuads`), and sets `as:updated`.
+ */
 export async function editPost(actor: Actor, postUrl: string, content: string): Promise<Post> {
   checkContent(content);
   const url = await ownPostUrl(actor, postUrl);
@@ -102,46 +138,77 @@ export async function editPost(actor: Actor, postUrl: string, content: string): 
     const { quads } = await readRdf(actor.fetch, documentOf(url));
     const post = parsePost(quads, url);
     if (!post) throw missing(quads, url);
-    const old = [...textTriplesOf(quads, url), ...quads.filter((q) => q.subject.value === url && q.predicate.value === `${AS}updated`)];
+    const old = [
+      ...textTriplesOf(quads, url),
+      ...quads.filter((q) => q.subject.value === url && q.predicate.value === `${AS}updated`),
+    ];
     const updated = new Date();
-    await patchDocument(actor.fetch, documentOf(url), {
-      deletes: old.map((q) => triple(q.subject.value, q.predicate, q.object)),
-      inserts: [...textQuads(url, content), triple(url, as('updated'), dateLiteral(updated))],
-    }, 'Editing the post');
+    await patchDocument(
+      actor.fetch,
+      documentOf(url),
+      {
+        deletes: old.map((q) => triple(q.subject.value, q.predicate, q.object)),
+        inserts: [...textQuads(url, content), triple(url, as('updated'), dateLiteral(updated))],
+      },
+      'Editing the post',
+    );
     return { ...post, content, updated: updated.toISOString() };
   });
 }
 
 /**
- * Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed (only files directly
+ * Deletes one's own post: its triples go, an `as:Tombstone` stays at its URL; its images are removed (only files
+ * directly
  * in the media area: a post's text is not trusted to name what the owner deletes). A reply also sends the replied-to
  * author an `as:Undo` of it, so their reply count drops.
  */
-export async function deletePost(actor: Actor, postUrl: string, limits: ReadLimits = {}): Promise<{ delivery?: Delivery }> {
+export async function deletePost(
+  actor: Actor,
+  postUrl: string,
+  limits: ReadLimits = {},
+): Promise<{ delivery?: Delivery }> {
   const url = await ownPostUrl(actor, postUrl);
   const post = await retryOnConflict(async () => {
     const { quads } = await readRdf(actor.fetch, documentOf(url));
     const found = parsePost(quads, url);
     if (!found) throw missing(quads, url);
-    await patchDocument(actor.fetch, documentOf(url), {
-      deletes: triplesAbout(quads, url).map((q) => triple(q.subject.value, q.predicate, q.object)),
-      inserts: [triple(url, rdfType, as('Tombstone')), triple(url, as('formerType'), as('Note')),
-        triple(url, as('deleted'), dateLiteral(new Date()))],
-    }, 'Deleting the post');
+    await patchDocument(
+      actor.fetch,
+      documentOf(url),
+      {
+        deletes: triplesAbout(quads, url).map((q) => triple(q.subject.value, q.predicate, q.object)),
+        inserts: [
+          triple(url, rdfType, as('Tombstone')),
+          triple(url, as('formerType'), as('Note')),
+          triple(url, as('deleted'), dateLiteral(new Date())),
+        ],
+      },
+      'Deleting the post',
+    );
     return found;
   });
   const media = await ownArea(actor, 'media');
-  await Promise.all(post.attachments.filter((a) => isUploadIn(a.url, media)).map((a) => deleteUpload(actor, canonicalUrl(a.url)!)));
+  await Promise.all(
+    post.attachments.filter((a) => isUploadIn(a.url, media)).map((a) => deleteUpload(actor, canonicalUrl(a.url)!)),
+  );
   if (!post.inReplyTo) return {};
-  const author = await getPost(globalThis.fetch, post.inReplyTo, limits).then((original) => original.author, unreadable);
-  return { delivery: author ? await notify(actor, author, undoQuads(actor.webId, [url]), limits) : { notified: false, reason: 'the post replied to is gone' } };
+  const author = await getPost(globalThis.fetch, post.inReplyTo, limits).then(
+    (original) => original.author,
+    unreadable,
+  );
+  return {
+    delivery: author
+      ? await notify(actor, author, undoQuads(actor.webId, [url]), limits)
+      : { notified: false, reason: 'the post replied to is gone' },
+  };
 }
 
 /** The URL of one of the actor's own posts as the server resolves it; a URL outside their posts is refused. */
 async function ownPostUrl(actor: Actor, url: string): Promise<string> {
   const posts = await ownArea(actor, 'posts');
   const canonical = canonicalUrl(url);
-  if (!canonical || !isInside(canonical, posts)) throw new ForbiddenError(403, url, `${url} is not one of your posts (they are under ${posts}).`);
+  if (!canonical || !isInside(canonical, posts))
+    throw new ForbiddenError(403, url, `${url} is not one of your posts (they are under ${posts}).`);
   return canonical;
 }
 
@@ -151,7 +218,9 @@ function missing(quads: readonly Quad[] | QuadIndex, url: string): NotFoundError
   return new NotFoundError(404, url, `There is no post ${url}.`);
 }
 
-/** Undefined for a post that cannot be read (gone, its pod down, not a post): a typed error; anything else is thrown. */
+/**
+ * Undefined for a post that cannot be read (gone, its pod down, not a post): a typed error; anything else is thrown.
+ */
 function unreadable(error: unknown): undefined {
   if (error instanceof HearthError) return undefined;
   throw error;

@@ -1,5 +1,13 @@
 import type { Quad } from 'n3';
-import { ForbiddenError, HearthError, HttpError, InvalidInputError, NetworkError, NotFoundError } from '../errors.js';
+import {
+  ForbiddenError,
+  HearthError,
+  HttpError,
+  InvalidInputError,
+  NetworkError,
+  NotFoundError,
+  ignoreFailure,
+} from '../errors.js';
 import { carriesCredentials } from '../auth/session.js';
 import { BadDataError, BoundedTurtleParser, defaultMaxTriples } from '../rdf.js';
 import { Deadline, untilAborted } from './deadline.js';
@@ -56,28 +64,49 @@ export interface RemoteRdf {
   etag?: string;
 }
 
-const rdfTypes = new Set(['text/turtle', 'application/n-triples', 'text/n3', 'application/trig', 'application/n-quads']);
+const rdfTypes = new Set([
+  'text/turtle',
+  'application/n-triples',
+  'text/n3',
+  'application/trig',
+  'application/n-quads',
+]);
 
 /**
  * Reads `url` with `fetchFn`, bounded in size, time and redirects; HTTP failures become typed errors. Redirects are
  * followed by hand only for reads without credentials: with a session's fetch a redirect is an error.
  */
-export async function readBounded(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}, accept = 'text/turtle'): Promise<RemoteDocument> {
+export async function readBounded(
+  fetchFn: typeof fetch,
+  url: string,
+  limits: ReadLimits = {},
+  accept = 'text/turtle',
+): Promise<RemoteDocument> {
   return openBounded(fetchFn, url, limits, accept, async (opened) => {
     const parts: string[] = [];
-    await readBody(opened, (text) => { parts.push(text); });
-    return { url: opened.url, text: parts.join(''), contentType: opened.contentType, ...(opened.etag ? { etag: opened.etag } : {}) };
+    await readBody(opened, (text) => {
+      parts.push(text);
+    });
+    return {
+      url: opened.url,
+      text: parts.join(''),
+      contentType: opened.contentType,
+      ...(opened.etag ? { etag: opened.etag } : {}),
+    };
   });
 }
 
 /**
  * Reads an RDF document within bounds, parsing it as it arrives: the read stops at `maxTriples` (so dense Turtle is not
- * even downloaded past it), and the parse yields to the event loop between pieces. A non-RDF content type, unparsable data
+ * even downloaded past it), and the parse yields to the event loop between pieces. A non-RDF content type, unparsable
+ * data
  * or too many triples throw BadDataError.
  */
 export async function readRdf(fetchFn: typeof fetch, url: string, limits: ReadLimits = {}): Promise<RemoteRdf> {
   const maxBytes = limits.maxBytes ?? defaultReadLimits.maxBytes;
-  const maxTriples = limits.maxTriples ?? Math.max(defaultMaxTriples, Math.floor(defaultMaxTriples * (maxBytes / defaultReadLimits.maxBytes)));
+  const maxTriples =
+    limits.maxTriples ??
+    Math.max(defaultMaxTriples, Math.floor(defaultMaxTriples * (maxBytes / defaultReadLimits.maxBytes)));
   return openBounded(fetchFn, url, limits, 'text/turtle', async (opened) => {
     if (!rdfTypes.has(opened.contentType)) {
       cancel(opened.response);
@@ -114,7 +143,13 @@ interface Opened {
  * Requests `url` within `limits` (redirects by hand, status and declared size checked), then lets `consume` read the
  * body, all within the request's time. Failures become typed errors.
  */
-async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLimits, accept: string, consume: (opened: Opened) => Promise<T>): Promise<T> {
+async function openBounded<T>(
+  fetchFn: typeof fetch,
+  url: string,
+  limits: ReadLimits,
+  accept: string,
+  consume: (opened: Opened) => Promise<T>,
+): Promise<T> {
   const maxBytes = limits.maxBytes ?? defaultReadLimits.maxBytes;
   const timeoutMs = limits.timeoutMs ?? defaultReadLimits.timeoutMs;
   const maxRedirects = limits.maxRedirects ?? defaultReadLimits.maxRedirects;
@@ -133,9 +168,13 @@ async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLi
       if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
         cancel(response);
         if (carriesCredentials(fetchFn)) {
-          throw new BadDataError(current, `${current} redirects elsewhere, and a request with your credentials never follows a redirect`);
+          throw new BadDataError(
+            current,
+            `${current} redirects elsewhere, and a request with your credentials never follows a redirect`,
+          );
         }
-        if (maxRedirects === 0) throw new BadDataError(url, `${url} redirects elsewhere, and is only taken from where it is`);
+        if (maxRedirects === 0)
+          throw new BadDataError(url, `${url} redirects elsewhere, and is only taken from where it is`);
         if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
         current = checkUrl(new URL(response.headers.get('location')!, current).href);
         continue;
@@ -152,8 +191,15 @@ async function openBounded<T>(fetchFn: typeof fetch, url: string, limits: ReadLi
       }
       const etag = response.headers.get('etag') ?? undefined;
       try {
-        return await consume({ url: current, response, contentType, maxBytes, signal, ...(etag ? { etag } : {}),
-          ...(limits.progress ? { progress: limits.progress } : {}) });
+        return await consume({
+          url: current,
+          response,
+          contentType,
+          maxBytes,
+          signal,
+          ...(etag ? { etag } : {}),
+          ...(limits.progress ? { progress: limits.progress } : {}),
+        });
       } catch (error: unknown) {
         if (error instanceof BadDataError) throw error;
         throw networkError(current, error, limits.signal, timeoutMs);
@@ -179,7 +225,11 @@ export class ReadTimeoutError extends NetworkError {
 }
 
 /** Runs `task` over `items` with at most `limit` at a time; answers the results in order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -194,22 +244,30 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, task:
 
 /** Builds the typed error for an HTTP status of `url`, saying in plain words what it means. */
 export function statusError(status: number, url: string): HttpError {
-  if (status === 404) return new NotFoundError(status, url, `There is nothing at ${url} (404): it does not exist, or no longer does.`);
+  if (status === 404)
+    return new NotFoundError(status, url, `There is nothing at ${url} (404): it does not exist, or no longer does.`);
   if (status === 410) return new NotFoundError(status, url, `${url} was deleted (410).`);
-  if (status === 401 || status === 403) return new ForbiddenError(status, url, `${url} may not be read (${status}): it is not public, or not yours to read.`);
+  if (status === 401 || status === 403)
+    return new ForbiddenError(
+      status,
+      url,
+      `${url} may not be read (${status}): it is not public, or not yours to read.`,
+    );
   return new HttpError(status, url, `${url} answered ${status}${status >= 500 ? ': its server failed' : ''}.`);
 }
 
 function checkUrl(url: string): string {
   if (!URL.canParse(url)) throw new InvalidInputError(`"${url}" is not a URL`);
   const parsed = new URL(url);
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InvalidInputError(`"${url}" is not an http(s) URL`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new InvalidInputError(`"${url}" is not an http(s) URL`);
   parsed.hash = '';
   return parsed.href;
 }
 
 /**
- * Reads a body piece by piece (decoded as UTF-8) into `onText`, at most `maxBytes`; cancelled when its time is up, whatever
+ * Reads a body piece by piece (decoded as UTF-8) into `onText`, at most `maxBytes`; cancelled when its time is up,
+ * whatever
  * the fetch does with its signal (a trickle cannot hold the read), or when `onText` throws.
  */
 async function readBody(opened: Opened, onText: (text: string) => void | Promise<void>): Promise<void> {
@@ -217,7 +275,7 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
   if (!response.body) return;
   const reader = response.body.getReader();
   // Cancelling is best effort: a body that already failed rejects it with that failure, which the read reports anyway.
-  const stop = () => void reader.cancel(signal.reason).catch(() => undefined);
+  const stop = () => ignoreFailure(reader.cancel(signal.reason));
   signal.addEventListener('abort', stop, { once: true });
   const decoder = new TextDecoder();
   let total = 0;
@@ -235,7 +293,7 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
     if (rest) await onText(rest);
   } catch (error: unknown) {
     // Best effort, as in `stop`: the read's own error is the one to report.
-    void reader.cancel().catch(() => undefined);
+    ignoreFailure(reader.cancel());
     throw error;
   } finally {
     signal.removeEventListener('abort', stop);
@@ -245,7 +303,7 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
 function cancel(response: Response): void {
   // Not awaited: a body that never ends must not hold the caller (cancelling settles once the connection is gone). Best
   // effort: nothing is wanted from this body, so a connection that broke meanwhile changes nothing.
-  void response.body?.cancel().catch(() => undefined);
+  if (response.body) ignoreFailure(response.body.cancel());
 }
 
 /** The typed error of a failed read: its own timeout, the shared deadline, or the network's own failure. */

@@ -13,7 +13,10 @@ export const maxThreadReplies = 50;
 export interface Thread {
   /** The post (with like and reply counts when it is the acting person's own). */
   post: Post;
-  /** True when the post is the acting person's own: only then are its likes and replies known (from verified notifications). */
+  /**
+   * True when the post is the acting person's own: only then are its likes and replies known (from verified
+   * notifications).
+   */
   own: boolean;
   /** The replies received, oldest first, read from the repliers' pods (at most `maxThreadReplies`). */
   replies: Post[];
@@ -23,14 +26,18 @@ export interface Thread {
 
 /**
  * Reads one post; for the acting person's own posts, also its like and reply counts and the replies received (verified
- * notifications, as `withCounts` counts them), each read from its author's pod, bounded like every read of others' data.
+ * notifications, as `withCounts` counts them), each read from its author's pod, bounded like every read of others'
+ * data.
  */
 export async function getThread(actor: Actor, postUrl: string, limits: ReadLimits = {}): Promise<Thread> {
   const post = await getPost(globalThis.fetch, postUrl, limits);
   if (!isInside(post.url, await ownArea(actor, 'posts'))) return { post, own: false, replies: [], unreadable: [] };
   const state = await socialState(actor, limits);
   const [counted] = await withCounts(actor, [post], state);
-  const urls = [...new Set(state.replies.filter((r) => r.object === post.url).map((r) => r.url))].slice(0, maxThreadReplies);
+  const urls = [...new Set(state.replies.filter((r) => r.object === post.url).map((r) => r.url))].slice(
+    0,
+    maxThreadReplies,
+  );
   const read = await mapBounded(urls, 4, async (url) => {
     try {
       return { reply: await getPost(globalThis.fetch, url, limits) };
@@ -38,6 +45,8 @@ export async function getThread(actor: Actor, postUrl: string, limits: ReadLimit
       return { failed: { url, message: describe(error) } };
     }
   });
-  const replies = read.flatMap((r) => (r.reply ? [r.reply] : [])).sort((a, b) => a.published.localeCompare(b.published));
+  const replies = read
+    .flatMap((r) => (r.reply ? [r.reply] : []))
+    .sort((a, b) => a.published.localeCompare(b.published));
   return { post: counted ?? post, own: true, replies, unreadable: read.flatMap((r) => (r.failed ? [r.failed] : [])) };
 }

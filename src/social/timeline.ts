@@ -38,7 +38,10 @@ export interface PostsResult {
   posts: Post[];
   /** Sources that could not be read (broken, slow, huge or hostile pods). */
   errors: SourceError[];
-  /** Sources whose posts container says they moved (`as:movedTo`), unchecked: `followMoves(actor, {}, movedHints)` follows the confirmed ones. */
+  /**
+   * Sources whose posts container says they moved (`as:movedTo`), unchecked: `followMoves(actor, {}, movedHints)`
+   * follows the confirmed ones.
+   */
   movedHints?: string[];
   /**
    * Posts containers that had to be discovered (through profile and type index) rather than taken from a cache:
@@ -53,7 +56,10 @@ export interface PostsResult {
 export interface TimelineOptions {
   /** How many posts (default 20). */
   limit?: number;
-  /** Only posts older than this: a date, or the last post of the previous page (exact even when posts share a millisecond). */
+  /**
+   * Only posts older than this: a date, or the last post of the previous page (exact even when posts share a
+   * millisecond).
+   */
   before?: Date | Pick<Post, 'published' | 'url'>;
   /** Bounds of each remote read (size, time, redirects). */
   limits?: ReadLimits;
@@ -62,7 +68,10 @@ export interface TimelineOptions {
    * passes is answered (the sources not read in time are in `errors`).
    */
   deadlineMs?: number;
-  /** Pods read at the same time while they answer promptly (default 8); one that keeps a read waiting makes room for one more. */
+  /**
+   * Pods read at the same time while they answer promptly (default 8); one that keeps a read waiting makes room for one
+   * more.
+   */
   concurrency?: number;
   /** @deprecated Ignored: a timeline never writes; call `followMoves(actor, {}, result.movedHints)` to follow moves. */
   followMoves?: boolean;
@@ -94,7 +103,11 @@ interface DayWindow {
  * read by `limits`, the whole by `deadlineMs` (listings by 60% of it); pods that keep a read waiting do not hold back
  * the others; posts dated in the future are not believed.
  */
-export async function collectPosts(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions = {}): Promise<PostsResult> {
+export async function collectPosts(
+  fetchFn: typeof fetch,
+  sources: PostSource[],
+  options: TimelineOptions = {},
+): Promise<PostsResult> {
   const deadlineMs = options.deadlineMs ?? defaultTimelineDeadlineMs;
   // Deadlines held by their own timers (see Deadline): the listing phase ends at 60%, the whole at 100%.
   const overall = new Deadline(deadlineMs, options.limits?.signal);
@@ -144,17 +157,23 @@ class SourceErrors {
   }
 }
 
-async function gather(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions,
-  time: { overall: AbortSignal; listing: AbortSignal; deadlineMs: number }): Promise<PostsResult> {
+async function gather(
+  fetchFn: typeof fetch,
+  sources: PostSource[],
+  options: TimelineOptions,
+  time: { overall: AbortSignal; listing: AbortSignal; deadlineMs: number },
+): Promise<PostsResult> {
   const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const timeoutMs = options.limits?.timeoutMs ?? defaultReadLimits.timeoutMs;
-  // A read that makes no progress for this long makes room for another, so that every source starts within half a phase.
+  // A read that makes no progress for this long makes room for another, so that every source starts within half a
+  // phase.
   const waves = Math.max(1, Math.ceil(sources.length / concurrency));
   const patience = (phaseMs: number) => Math.max(50, Math.min(timeoutMs, time.deadlineMs / 10, phaseMs / (2 * waves)));
   const notAfter = believableUntil();
   const cursor = options.before instanceof Date ? { published: options.before.toISOString(), url: '' } : options.before;
-  const isOlder = (post: Post) => !cursor || post.published < cursor.published || (post.published === cursor.published && post.url < cursor.url);
+  const isOlder = (post: Post) =>
+    !cursor || post.published < cursor.published || (post.published === cursor.published && post.url < cursor.url);
   const today = new Date(notAfter).toISOString().slice(0, 10);
   const cursorDay = cursor?.published.slice(0, 10);
   const window: DayWindow = { lastDay: cursorDay && cursorDay < today ? cursorDay : today, maxDays: limit + 10 };
@@ -162,49 +181,77 @@ async function gather(fetchFn: typeof fetch, sources: PostSource[], options: Tim
   const listed = await listSources(fetchFn, sources, options, plan);
   const { posts, futureDated } = await readDays(fetchFn, listed, options, plan);
   const movedHints = listed.filter((entry) => entry.movedTo).map((entry) => entry.source.webId);
-  const discovered = listed.flatMap((entry) => entry.discovered ? [{ webId: entry.source.webId, container: entry.discovered }] : []);
-  return { posts, errors: plan.errors.list, ...(movedHints.length ? { movedHints } : {}),
-    ...(discovered.length ? { discovered } : {}), ...(futureDated ? { futureDated } : {}) };
+  const discovered = listed.flatMap((entry) =>
+    entry.discovered ? [{ webId: entry.source.webId, container: entry.discovered }] : [],
+  );
+  return {
+    posts,
+    errors: plan.errors.list,
+    ...(movedHints.length ? { movedHints } : {}),
+    ...(discovered.length ? { discovered } : {}),
+    ...(futureDated ? { futureDated } : {}),
+  };
 }
 
-/** Lists every source's day documents, until all are in or the listing deadline passes: what came in by then is used. */
-async function listSources(fetchFn: typeof fetch, sources: PostSource[], options: TimelineOptions, plan: Plan): Promise<Listed[]> {
+/**
+ * Lists every source's day documents, until all are in or the listing deadline passes: what came in by then is used.
+ */
+async function listSources(
+  fetchFn: typeof fetch,
+  sources: PostSource[],
+  options: TimelineOptions,
+  plan: Plan,
+): Promise<Listed[]> {
   const listed: (Listed | undefined)[] = new Array(sources.length);
   const limits: ReadLimits = { ...options.limits, signal: plan.listing };
   let started = 0;
   let done = 0;
   let open = true;
-  await runPatiently({ concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.6), signal: plan.listing }, () => {
-    if (started >= sources.length) return undefined;
-    const index = started++;
-    const source = sources[index]!;
-    return async (progress) => {
-      try {
-        const entry = await listDays(fetchFn, source, { ...limits, progress }, plan.window);
-        if (open) listed[index] = { source, ...entry };
-      } catch (error: unknown) {
-        if (open) plan.errors.add(source.webId, error);
-      } finally {
-        if (open) options.onProgress?.({ done: ++done, total: sources.length });
-      }
-    };
-  });
+  await runPatiently(
+    { concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.6), signal: plan.listing },
+    () => {
+      if (started >= sources.length) return undefined;
+      const index = started++;
+      const source = sources[index]!;
+      return async (progress) => {
+        try {
+          const entry = await listDays(fetchFn, source, { ...limits, progress }, plan.window);
+          if (open) listed[index] = { source, ...entry };
+        } catch (error: unknown) {
+          if (open) plan.errors.add(source.webId, error);
+        } finally {
+          if (open) options.onProgress?.({ done: ++done, total: sources.length });
+        }
+      };
+    },
+  );
   // Reads still running are left to end with their aborted signal; what they find now is not used.
   open = false;
   sources.forEach((source, index) => {
-    if (!listed[index]) plan.errors.add(source.webId, new DeadlineError(`The deadline passed before the posts of ${source.webId} were listed.`));
+    if (!listed[index])
+      plan.errors.add(
+        source.webId,
+        new DeadlineError(`The deadline passed before the posts of ${source.webId} were listed.`),
+      );
   });
   if (done < sources.length) options.onProgress?.({ done: sources.length, total: sources.length });
   return listed.filter((entry): entry is Listed => entry !== undefined);
 }
 
 /**
- * Reads day documents newest first across sources, until the rest cannot hold a post newer than the limit-th one kept, or
+ * Reads day documents newest first across sources, until the rest cannot hold a post newer than the limit-th one kept,
+ * or
  * the deadline passes (what was read by then is answered). Keeps the newest `limit` posts, each once.
  */
-async function readDays(fetchFn: typeof fetch, listed: Listed[], options: TimelineOptions, plan: Plan): Promise<{ posts: Post[]; futureDated: number }> {
+async function readDays(
+  fetchFn: typeof fetch,
+  listed: Listed[],
+  options: TimelineOptions,
+  plan: Plan,
+): Promise<{ posts: Post[]; futureDated: number }> {
   const { limit } = plan;
-  const candidates = listed.flatMap(({ source, docs }) => docs.map((doc) => ({ source, ...doc })))
+  const candidates = listed
+    .flatMap(({ source, docs }) => docs.map((doc) => ({ source, ...doc })))
     .sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
   // The newest `limit` posts so far, newest first: each document's new posts are sorted alone and merged in (linear),
   // never the whole list again.
@@ -226,30 +273,34 @@ async function readDays(fetchFn: typeof fetch, listed: Listed[], options: Timeli
   };
   const limits: ReadLimits = { ...options.limits, signal: plan.overall };
   let next = 0;
-  await runPatiently({ concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.4), signal: plan.overall }, () => {
-    while (next < candidates.length) {
-      const doc = candidates[next]!;
-      if (kept.length >= limit && doc.day < kept[limit - 1]!.published.slice(0, 10)) return undefined;
-      next += 1;
-      const webId = doc.source.webId;
-      if (plan.errors.has(webId)) continue;
-      reading.set(webId, (reading.get(webId) ?? 0) + 1);
-      return async (progress) => {
-        try {
-          const { quads } = await readRdf(fetchFn, doc.url, { ...limits, progress });
-          if (open) keep(parsePosts(quads, webId), doc.source.name);
-        } catch (error: unknown) {
-          if (open) plan.errors.add(webId, error);
-        } finally {
-          if (open) reading.set(webId, reading.get(webId)! - 1);
-        }
-      };
-    }
-    return undefined;
-  });
+  await runPatiently(
+    { concurrency: plan.concurrency, patienceMs: plan.patience(plan.deadlineMs * 0.4), signal: plan.overall },
+    () => {
+      while (next < candidates.length) {
+        const doc = candidates[next]!;
+        if (kept.length >= limit && doc.day < kept[limit - 1]!.published.slice(0, 10)) return undefined;
+        next += 1;
+        const webId = doc.source.webId;
+        if (plan.errors.has(webId)) continue;
+        reading.set(webId, (reading.get(webId) ?? 0) + 1);
+        return async (progress) => {
+          try {
+            const { quads } = await readRdf(fetchFn, doc.url, { ...limits, progress });
+            if (open) keep(parsePosts(quads, webId), doc.source.name);
+          } catch (error: unknown) {
+            if (open) plan.errors.add(webId, error);
+          } finally {
+            if (open) reading.set(webId, reading.get(webId)! - 1);
+          }
+        };
+      }
+      return undefined;
+    },
+  );
   open = false;
   for (const [webId, count] of reading) {
-    if (count > 0) plan.errors.add(webId, new DeadlineError(`The deadline passed before the posts of ${webId} were read.`));
+    if (count > 0)
+      plan.errors.add(webId, new DeadlineError(`The deadline passed before the posts of ${webId} were read.`));
   }
   return { posts: kept, futureDated };
 }
@@ -259,28 +310,42 @@ async function readDays(fetchFn: typeof fetch, listed: Listed[], options: Timeli
  * posts are read on their own, beside the others, within the same deadline: no other pod can crowd them out. It only
  * reads: what is worth keeping comes back (`discovered`, `movedHints`) for `rememberPostsContainers` and `followMoves`.
  */
-export async function getTimeline(actor: Actor, options: TimelineOptions & { fetch?: typeof fetch } = {}): Promise<PostsResult> {
+export async function getTimeline(
+  actor: Actor,
+  options: TimelineOptions & { fetch?: typeof fetch } = {},
+): Promise<PostsResult> {
   const readFetch = options.fetch ?? globalThis.fetch;
   const deadline = new Deadline(options.deadlineMs ?? defaultTimelineDeadlineMs, options.limits?.signal);
   try {
     const limits: ReadLimits = { ...options.limits, signal: deadline.signal };
-    const within = <T>(work: Promise<T>) => untilAborted(work, deadline.signal).catch((error: unknown) => {
-      throw deadline.signal.aborted ? new DeadlineError(`The timeline's deadline passed: ${describe(error)}`) : error;
-    });
+    const within = <T>(work: Promise<T>) =>
+      untilAborted(work, deadline.signal).catch((error: unknown) => {
+        throw deadline.signal.aborted ? new DeadlineError(`The timeline's deadline passed: ${describe(error)}`) : error;
+      });
     const container = await within(ownArea(actor, 'posts'));
     const ownOptions = { ...options, limits, deadlineMs: deadline.remainingMs(), onProgress: undefined };
     const ownPosts = collectPosts(readFetch, [{ webId: actor.webId, container }], ownOptions);
     let following: Follow[] = [];
     // Failing to read one's own following list leaves one's own posts, and says so in `errors`.
-    const followingError = await within(readOwnFollowing(actor, { signal: deadline.signal })).then((list) => { following = list; }, (error: unknown) => error);
+    const followingError = await within(readOwnFollowing(actor, { signal: deadline.signal })).then(
+      (list) => {
+        following = list;
+      },
+      (error: unknown) => error,
+    );
     const sources = new Map<string, PostSource>();
     for (const follow of following) {
       if (follow.object === actor.webId || sources.has(follow.object)) continue;
-      sources.set(follow.object, { webId: follow.object, ...(follow.postsContainer ? { container: follow.postsContainer } : {}),
-        ...(follow.name ? { name: follow.name } : {}) });
+      sources.set(follow.object, {
+        webId: follow.object,
+        ...(follow.postsContainer ? { container: follow.postsContainer } : {}),
+        ...(follow.name ? { name: follow.name } : {}),
+      });
     }
-    const [own, others] = await Promise.all([ownPosts,
-      collectPosts(readFetch, [...sources.values()], { ...options, limits, deadlineMs: deadline.remainingMs() })]);
+    const [own, others] = await Promise.all([
+      ownPosts,
+      collectPosts(readFetch, [...sources.values()], { ...options, limits, deadlineMs: deadline.remainingMs() }),
+    ]);
     const result = merge(own, others, Math.max(1, Math.min(options.limit ?? 20, 1000)));
     if (followingError) result.errors.unshift(sourceError(actor.webId, followingError));
     return result;
@@ -293,12 +358,19 @@ export async function getTimeline(actor: Actor, options: TimelineOptions & { fet
 function merge(a: PostsResult, b: PostsResult, limit: number): PostsResult {
   const seen = new Set<string>();
   // Each list is newest first already: merged, not sorted again (a post in both, if any, is kept once).
-  const posts = mergeNewest(a.posts, b.posts, a.posts.length + b.posts.length).filter((post) => !seen.has(post.url) && seen.add(post.url)).slice(0, limit);
-  const movedHints = [...a.movedHints ?? [], ...b.movedHints ?? []];
-  const discovered = [...a.discovered ?? [], ...b.discovered ?? []];
+  const posts = mergeNewest(a.posts, b.posts, a.posts.length + b.posts.length)
+    .filter((post) => !seen.has(post.url) && seen.add(post.url))
+    .slice(0, limit);
+  const movedHints = [...(a.movedHints ?? []), ...(b.movedHints ?? [])];
+  const discovered = [...(a.discovered ?? []), ...(b.discovered ?? [])];
   const futureDated = (a.futureDated ?? 0) + (b.futureDated ?? 0);
-  return { posts, errors: [...a.errors, ...b.errors], ...(movedHints.length ? { movedHints } : {}),
-    ...(discovered.length ? { discovered } : {}), ...(futureDated ? { futureDated } : {}) };
+  return {
+    posts,
+    errors: [...a.errors, ...b.errors],
+    ...(movedHints.length ? { movedHints } : {}),
+    ...(discovered.length ? { discovered } : {}),
+    ...(futureDated ? { futureDated } : {}),
+  };
 }
 
 function sourceError(source: string, error: unknown): SourceError {
@@ -310,7 +382,12 @@ function sourceError(source: string, error: unknown): SourceError {
  * The day documents of a source, newest first, and its move hint. A cached container that fails is discovered again,
  * unless it failed by taking too long (the pod is slow or silent: asking it again would only wait again).
  */
-async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadLimits, window: DayWindow): Promise<Omit<Listed, 'source'>> {
+async function listDays(
+  fetchFn: typeof fetch,
+  source: PostSource,
+  limits: ReadLimits,
+  window: DayWindow,
+): Promise<Omit<Listed, 'source'>> {
   if (source.container) {
     try {
       return await listContainerDays(fetchFn, source, source.container, limits, window);
@@ -320,15 +397,20 @@ async function listDays(fetchFn: typeof fetch, source: PostSource, limits: ReadL
     }
   }
   const discovered = await discoverPostsContainer(fetchFn, source.webId, limits);
-  return { ...await listContainerDays(fetchFn, source, discovered, limits, window), discovered };
+  return { ...(await listContainerDays(fetchFn, source, discovered, limits, window)), discovered };
 }
 
 /**
  * The day documents directly in `container` that may be read (compared as the server resolves URLs: `../` cannot lead
  * out of it): none after `window.lastDay`, at most `window.maxDays`, the newest. Linear in the listing.
  */
-async function listContainerDays(fetchFn: typeof fetch, source: PostSource, container: string, limits: ReadLimits,
-  window: DayWindow): Promise<Omit<Listed, 'source'>> {
+async function listContainerDays(
+  fetchFn: typeof fetch,
+  source: PostSource,
+  container: string,
+  limits: ReadLimits,
+  window: DayWindow,
+): Promise<Omit<Listed, 'source'>> {
   const { quads } = await readRdf(fetchFn, container, limits);
   const root = canonicalUrl(container);
   const days = new Map<string, string>();
@@ -340,7 +422,10 @@ async function listContainerDays(fetchFn: typeof fetch, source: PostSource, cont
     const url = canonicalUrl(q.object.value);
     if (url && url.startsWith(root) && url.slice(root.length) === `${named}.ttl`) days.set(named, url);
   }
-  const docs = [...days].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, window.maxDays).map(([day, url]) => ({ day, url }));
+  const docs = [...days]
+    .sort((a, b) => (a[0] < b[0] ? 1 : -1))
+    .slice(0, window.maxDays)
+    .map(([day, url]) => ({ day, url }));
   const movedTo = movedToIn(quads, source.webId);
   return { docs, ...(movedTo ? { movedTo } : {}) };
 }

@@ -20,8 +20,10 @@ export async function readEntries(file: string): Promise<Entry[]> {
   const entries: Entry[] = [];
   const source = createReadStream(file);
   const head = (await readFile(file)).subarray(0, 2);
-  const feeding = head[0] === 0x1f && head[1] === 0x8b
-    ? pipeline(source, createGunzip(), extract as unknown as Writable) : pipeline(source, extract as unknown as Writable);
+  const feeding =
+    head[0] === 0x1f && head[1] === 0x8b
+      ? pipeline(source, createGunzip(), extract as unknown as Writable)
+      : pipeline(source, extract as unknown as Writable);
   for await (const entry of extract) {
     const chunks: Buffer[] = [];
     for await (const chunk of entry) chunks.push(chunk as Buffer);
@@ -47,7 +49,11 @@ export async function writeEntries(file: string, entries: Entry[]): Promise<void
  * Edits an archive as an attacker would: `edit` changes the entries and the manifest (labels included), then every
  * size and checksum of the manifest is recomputed, so the archive verifies. The manifest stays the last entry.
  */
-export async function forgeArchive(from: string, to: string, edit: (entries: Entry[], manifest: Manifest) => void): Promise<void> {
+export async function forgeArchive(
+  from: string,
+  to: string,
+  edit: (entries: Entry[], manifest: Manifest) => void,
+): Promise<void> {
   const all = await readEntries(from);
   const manifestEntry = all.find((e) => e.name === 'manifest.json')!;
   const manifest = JSON.parse(manifestEntry.data.toString('utf8')) as Manifest;
@@ -56,12 +62,23 @@ export async function forgeArchive(from: string, to: string, edit: (entries: Ent
   for (const entry of entries) {
     let listed = manifest.entries.find((e) => e.name === entry.name);
     if (!listed) {
-      listed = { name: entry.name, kind: entry.type === 'directory' ? 'container' : 'rdf', contentType: 'text/turtle', size: 0, sha256: '' };
+      listed = {
+        name: entry.name,
+        kind: entry.type === 'directory' ? 'container' : 'rdf',
+        contentType: 'text/turtle',
+        size: 0,
+        sha256: '',
+      };
       manifest.entries.push(listed);
     }
     listed.size = entry.type === 'directory' ? 0 : entry.data.length;
-    listed.sha256 = createHash('sha256').update(entry.type === 'directory' ? Buffer.alloc(0) : entry.data).digest('hex');
+    listed.sha256 = createHash('sha256')
+      .update(entry.type === 'directory' ? Buffer.alloc(0) : entry.data)
+      .digest('hex');
   }
   manifest.bytes = manifest.entries.reduce((sum, e) => sum + e.size, 0);
-  await writeEntries(to, [...entries, { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(manifest)) }]);
+  await writeEntries(to, [
+    ...entries,
+    { name: 'manifest.json', type: 'file', data: Buffer.from(JSON.stringify(manifest)) },
+  ]);
 }

@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 
-/** A loopback server of many people whose likes documents are big: each holds one real like among many other triples. */
+/**
+ * A loopback server of many people whose likes documents are big: each holds one real like among many other triples.
+ */
 export interface BigLikes {
   /** The WebID of person `i`. */
   webId(i: number): string;

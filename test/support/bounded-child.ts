@@ -21,18 +21,25 @@ const deadline = args.deadlineMs ? { deadlineMs: args.deadlineMs } : {};
 
 if (mode === 'memory') {
   let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 5);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 5);
   const [profile, posts] = await Promise.allSettled([
     args.profile ? getProfile(fetch, args.profile, limits) : Promise.resolve(undefined),
     collectPosts(fetch, sources, { limit: 20, limits, ...deadline }),
   ]);
   clearInterval(sampler);
   const maxRssMb = Math.max(peak, process.resourceUsage().maxRSS * 1024) / 1024 / 1024;
-  console.log(JSON.stringify({
-    maxRssMb,
-    profile: profile.status === 'rejected' ? { error: String((profile.reason as Error).message) } : { ok: true },
-    errors: posts.status === 'fulfilled' ? posts.value.errors.map((e) => ({ source: e.source, message: e.message })) : String(posts.reason),
-  }));
+  console.log(
+    JSON.stringify({
+      maxRssMb,
+      profile: profile.status === 'rejected' ? { error: String((profile.reason as Error).message) } : { ok: true },
+      errors:
+        posts.status === 'fulfilled'
+          ? posts.value.errors.map((e) => ({ source: e.source, message: e.message }))
+          : String(posts.reason),
+    }),
+  );
 } else if (mode === 'gc') {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
@@ -41,7 +48,9 @@ if (mode === 'memory') {
   const result = await collectPosts(fetch, sources, { limit: 10, limits, ...deadline });
   const ms = performance.now() - started;
   clearInterval(collector);
-  console.log(JSON.stringify({ ms, posts: result.posts.map((p) => p.content), errors: result.errors.map((e) => e.source) }));
+  console.log(
+    JSON.stringify({ ms, posts: result.posts.map((p) => p.content), errors: result.errors.map((e) => e.source) }),
+  );
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

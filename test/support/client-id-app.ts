@@ -15,7 +15,10 @@ export interface ClientIdApp {
   stop(): Promise<void>;
 }
 
-/** Serves a Client ID Document named `name` on `http://localhost:PORT/id` (CSS accepts http client ids only on localhost). */
+/**
+ * Serves a Client ID Document named `name` on `http://localhost:PORT/id` (CSS accepts http client ids only on
+ * localhost).
+ */
 export async function startClientIdApp(name: string): Promise<ClientIdApp> {
   const port = await freePort();
   const base = `http://localhost:${port}/`;
@@ -55,15 +58,29 @@ export async function startClientIdApp(name: string): Promise<ClientIdApp> {
  * walks CSS's account API (password login, pick the WebID, consent) to the redirect carrying `?code=`,
  * and authn-node's handleIncomingRedirect makes the DPoP-bound token request.
  */
-async function loginWithCode(issuer: string, clientId: string, redirectUrl: string,
-  user: { email: string; password: string; webId: string }): Promise<HearthSession> {
+async function loginWithCode(
+  issuer: string,
+  clientId: string,
+  redirectUrl: string,
+  user: { email: string; password: string; webId: string },
+): Promise<HearthSession> {
   const session = new Session();
   let authorizationUrl = '';
-  await session.login({ oidcIssuer: issuer, clientId, redirectUrl, tokenType: 'DPoP', handleRedirect: (url) => { authorizationUrl = url; } });
+  await session.login({
+    oidcIssuer: issuer,
+    clientId,
+    redirectUrl,
+    tokenType: 'DPoP',
+    handleRedirect: (url) => {
+      authorizationUrl = url;
+    },
+  });
   if (!authorizationUrl) throw new Error('authn-node gave no authorization URL');
   const browser = new CookieFetch();
   let location = await browser.follow(authorizationUrl, redirectUrl);
-  const controls = async () => (await browser.json<{ controls: Record<string, Record<string, string>> }>(new URL('.account/', issuer).href)).controls;
+  const controls = async () =>
+    (await browser.json<{ controls: Record<string, Record<string, string>> }>(new URL('.account/', issuer).href))
+      .controls;
   const loginControls = await controls();
   await browser.json(loginControls.password!.login!, { email: user.email, password: user.password });
   const oidc = (await controls()).oidc!;
@@ -71,10 +88,16 @@ async function loginWithCode(issuer: string, clientId: string, redirectUrl: stri
   if (picked.location) await browser.follow(picked.location, redirectUrl);
   const consent = await browser.json<{ location: string }>((await controls()).oidc!.consent!, { remember: false });
   location = await browser.follow(consent.location, redirectUrl);
-  if (!location.startsWith(redirectUrl) || !new URL(location).searchParams.get('code')) throw new Error(`The flow ended at ${location}, without a code`);
+  if (!location.startsWith(redirectUrl) || !new URL(location).searchParams.get('code'))
+    throw new Error(`The flow ended at ${location}, without a code`);
   const info = await session.handleIncomingRedirect(location);
   if (!info?.isLoggedIn || !info.webId) throw new Error('The token request failed');
-  return { webId: info.webId, clientId, fetch: session.fetch.bind(session) as typeof fetch, logout: async () => session.logout() };
+  return {
+    webId: info.webId,
+    clientId,
+    fetch: session.fetch.bind(session) as typeof fetch,
+    logout: async () => session.logout(),
+  };
 }
 
 /** A fetch that keeps cookies and follows redirects by hand, stopping at `stopAt`. */
@@ -94,8 +117,14 @@ class CookieFetch {
   }
 
   async json<T = unknown>(url: string, body?: unknown): Promise<T> {
-    const init: RequestInit = body === undefined ? { headers: { accept: 'application/json' } }
-      : { method: 'POST', headers: { accept: 'application/json', 'content-type': 'application/json' }, body: JSON.stringify(body) };
+    const init: RequestInit =
+      body === undefined
+        ? { headers: { accept: 'application/json' } }
+        : {
+            method: 'POST',
+            headers: { accept: 'application/json', 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          };
     const response = await this.request(url, init);
     const text = await response.text();
     if (!response.ok) throw new Error(`${init.method ?? 'GET'} ${url}: ${response.status} ${text.slice(0, 300)}`);

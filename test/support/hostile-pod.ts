@@ -4,7 +4,7 @@ import type { Socket } from 'node:net';
 /** The ways a hostile pod misbehaves, each under its own path with its own WebID. */
 export const hostileKinds = ['malformed', 'huge', 'silent', 'loop', 'html', 'hugeday', 'silentprofile'] as const;
 /** One kind of misbehaviour. */
-export type HostileKind = typeof hostileKinds[number];
+export type HostileKind = (typeof hostileKinds)[number];
 
 /**
  * Pods that stay within the byte and time limits of one read yet would cost the reader dearly without the other bounds
@@ -14,16 +14,27 @@ export type HostileKind = typeof hostileKinds[number];
  * - `denselisting`: the posts container listing is that dense list.
  * - `future`: a post dated in the year 9999 (in today's document and in `9999-12-31.ttl`), and one real post.
  * - `manydays`: the listing names 90,000 day documents, each empty.
- * - `manyregistrations`: the type index holds 45,000 `as:Note` registrations whose container is not a URL, then the real one.
+ * - `manyregistrations`: the type index holds 45,000 `as:Note` registrations whose container is not a URL, then the
+ * real one.
  * - `manystorages`: the profile names 90,000 storages.
  * - `endless`: the posts container answers, then sends a comment line every 200 ms, never ending.
  * - `plainday`, `otherregistrations`: baselines of the same sizes as `notes` and `manyregistrations` that cost little
  *   however they are read (50,000 triples that are not notes; 45,000 registrations of another class).
  */
-export const boundedKinds = ['notes', 'denseprofile', 'denselisting', 'future', 'manydays', 'manyregistrations', 'manystorages', 'endless',
-  'plainday', 'otherregistrations'] as const;
+export const boundedKinds = [
+  'notes',
+  'denseprofile',
+  'denselisting',
+  'future',
+  'manydays',
+  'manyregistrations',
+  'manystorages',
+  'endless',
+  'plainday',
+  'otherregistrations',
+] as const;
 /** One of the bounded kinds, optionally numbered (`endless-3`). */
-export type BoundedKind = typeof boundedKinds[number] | `${typeof boundedKinds[number]}-${number}`;
+export type BoundedKind = (typeof boundedKinds)[number] | `${(typeof boundedKinds)[number]}-${number}`;
 
 /** A loopback HTTP server pretending to be pods that break the rules. */
 export interface HostilePod {
@@ -33,7 +44,9 @@ export interface HostilePod {
   webId(kind: HostileKind | BoundedKind | 'good' | `good-${number}`): string;
   /** Bytes it has sent of 50 MB bodies so far (to see that readers stopped early). */
   hugeBytesSent(): number;
-  /** Requests it has received for the pod `kind` (e.g. `manydays`), or for one path (`/future/posts/9999-12-31.ttl`). */
+  /**
+   * Requests it has received for the pod `kind` (e.g. `manydays`), or for one path (`/future/posts/9999-12-31.ttl`).
+   */
   requests(kindOrPath: string): number;
   /** Stops it, cutting every open connection. */
   close(): Promise<void>;
@@ -79,7 +92,11 @@ export async function startHostilePod(): Promise<HostilePod> {
       response.end(body);
     };
     const today = new Date().toISOString().slice(0, 10);
-    const post = (id: string, content: string, published: string) => `<#${id}> a <${AS}Note>; <${AS}attributedTo> <${base}${kind}/profile/card#me>;
+    const post = (
+      id: string,
+      content: string,
+      published: string,
+    ) => `<#${id}> a <${AS}Note>; <${AS}attributedTo> <${base}${kind}/profile/card#me>;
   <${AS}content> "${content}"; <${AS}published> "${published}"^^<${XSD}dateTime>.\n`;
     const profile = `@prefix solid: <http://www.w3.org/ns/solid/terms#>. @prefix pim: <http://www.w3.org/ns/pim/space#>.
 <#me> a <http://xmlns.com/foaf/0.1/Person>; pim:storage </${kind}/>; solid:publicTypeIndex </${kind}/settings/publicTypeIndex.ttl>.\n`;
@@ -91,31 +108,72 @@ export async function startHostilePod(): Promise<HostilePod> {
         return void response.end(denseList());
       }
       if (behaviour === 'manystorages') {
-        return turtle(once(kind, () => `${profile}<#me> pim:storage ${Array.from({ length: 90_000 }, (_, i) => `</${kind}/s${i}/>`).join(', ')}.`));
+        return turtle(
+          once(
+            kind,
+            () =>
+              `${profile}<#me> pim:storage ` +
+              `${Array.from({ length: 90_000 }, (_, i) => `</${kind}/s${i}/>`).join(', ')}.`,
+          ),
+        );
       }
       return turtle(profile);
     }
     if (tail === 'settings/publicTypeIndex.ttl') {
       const registered = { manyregistrations: `${AS}Note`, otherregistrations: `${AS}Like` }[behaviour];
-      const many = !registered ? '' : once(kind, () => Array.from({ length: 45_000 },
-        (_, i) => `<#r${i}> solid:forClass <${registered}>; solid:instanceContainer <urn:x:${i}>.`).join('\n'));
+      const many = !registered
+        ? ''
+        : once(kind, () =>
+            Array.from(
+              { length: 45_000 },
+              (_, i) => `<#r${i}> solid:forClass <${registered}>; solid:instanceContainer <urn:x:${i}>.`,
+            ).join('\n'),
+          );
       return turtle(`@prefix solid: <http://www.w3.org/ns/solid/terms#>.\n${many}
 <#posts> a solid:TypeRegistration; solid:forClass <https://www.w3.org/ns/activitystreams#Note>; solid:instanceContainer </${kind}/posts/>.`);
     }
-    if (['notes', 'plainday', 'future', 'manyregistrations', 'otherregistrations', 'manystorages', 'denseprofile'].includes(behaviour) &&
-      tail.startsWith('posts/')) {
-      if (tail === 'posts/') return turtle(`<> <http://www.w3.org/ns/ldp#contains> <${today}.ttl>${behaviour === 'future' ? ', <9999-12-31.ttl>' : ''}.`);
+    if (
+      [
+        'notes',
+        'plainday',
+        'future',
+        'manyregistrations',
+        'otherregistrations',
+        'manystorages',
+        'denseprofile',
+      ].includes(behaviour) &&
+      tail.startsWith('posts/')
+    ) {
+      if (tail === 'posts/')
+        return turtle(
+          `<> <http://www.w3.org/ns/ldp#contains> <${today}.ttl>${behaviour === 'future' ? ', <9999-12-31.ttl>' : ''}.`,
+        );
       const now = new Date(Date.now() - 60_000).toISOString();
       if (behaviour === 'notes' && tail === `posts/${today}.ttl`) {
-        return turtle(once(`${kind}${today}`, () => Array.from({ length: 50_000 }, (_, i) => `<#n${i}> a <${AS}Note>.`).join('\n') +
-          `\n${post('real', 'from a pod of many notes', now)}`));
+        return turtle(
+          once(
+            `${kind}${today}`,
+            () =>
+              Array.from({ length: 50_000 }, (_, i) => `<#n${i}> a <${AS}Note>.`).join('\n') +
+              `\n${post('real', 'from a pod of many notes', now)}`,
+          ),
+        );
       }
       if (behaviour === 'plainday' && tail === `posts/${today}.ttl`) {
-        return turtle(once(`${kind}${today}`, () => Array.from({ length: 50_000 }, (_, i) => `<#t${i}> <#says> "${i}".`).join('\n') +
-          `\n${post('real', 'from a pod of many triples', now)}`));
+        return turtle(
+          once(
+            `${kind}${today}`,
+            () =>
+              Array.from({ length: 50_000 }, (_, i) => `<#t${i}> <#says> "${i}".`).join('\n') +
+              `\n${post('real', 'from a pod of many triples', now)}`,
+          ),
+        );
       }
       if (behaviour === 'future') {
-        return turtle(`${post('future', 'from the future', '9999-12-31T00:00:00.000Z')}${tail === `posts/${today}.ttl` ? post('real', 'from a pod with a post dated 9999', now) : ''}`);
+        return turtle(
+          `${post('future', 'from the future', '9999-12-31T00:00:00.000Z')}` +
+            `${tail === `posts/${today}.ttl` ? post('real', 'from a pod with a post dated 9999', now) : ''}`,
+        );
       }
       return turtle(post('real', `from ${behaviour}`, now));
     }
@@ -126,26 +184,39 @@ export async function startHostilePod(): Promise<HostilePod> {
     }
     if (behaviour === 'manydays' && tail.startsWith('posts/')) {
       if (tail !== 'posts/') return turtle('# nothing posted that day\n');
-      return turtle(once(kind, () => `<> <http://www.w3.org/ns/ldp#contains> ${Array.from({ length: 90_000 },
-        (_, i) => `<${new Date(Date.now() - (i + 1) * 86_400_000).toISOString().slice(0, 10)}.ttl>`).join(', ')}.`));
+      return turtle(
+        once(
+          kind,
+          () =>
+            `<> <http://www.w3.org/ns/ldp#contains> ${Array.from(
+              { length: 90_000 },
+              (_, i) => `<${new Date(Date.now() - (i + 1) * 86_400_000).toISOString().slice(0, 10)}.ttl>`,
+            ).join(', ')}.`,
+        ),
+      );
     }
     if (behaviour === 'endless' && tail === 'posts/') {
       response.writeHead(200, { 'content-type': 'text/turtle' });
       response.write(`<> <http://www.w3.org/ns/ldp#contains> <${today}.ttl>.\n`);
       const timer = setInterval(() => response.write('# still listing\n'), 200);
       trickles.add(timer);
-      response.on('close', () => { clearInterval(timer); trickles.delete(timer); });
+      response.on('close', () => {
+        clearInterval(timer);
+        trickles.delete(timer);
+      });
       return;
     }
     if (behaviour === 'good' && tail.startsWith('posts/')) {
       const day = new Date().toISOString().slice(0, 10);
       if (tail === 'posts/') return turtle(`<> <http://www.w3.org/ns/ldp#contains> <${day}.ttl>.`);
       return turtle(`@prefix as: <https://www.w3.org/ns/activitystreams#>.
-<#p1> a as:Note; as:attributedTo <${base}${kind}/profile/card#me>; as:content "${kind === 'good' ? 'from a good pod' : `from ${kind}`}";
+<#p1> a as:Note; as:attributedTo <${base}${kind}/profile/card#me>;
+  as:content "${kind === 'good' ? 'from a good pod' : `from ${kind}`}";
   as:published "${new Date().toISOString()}"^^<http://www.w3.org/2001/XMLSchema#dateTime>.`);
     }
     if (tail.startsWith('posts/')) {
-      if (kind === 'malformed') return turtle('@prefix ldp: <http://www.w3.org/ns/ldp#>. <> ldp:contains <2026-01-01.ttl> ; ;; "unterminated');
+      if (kind === 'malformed')
+        return turtle('@prefix ldp: <http://www.w3.org/ns/ldp#>. <> ldp:contains <2026-01-01.ttl> ; ;; "unterminated');
       if (kind === 'html') {
         response.writeHead(200, { 'content-type': 'text/html' });
         return void response.end('<!doctype html><html><body>Welcome to my homepage</body></html>');
@@ -176,7 +247,9 @@ export async function startHostilePod(): Promise<HostilePod> {
       }
       response.end();
     };
-    response.on('close', () => { sent = fiftyMegabytes; });
+    response.on('close', () => {
+      sent = fiftyMegabytes;
+    });
     pump();
   }
 

@@ -49,7 +49,15 @@ export async function startHalfMuteServer(): Promise<MuteServer> {
     if (request.method === 'GET' && request.url === '/.account/') {
       const base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ version: '0.5', controls: { account: { create: `${base}.account/account/` }, password: { login: `${base}.account/login/password/` } } }));
+      response.end(
+        JSON.stringify({
+          version: '0.5',
+          controls: {
+            account: { create: `${base}.account/account/` },
+            password: { login: `${base}.account/login/password/` },
+          },
+        }),
+      );
     }
     // Anything else: never answered.
   });

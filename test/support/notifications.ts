@@ -9,7 +9,13 @@ const { namedNode, quad } = DataFactory;
 export type ChannelTypeName = 'WebSocketChannel2023' | 'WebhookChannel2023';
 
 /** Asks `server` for a notification channel on `topic` (with `sendTo` for webhooks), with `fetchFn`'s credentials. */
-export async function subscribe(fetchFn: typeof fetch, server: string, type: ChannelTypeName, topic: string, sendTo?: string): Promise<Response> {
+export async function subscribe(
+  fetchFn: typeof fetch,
+  server: string,
+  type: ChannelTypeName,
+  topic: string,
+  sendTo?: string,
+): Promise<Response> {
   return fetchFn(`${server}.notifications/${type}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/ld+json' },
@@ -22,8 +28,17 @@ export async function subscribe(fetchFn: typeof fetch, server: string, type: Cha
   });
 }
 
-/** As {@link subscribe}, with a Turtle body (CSS's JSON-LD parser drops IRIs with IPv6 literals; its Turtle parser keeps them). */
-export async function subscribeInTurtle(fetchFn: typeof fetch, server: string, type: ChannelTypeName, topic: string, sendTo?: string): Promise<Response> {
+/**
+ * As {@link subscribe}, with a Turtle body (CSS's JSON-LD parser drops IRIs with IPv6 literals; its Turtle parser keeps
+ * them).
+ */
+export async function subscribeInTurtle(
+  fetchFn: typeof fetch,
+  server: string,
+  type: ChannelTypeName,
+  topic: string,
+  sendTo?: string,
+): Promise<Response> {
   const notify = 'http://www.w3.org/ns/solid/notifications#';
   return fetchFn(`${server}.notifications/${type}/`, {
     method: 'POST',
@@ -35,8 +50,13 @@ export async function subscribeInTurtle(fetchFn: typeof fetch, server: string, t
 /** Appends a small Like to an inbox; answers the new item's URL. */
 export async function appendLike(fetchFn: typeof fetch, inbox: string): Promise<string> {
   const like = namedNode(`urn:test:${Date.now()}-${Math.random()}`);
-  return sendToInbox(fetchFn, inbox, [quad(like, namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#type'),
-    namedNode('https://www.w3.org/ns/activitystreams#Like'))]);
+  return sendToInbox(fetchFn, inbox, [
+    quad(
+      like,
+      namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#type'),
+      namedNode('https://www.w3.org/ns/activitystreams#Like'),
+    ),
+  ]);
 }
 
 /** Resolves when `test` holds (checked every 50 ms), or with false after `ms`. */
@@ -62,8 +82,13 @@ export async function listen(receiveFrom: string): Promise<Listener> {
   const socket = new WebSocket(receiveFrom);
   const listener: Listener = { messages: [], close: () => socket.close() };
   socket.on('message', (data: Buffer) => listener.messages.push(data.toString()));
-  socket.on('close', (code: number) => { listener.closed = code; });
-  await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject); });
+  socket.on('close', (code: number) => {
+    listener.closed = code;
+  });
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
   return listener;
 }
 
@@ -90,11 +115,14 @@ export async function startReceiver(): Promise<Receiver> {
   const deliveries: Delivery[] = [];
   const server = createServer((request, response) => {
     let body = '';
-    request.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
     request.on('end', () => {
       deliveries.push({ path: request.url ?? '', headers: request.headers, body });
       // `/redirect-<x>` sends the request on to `/<x>`: a sender that follows redirects is seen at `/<x>`.
-      if (request.url?.startsWith('/redirect-')) response.writeHead(307, { location: `/${request.url.slice('/redirect-'.length)}` }).end();
+      if (request.url?.startsWith('/redirect-'))
+        response.writeHead(307, { location: `/${request.url.slice('/redirect-'.length)}` }).end();
       else response.writeHead(200).end();
     });
   });
@@ -104,10 +132,12 @@ export async function startReceiver(): Promise<Receiver> {
     port,
     url: (path) => `http://127.0.0.1:${port}/${path}`,
     deliveries,
-    to: (path, text) => deliveries.filter((d) => d.path === `/${path}` && (text === undefined || d.body.includes(text))),
-    close: async () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    to: (path, text) =>
+      deliveries.filter((d) => d.path === `/${path}` && (text === undefined || d.body.includes(text))),
+    close: async () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -83,7 +83,12 @@ export async function startRecordingPod(): Promise<RecordingPod> {
     };
     const authorization = header('authorization');
     const dpop = header('dpop');
-    requests.push({ method: request.method ?? 'GET', path, ...(authorization ? { authorization } : {}), ...(dpop ? { dpop } : {}) });
+    requests.push({
+      method: request.method ?? 'GET',
+      path,
+      ...(authorization ? { authorization } : {}),
+      ...(dpop ? { dpop } : {}),
+    });
     for await (const chunk of request) void chunk; // drain the body
     const [, name = '', ...rest] = path.split('/');
     const tail = rest.join('/');
@@ -114,19 +119,29 @@ export async function startRecordingPod(): Promise<RecordingPod> {
     if (tail === 'profile/card') {
       return turtle(`${me} a foaf:Person; foaf:name "${name}"; pim:storage </${name}/>;
   solid:publicTypeIndex </${name}/settings/publicTypeIndex.ttl>; ldp:inbox <${setup.inbox ?? `${base}${name}/inbox/`}>
-  ${setup.movedTo ? `; as:movedTo <${setup.movedTo}>` : ''}${setup.alsoKnownAs ? `; as:alsoKnownAs <${setup.alsoKnownAs}>` : ''}.`);
+  ${setup.movedTo ? `; as:movedTo <${setup.movedTo}>` : ''}
+  ${setup.alsoKnownAs ? `; as:alsoKnownAs <${setup.alsoKnownAs}>` : ''}.`);
     }
     if (tail === 'settings/publicTypeIndex.ttl') {
-      return turtle(`<#posts> a solid:TypeRegistration; solid:forClass as:Note; solid:instanceContainer </${name}/posts/>.`);
+      return turtle(
+        `<#posts> a solid:TypeRegistration; solid:forClass as:Note; solid:instanceContainer </${name}/posts/>.`,
+      );
     }
     if (tail === 'posts/') {
-      return turtle(`<> ldp:contains <${day}.ttl>.${setup.postsMovedTo ? ` ${me} as:movedTo <${setup.postsMovedTo}>.` : ''}`);
+      return turtle(
+        `<> ldp:contains <${day}.ttl>.${setup.postsMovedTo ? ` ${me} as:movedTo <${setup.postsMovedTo}>.` : ''}`,
+      );
     }
     if (tail === `posts/${day}.ttl`) {
-      return turtle(`<#p1> a as:Note; as:attributedTo ${me}; as:content "a post by ${name}"; as:published "${published}"^^xsd:dateTime.`);
+      return turtle(
+        `<#p1> a as:Note; as:attributedTo ${me}; as:content "a post by ${name}"; ` +
+          `as:published "${published}"^^xsd:dateTime.`,
+      );
     }
     if (tail === 'likes/1.ttl' && setup.likes) {
-      return turtle(`<#l> a as:Like; as:actor ${me}; as:object <${setup.likes}>; as:published "${published}"^^xsd:dateTime.`);
+      return turtle(
+        `<#l> a as:Like; as:actor ${me}; as:object <${setup.likes}>; as:published "${published}"^^xsd:dateTime.`,
+      );
     }
     return notFound(response);
   }
@@ -134,7 +149,9 @@ export async function startRecordingPod(): Promise<RecordingPod> {
   return {
     url: base,
     requests,
-    person: (name, setup = {}) => { people.set(name, setup); },
+    person: (name, setup = {}) => {
+      people.set(name, setup);
+    },
     webId,
     postUrl: (name) => `${base}${name}/posts/${day}.ttl#p1`,
     likeUrl: (name) => `${base}${name}/likes/1.ttl#l`,

@@ -26,15 +26,23 @@ export interface RogueIssuer {
  */
 export async function startRogueIssuer(): Promise<RogueIssuer> {
   const signing = await generateKeyPair('ES256', { extractable: true });
-  const publicJwk: JWK = { ...await exportJWK(signing.publicKey), kid: 'rogue', alg: 'ES256', use: 'sig' };
+  const publicJwk: JWK = { ...(await exportJWK(signing.publicKey)), kid: 'rogue', alg: 'ES256', use: 'sig' };
   let url = '';
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', url).pathname;
     response.setHeader('content-type', 'application/json');
     if (path === '/.well-known/openid-configuration') {
-      return void response.end(JSON.stringify({ issuer: url, jwks_uri: `${url}jwks`, token_endpoint: `${url}token`,
-        authorization_endpoint: `${url}auth`, response_types_supported: ['code'], subject_types_supported: ['public'],
-        id_token_signing_alg_values_supported: ['ES256'] }));
+      return void response.end(
+        JSON.stringify({
+          issuer: url,
+          jwks_uri: `${url}jwks`,
+          token_endpoint: `${url}token`,
+          authorization_endpoint: `${url}auth`,
+          response_types_supported: ['code'],
+          subject_types_supported: ['public'],
+          id_token_signing_alg_values_supported: ['ES256'],
+        }),
+      );
     }
     if (path === '/jwks') return void response.end(JSON.stringify({ keys: [publicJwk] }));
     if (path.startsWith('/people/')) {
@@ -55,7 +63,11 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
         const jkt = await calculateJwkThumbprint(await exportJWK(publicKey));
         return new SignJWT({ webid: webId, client_id: clientId, cnf: { jkt } })
           .setProtectedHeader({ alg: 'ES256', kid: 'rogue', typ: 'at+jwt' })
-          .setIssuer(url).setAudience('solid').setIssuedAt().setExpirationTime('5m').setJti(randomUUID())
+          .setIssuer(url)
+          .setAudience('solid')
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .setJti(randomUUID())
           .sign(signing.privateKey);
       });
       return async (input, init = {}) => {
@@ -63,9 +75,14 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
         const { publicKey, privateKey } = await dpop;
         target.hash = '';
         target.search = '';
-        const proof = await new SignJWT({ htu: target.href, htm: (init.method ?? 'GET').toUpperCase(), jti: randomUUID() })
+        const proof = await new SignJWT({
+          htu: target.href,
+          htm: (init.method ?? 'GET').toUpperCase(),
+          jti: randomUUID(),
+        })
           .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(publicKey) })
-          .setIssuedAt().sign(privateKey);
+          .setIssuedAt()
+          .sign(privateKey);
         const headers = new Headers(init.headers);
         headers.set('authorization', `DPoP ${await token}`);
         headers.set('dpop', proof);
@@ -74,10 +91,14 @@ export async function startRogueIssuer(): Promise<RogueIssuer> {
     },
     async flushIssuerCache(resource: string): Promise<void> {
       for (let start = 0; start < 110; start += 10) {
-        await Promise.all(Array.from({ length: 10 }, async (_, i) => {
-          const response = await issuer.fetchAs(`${url}people/${start + i}#me`, 'flush')(resource, { method: 'HEAD' });
-          await response.body?.cancel();
-        }));
+        await Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const response = await issuer.fetchAs(`${url}people/${start + i}#me`, 'flush')(resource, {
+              method: 'HEAD',
+            });
+            await response.body?.cancel();
+          }),
+        );
       }
     },
     close: async () => new Promise<void>((resolve) => server.close(() => resolve())),
