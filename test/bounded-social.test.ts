@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DataFactory } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   NetworkError,
@@ -17,10 +16,8 @@ import { collectPosts } from '../src/social/timeline.js';
 import { discoverPostsContainer } from '../src/social/discovery.js';
 import { mapBounded } from '../src/social/remote.js';
 import { readOwnFollowing } from '../src/social/follows.js';
-import { patchDocument } from '../src/social/patch.js';
-import { as, newId, rdfType, triple } from '../src/rdf.js';
 import { startHostilePod, type BoundedKind, type HostilePod } from './support/hostile-pod.js';
-import { createUser, type TestUser } from './support/users.js';
+import { createUser, followedBefore, type TestUser } from './support/users.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -189,22 +186,3 @@ describe("reading other people's pods is bounded in bytes, time, triples and CPU
     expect((await readOwnFollowing(carol.session)).map((f) => f.object)).not.toContain(silent);
   });
 });
-
-/**
- * Saves a follow of `target` the way `follow` did before it checked profiles (as for a profile that went bad later).
- */
-async function followedBefore(user: TestUser, target: string): Promise<void> {
-  const url = `${user.account.podUrl}social/following/index.ttl#${newId()}`;
-  await patchDocument(
-    user.session.fetch,
-    url.split('#')[0]!,
-    {
-      inserts: [
-        triple(url, rdfType, as('Follow')),
-        triple(url, as('actor'), DataFactory.namedNode(user.account.webId)),
-        triple(url, as('object'), DataFactory.namedNode(target)),
-      ],
-    },
-    'Saving a follow',
-  );
-}

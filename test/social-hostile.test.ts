@@ -1,12 +1,9 @@
-import { DataFactory } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BadDataError, NetworkError, createPost, follow, getTimeline, type Post } from '../src/index.js';
 import { collectPosts } from '../src/social/timeline.js';
 import { readRdf } from '../src/social/remote.js';
-import { patchDocument } from '../src/social/patch.js';
-import { as, newId, rdfType, triple } from '../src/rdf.js';
 import { hostileKinds, startHostilePod, type HostilePod } from './support/hostile-pod.js';
-import { createUser, type TestUser } from './support/users.js';
+import { createUser, followedBefore, type TestUser } from './support/users.js';
 
 describe('a hostile pod does not break the timeline', () => {
   const server = inject('baseUrl');
@@ -80,20 +77,3 @@ describe('a hostile pod does not break the timeline', () => {
     expect(result.errors.find((e) => e.source === hostile.webId('silent'))?.message).toMatch(/deadline/u);
   });
 });
-
-/** Saves a follow of `webId` the way `follow` did before it checked profiles (as for a profile that went bad later). */
-async function followedBefore(user: TestUser, webId: string): Promise<void> {
-  const url = `${user.account.podUrl}social/following/index.ttl#${newId()}`;
-  await patchDocument(
-    user.session.fetch,
-    url.split('#')[0]!,
-    {
-      inserts: [
-        triple(url, rdfType, as('Follow')),
-        triple(url, as('actor'), DataFactory.namedNode(user.account.webId)),
-        triple(url, as('object'), DataFactory.namedNode(webId)),
-      ],
-    },
-    'Saving a follow',
-  );
-}

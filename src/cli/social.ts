@@ -4,30 +4,16 @@ import type { Command } from 'commander';
 import { hearthHome, loadAccount } from '../auth/credentials.js';
 import type { HearthSession } from '../auth/session.js';
 import { InvalidInputError, fileError } from '../errors.js';
-import {
-  clearNotifications,
-  createPost,
-  deletePost,
-  editPost,
-  follow,
-  getPost,
-  getProfile,
-  getThread,
-  getTimeline,
-  like,
-  listFollowers,
-  listPosts,
-  readOwnFollowing,
-  reply,
-  setProfile,
-  unfollow,
-  unlike,
-  withCounts,
-  type Delivery,
-  type ImageInput,
-  type Post,
-  type PostsResult,
-} from '../social/index.js';
+import { clearNotifications, listFollowers, withCounts } from '../social/notifications.js';
+import { createPost, deletePost, editPost, getPost, listPosts, type ImageInput } from '../social/posts.js';
+import { follow, readOwnFollowing, unfollow } from '../social/follows.js';
+import { getProfile } from '../social/discovery.js';
+import { getThread } from '../social/thread.js';
+import { getTimeline, type PostsResult } from '../social/timeline.js';
+import { like, reply, unlike } from '../social/interactions.js';
+import { setProfile } from '../social/profile.js';
+import { type Delivery } from '../social/notify.js';
+import { type Post } from '../social/model.js';
 import { maxInboxItems, readNotifications, type ClearResult, type InboxReport } from '../social/notifications.js';
 import { HearthError } from '../errors.js';
 import {
@@ -35,9 +21,9 @@ import {
   followMoves,
   rememberPostsContainers,
   type MovedFollow,
-  type Notification,
   type NoticeAction,
-} from '../social/index.js';
+} from '../social/follows.js';
+import { type Notification } from '../social/notifications.js';
 import { withAuthorNames } from '../social/model.js';
 import { readNames } from '../social/profile.js';
 import { progressLine } from './progress.js';

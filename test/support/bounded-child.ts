@@ -4,7 +4,8 @@
 //         then prints its peak memory.
 // gc:     gathers posts with the collector running every 20 ms (deadline timers must still fire), then prints the time.
 // Prints one line of JSON on stdout.
-import { collectPosts, getProfile } from '../../src/social/index.js';
+import { collectPosts } from '../../src/social/timeline.js';
+import { getProfile } from '../../src/social/discovery.js';
 
 interface Args {
   profile?: string;
