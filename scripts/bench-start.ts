@@ -60,11 +60,11 @@ const css = require('@solid/community-server');
 const cssRoot = dirname(require.resolve('@solid/community-server/package.json'));
 const componentsJs = createRequire(join(cssRoot, 'package.json'))('componentsjs');
 const { hearthAppRunner } = await import(dist + 'css-hooks.js');
-const { podConfigFiles, podTemplateFolder } = await import(dist + 'config.js');
+const { podConfigFiles, podConfigVariables } = await import(dist + 'config.js');
 const [port, dataDir] = process.argv.slice(-2);
 const baseUrl = 'http://localhost:' + port + '/';
 const input = { config: [...podConfigFiles], \
-variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
+variableBindings: { ...podConfigVariables },
   shorthand: { port: Number(port), baseUrl, rootFilePath: dataDir, loggingLevel: 'error' } };
 const runner = hearthAppRunner(css, { baseUrl, host: '127.0.0.1' });
 async function leanModuleState() {

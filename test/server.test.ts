@@ -8,7 +8,7 @@ import { AccountApi, ServerStartError, createAccount, openSession, startPodServe
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
 import { compiledConfigFolder, compiledConfigKey, createAppWithCompiledConfig } from '../src/server/compiled-config.js';
-import { podConfigFiles, podTemplateFolder } from '../src/server/config.js';
+import { podConfigFiles, podConfigVariables } from '../src/server/config.js';
 import { hearthAppRunner } from '../src/server/css-hooks.js';
 
 describe('the pod server', () => {
@@ -30,6 +30,16 @@ describe('the pod server', () => {
     const compiled = `css-${await compiledConfigKey(podConfigFiles)}.cjs`;
     expect(files).toContain(compiled);
     expect(files).not.toContain(`${compiled}.failed`);
+  });
+
+  it("serves Hearth's consent page, which puts no app's text in as HTML (test/browser-consent runs it)", async () => {
+    const response = await fetch(new URL('.account/oidc/consent/', baseUrl), { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toContain('<title>An application is requesting access</title>');
+    expect(page).toContain('.well-known/css/styles/main.css');
+    expect(page).toContain('function safeUrl(value)');
+    expect(page).not.toMatch(/insertAdjacentHTML|innerHTML|outerHTML|document\.write/u);
   });
 
   it('falls back to the Components.js-built configuration when the compiled one fails, noting why', async () => {
@@ -60,7 +70,7 @@ describe('the pod server', () => {
     const app = await createAppWithCompiledConfig(() => hearthAppRunner(css, { baseUrl: url, host: '127.0.0.1' }), {
       config,
       loaderProperties: { logLevel: 'warn' },
-      variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
+      variableBindings: { ...podConfigVariables },
       shorthand: { port, baseUrl: url, rootFilePath: join(dir, 'data'), loggingLevel: 'error' },
     });
     await app.start();

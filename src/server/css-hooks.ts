@@ -4,8 +4,10 @@ import { listenOnHost, type ServerFactory } from './listen-host.js';
 import { redactLogsOf } from './log-redaction.js';
 import { InboxLinkWriter } from './inbox-link.js';
 import { MissingPodHandler } from './missing-pod.js';
+import { OriginHeadersHandler } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
+import { guardStaticAssets, type StaticHandler } from './static-guard.js';
 
 type Css = typeof import('@solid/community-server');
 interface Manager {
@@ -17,6 +19,8 @@ interface Manager {
  * `BaseHttpHandler` (a WaterfallHandler). Components.js caches instances, so these are the server's own.
  * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only, and lets
  * `options.connections` keep its connections and notification channels, so that stopping closes them.
+ * Every response gets the headers of origin-headers.ts, and CSS's static files are served only at plain paths
+ * (static-guard.ts).
  */
 export function hearthAppRunner(
   css: Css,
@@ -55,6 +59,8 @@ export function hearthAppRunner(
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
+    (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(new OriginHeadersHandler(options.baseUrl));
+    guardStaticAssets(await get<StaticHandler>('StaticAssetHandler'));
     const base = await get<{ handlers: unknown[] }>('BaseHttpHandler');
     const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ServerStartError, describe, ignoreFailure } from '../errors.js';
 import type { AppRunner } from '@solid/community-server';
 import { createAppWithCompiledConfig } from './compiled-config.js';
-import { podConfigFiles, podTemplateFolder } from './config.js';
+import { podConfigFiles, podConfigVariables } from './config.js';
 import { normalizeBaseUrl } from '../url.js';
 import { hearthAppRunner } from './css-hooks.js';
 import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-dir.js';
@@ -84,7 +84,7 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
     const input = {
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' as const },
-      variableBindings: { 'urn:hearth:variable:podTemplateFolder': podTemplateFolder },
+      variableBindings: { ...podConfigVariables },
       shorthand: { port, baseUrl: url, rootFilePath: dataDir, loggingLevel: options.logLevel ?? 'warn' },
     };
     app =

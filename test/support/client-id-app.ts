@@ -17,9 +17,9 @@ export interface ClientIdApp {
 
 /**
  * Serves a Client ID Document named `name` on `http://localhost:PORT/id` (CSS accepts http client ids only on
- * localhost).
+ * localhost), with the fields of `extra` (a `logo_uri`, say) added.
  */
-export async function startClientIdApp(name: string): Promise<ClientIdApp> {
+export async function startClientIdApp(name: string, extra: Record<string, unknown> = {}): Promise<ClientIdApp> {
   const port = await freePort();
   const base = `http://localhost:${port}/`;
   const clientId = `${base}id`;
@@ -35,11 +35,16 @@ export async function startClientIdApp(name: string): Promise<ClientIdApp> {
     response_types: ['code'],
     scope: 'openid profile offline_access webid',
     token_endpoint_auth_method: 'none',
+    ...extra,
   };
   const server: Server = createServer((request, response) => {
     if (request.url === '/id') {
       response.writeHead(200, { 'content-type': 'application/ld+json' });
       response.end(JSON.stringify(document));
+    } else if (request.url?.startsWith('/callback?')) {
+      // Where a browser lands after the sign-in (the headless login below stops before it).
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<!DOCTYPE html><title>Signed in</title>');
     } else {
       response.writeHead(404).end();
     }
