@@ -9,6 +9,7 @@ import { request, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AccountApi, createAccount, InvalidInputError } from '../src/index.js';
 import { createUser, type TestUser } from './support/users.js';
 
 const cssRoot = dirname(createRequire(import.meta.url).resolve('@solid/community-server/package.json'));
@@ -242,5 +243,28 @@ describe("the server's origin", () => {
     const asset = await owner.session.fetch(new URL('.well-known/css/styles/main.css', server).href);
     await asset.arrayBuffer();
     expect(asset.headers.get('cache-control')).toMatch(/^max-age=\d+$/u);
+  });
+});
+
+describe("the server's own names", () => {
+  const server = inject('baseUrl');
+
+  it('gives no account a pod at /hearth/, the web page’s place, in any case; the library refuses first', async () => {
+    const user = await createUser(server, 'reserved');
+    const api = new AccountApi(server);
+    await api.login(user.account.email, user.password);
+    try {
+      for (const name of ['hearth', 'HEARTH', 'Hearth']) {
+        await expect(api.createPod(name), name).rejects.toThrow(`The name "${name}" is reserved on this server.`);
+      }
+    } finally {
+      await api.logout();
+    }
+    expect((await raw(server, '/hearth/')).status).toBe(404);
+    await expect(
+      createAccount({ server, name: 'Hearth', email: 'h@example.org', password: 'a long password' }),
+    ).rejects.toThrow(
+      new InvalidInputError('The name "Hearth" is reserved: the server\'s own page lives there. Choose another.'),
+    );
   });
 });

@@ -5,6 +5,7 @@ import { bringPodUpToDate, type PodUpdate } from '../access/migrate.js';
 import { openSession } from '../auth/session.js';
 import type { StoredAccount } from '../auth/credentials.js';
 import { AccountApi, AccountApiError } from './account-api.js';
+import { reservedPodNames } from './endpoints.js';
 import { normalizeBaseUrl } from '../url.js';
 
 /** What `createAccount` needs. The password goes to the server only; Hearth never stores it. */
@@ -221,6 +222,9 @@ export function validateName(name: string): void {
       `"${name}" is not a usable account name: ` +
         'use 1 to 63 letters, digits, "-" or "_", starting with a letter or digit.',
     );
+  }
+  if (reservedPodNames.includes(name.toLowerCase())) {
+    throw new InvalidInputError(`The name "${name}" is reserved: the server's own page lives there. Choose another.`);
   }
 }
 

@@ -8,6 +8,7 @@ import { OriginHeadersHandler } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
+import { reservePodNames, type PodIdentifierGenerator } from './reserved-names.js';
 
 type Css = typeof import('@solid/community-server');
 interface Manager {
@@ -20,7 +21,7 @@ interface Manager {
  * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only, and lets
  * `options.connections` keep its connections and notification channels, so that stopping closes them.
  * Every response gets the headers of origin-headers.ts, and CSS's static files are served only at plain paths
- * (static-guard.ts).
+ * (static-guard.ts). The names of reserved-names.ts make no pod.
  */
 export function hearthAppRunner(
   css: Css,
@@ -61,6 +62,11 @@ export function hearthAppRunner(
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(new OriginHeadersHandler(options.baseUrl));
     guardStaticAssets(await get<StaticHandler>('StaticAssetHandler'));
+    reservePodNames(
+      await get<PodIdentifierGenerator>('IdentifierGenerator'),
+      options.baseUrl,
+      (message) => new css.BadRequestHttpError(message),
+    );
     const base = await get<{ handlers: unknown[] }>('BaseHttpHandler');
     const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(
