@@ -1,5 +1,3 @@
-import { dirname } from 'node:path';
-
 /** Base class of every error Hearth throws on purpose; `code` is stable, `message` is for people. */
 export class HearthError extends Error {
   /** A stable machine-readable code, e.g. `PORT_IN_USE`. */
@@ -68,39 +66,6 @@ export class FileError extends HearthError {
   }
 }
 
-/** A FileError saying in plain words why `path` could not be read (or written): no `ENOENT: ...`. */
-export function fileError(path: string, error: unknown, doing: 'read' | 'write'): FileError {
-  const code = (error as { code?: string } | undefined)?.code;
-  const cause = { cause: error };
-  const folder = dirname(path);
-  switch (code) {
-    case 'ENOENT':
-      return doing === 'read'
-        ? new FileError('FILE_NOT_FOUND', path, `There is no file ${path}.`, cause)
-        : new FileError('FILE_NOT_FOUND', path, `Cannot write ${path}: the folder ${folder} does not exist.`, cause);
-    case 'ENOTDIR':
-      return new FileError(
-        'FILE_NOT_FOUND',
-        path,
-        `Cannot ${doing} ${path}: part of that path is a file, not a folder.`,
-        cause,
-      );
-    case 'EISDIR':
-      return new FileError('FILE_ACCESS', path, `${path} is a folder, not a file.`, cause);
-    case 'EACCES':
-    case 'EPERM':
-      return new FileError('FILE_ACCESS', path, `Cannot ${doing} ${path}: permission denied.`, cause);
-    case 'EEXIST':
-      return new FileError('FILE_EXISTS', path, `${path} already exists.`, cause);
-    case 'ENOSPC':
-      return new FileError('FILE_ACCESS', path, `Cannot write ${path}: the disk is full.`, cause);
-    case 'EROFS':
-      return new FileError('FILE_ACCESS', path, `Cannot write ${path}: the disk is read-only.`, cause);
-    default:
-      return new FileError('FILE_ACCESS', path, `Cannot ${doing} ${path}: ${describe(error)}.`, cause);
-  }
-}
-
 /** No stored account, or its credentials no longer work. */
 export class NotLoggedInError extends HearthError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -110,6 +75,9 @@ export class NotLoggedInError extends HearthError {
 
 /** Builds the typed error for a failed HTTP response, reading at most a little of its body. */
 export async function httpErrorFor(response: Response, action: string): Promise<HttpError> {
+  // A browser's answer to `redirect: 'manual'`: status 0, and where it points is hidden. Node's fetch gives the 3xx.
+  if (response.type === 'opaqueredirect')
+    return new HttpError(response.status, response.url, `${action} failed: it redirects elsewhere, never followed`);
   const detail = await readErrorDetail(response);
   const message =
     `${action} failed: ${response.status} ${response.statusText || ''}`.trim() + (detail ? ` (${detail})` : '');

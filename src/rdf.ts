@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { DataFactory, Parser, Writer, type Quad, type Term } from 'n3';
 import { HearthError } from './errors.js';
+import { sha256Hex } from './hash.js';
+import { utf8Length } from './text.js';
 import { ACL, ACP, AS, DCT, FOAF, LDP, PIM, RDF, SOLID, XSD } from './vocab.js';
 
 /** Data read from somewhere could not be parsed as RDF. */
@@ -84,7 +84,7 @@ export function serializeWithin(quads: readonly Quad[], maxBytes: number, format
   const sink = {
     write: (chunk: string) => {
       chunks.push(chunk);
-      size += Buffer.byteLength(chunk);
+      size += utf8Length(chunk);
       return true;
     },
     end: () => undefined,
@@ -122,7 +122,7 @@ export function canonicalLines(quads: readonly Quad[]): string[] {
     const next = new Map<string, string>();
     for (const [b, near] of around) {
       const lines = near.map((q) => line(q, (t) => (t.value === b ? '_:self' : `_:${labels.get(t.value)}`))).sort();
-      next.set(b, createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16));
+      next.set(b, sha256Hex(lines.join('\n')).slice(0, 16));
     }
     labels = next;
   }
@@ -172,21 +172,29 @@ export const defaultMaxTriples = 100_000;
  */
 export class BoundedTurtleParser {
   private readonly quads: Quad[] = [];
-  private readonly input = new EventEmitter();
+  private count = 0;
+  private readonly input = new TextSource();
   private failure: unknown;
 
+  /**
+   * With `onQuad`, each triple is handed to it as it is parsed and none is kept (`end` then answers none): memory stays
+   * bounded by what `onQuad` keeps.
+   */
   constructor(
     private readonly url: string,
     private readonly maxTriples = defaultMaxTriples,
+    onQuad?: (quad: Quad) => void,
   ) {
-    // The parser reads from an emitter fed by hand: pieces stay strings (a surrogate pair cut in two is joined again),
+    // The parser reads from a source fed by hand: pieces stay strings (a surrogate pair cut in two is joined again),
     // and a throw from the quad callback stops the parse in the middle of a piece.
-    new Parser({ baseIRI: url }).parse(this.input, {
+    new Parser({ baseIRI: url }).parse(this.input as unknown as NodeJS.ReadableStream, {
       onQuad: (error, quad) => {
         if (error) this.failure ??= error;
         else if (quad) {
-          if (this.quads.length >= this.maxTriples) throw new TooManyTriplesError(this.url, this.maxTriples);
-          this.quads.push(quad);
+          if (this.count >= this.maxTriples) throw new TooManyTriplesError(this.url, this.maxTriples);
+          this.count += 1;
+          if (onQuad) onQuad(quad);
+          else this.quads.push(quad);
         }
       },
     });
@@ -194,7 +202,7 @@ export class BoundedTurtleParser {
 
   /** Triples parsed so far. */
   get size(): number {
-    return this.quads.length;
+    return this.count;
   }
 
   /** Parses one more piece of the text. */
@@ -224,6 +232,23 @@ export class BoundedTurtleParser {
 }
 
 /**
+ * What n3's parser reads from: it only listens to `data`, `end` and `error` (one listener each), and `emit` calls them
+ * at once, as an EventEmitter would, so the browser needs no Node events module.
+ */
+class TextSource {
+  private readonly listeners = new Map<string, (value?: string) => void>();
+
+  on(event: string, listener: (value?: string) => void): this {
+    this.listeners.set(event, listener);
+    return this;
+  }
+
+  emit(event: 'data' | 'end', value?: string): void {
+    this.listeners.get(event)?.(value);
+  }
+}
+
+/**
  * Parses Turtle from an untrusted source without letting it take the process: at most `maxTriples` triples (see
  * BoundedTurtleParser), in slices of `sliceChars` characters (default 64 K) with a turn of the event loop between them,
  * so
@@ -239,10 +264,22 @@ export async function parseTurtleBounded(
   for (let start = 0; start < text.length; start += slice) {
     options.signal?.throwIfAborted();
     parser.write(text.slice(start, start + slice));
-    if (start + slice < text.length) await new Promise((resolve) => setImmediate(resolve));
+    if (start + slice < text.length) await nextTurn();
   }
   options.signal?.throwIfAborted();
   return parser.end();
+}
+
+/**
+ * Waits for the next turn of the event loop, after the I/O that is waiting (`setImmediate` in Node; a zero-delay
+ * timer where there is none, as in a browser).
+ */
+export function nextTurn(): Promise<void> {
+  const { setImmediate: immediate } = globalThis as { setImmediate?: (callback: () => void) => unknown };
+  return new Promise((resolve) => {
+    if (immediate) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
 }
 
 const rdfTypeIri = `${RDF}type`;

@@ -1,4 +1,5 @@
 import { NetworkError, ignoreFailure } from './errors.js';
+import { utf8Length } from './text.js';
 
 /** Time one request to one's own pod server may take before Hearth gives up, unless told otherwise: 30 s. */
 export const defaultRequestTimeoutMs = 30_000;
@@ -100,7 +101,7 @@ export function withRequestTimeout(fetchFn: typeof fetch, timeoutMs?: number): t
 
 /** The size in bytes of a request body whose size is known (0 for none, streams and forms). */
 function sizeOf(body: RequestInit['body']): number {
-  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (typeof body === 'string') return utf8Length(body);
   if (body instanceof Blob) return body.size;
   if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) return body.byteLength;
   return 0;

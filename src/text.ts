@@ -35,3 +35,18 @@ export function textToHtml(text: string): string {
     .filter((p) => p !== '');
   return paragraphs.map((p) => `<p>${escapeHtml(p).replace(/\n/gu, '<br>')}</p>`).join('');
 }
+
+/** The size of `text` in UTF-8, in bytes, as it is sent (a lone surrogate counts as U+FFFD, 3 bytes); no copy made. */
+export function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // A surrogate pair: 4 bytes for its 2 code units.
+      i += 1;
+    } else bytes += 2;
+  }
+  return bytes;
+}

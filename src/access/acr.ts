@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { DataFactory } from 'n3';
 import type { Quad } from 'n3';
+import { sha256Hex } from '../hash.js';
 import { ACL, ACP, RDF } from '../vocab.js';
 
 const { namedNode, literal, quad } = DataFactory;
@@ -135,7 +135,7 @@ export function clientMatcherTerm(clientId: string) {
 
 /** A stable fragment key for an app's quads in any ACR: `app-` and 16 hex digits of the SHA-256 of its client id. */
 export function appKey(clientId: string): string {
-  return `app-${createHash('sha256').update(clientId).digest('hex').slice(0, 16)}`;
+  return `app-${sha256Hex(clientId).slice(0, 16)}`;
 }
 
 /** The subject of an ACR that states `acp:resource <resourceUrl>`, if the quads have one. */

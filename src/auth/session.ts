@@ -1,6 +1,7 @@
 import { Session } from '@inrupt/solid-client-authn-node';
 import { NetworkError, NotLoggedInError, describe } from '../errors.js';
 import { NoAnswerError, requestTimeoutMs, withRequestTimeout, withinTimeLimit } from '../request-timeout.js';
+import { withoutRedirects } from './credentialed.js';
 
 /** What is needed to log in as an app with a client credential. */
 export interface ClientLogin {
@@ -78,27 +79,6 @@ export async function openSession(login: ClientLogin): Promise<HearthSession> {
     fetch: withoutRedirects(withRequestTimeout(session.fetch.bind(session) as typeof fetch, timeoutMs)),
     logout: async () => session.logout(),
   };
-}
-
-const credentialed = new WeakSet<typeof fetch>();
-
-/**
- * Whether `fetchFn` is a session's fetch (it carries someone's credentials): bounded reads never follow a redirect with
- * it. A fetch that wraps a session's fetch is not recognised: pass the session's own.
- */
-export function carriesCredentials(fetchFn: typeof fetch): boolean {
-  return credentialed.has(fetchFn);
-}
-
-/**
- * The authenticated fetch with `redirect: 'manual'` on every request, whatever the caller asks: authn's fetch would
- * otherwise follow a redirect and sign the request again for wherever the answering server points.
- */
-function withoutRedirects(authenticated: typeof fetch): typeof fetch {
-  const manual = (async (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    authenticated(input, { ...init, redirect: 'manual' })) as typeof fetch;
-  credentialed.add(manual);
-  return manual;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { HearthError, describe, fileError } from '../errors.js';
+import { HearthError, describe } from '../errors.js';
+import { fileError } from '../files.js';
 import { safeForTerminal } from '../text.js';
 
 /** Global options every command may read. */

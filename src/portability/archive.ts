@@ -5,7 +5,8 @@ import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { FileError, HearthError, fileError } from '../errors.js';
+import { FileError, HearthError } from '../errors.js';
+import { fileError } from '../files.js';
 
 /** Name and version of the archive format Hearth writes. */
 export const archiveFormat = { name: 'hearth-pod-archive', version: 1 } as const;

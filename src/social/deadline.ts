@@ -1,5 +1,4 @@
 // Time and turns for reading many pods: deadlines that cannot be lost, servers that gave no answer, and pools.
-import { setMaxListeners } from 'node:events';
 import { NetworkError, ignoreFailure } from '../errors.js';
 import type { ReadProgress } from './remote.js';
 
@@ -23,7 +22,7 @@ export class Deadline {
   ) {
     const controller = new AbortController();
     // Every read under a deadline listens to it, and they are many at once by design (each removes its listener).
-    setMaxListeners(0, controller.signal);
+    unlimitedListeners(controller.signal);
     this.signal = controller.signal;
     this.ends = performance.now() + ms;
     this.timer = setTimeout(
@@ -55,6 +54,19 @@ export class Deadline {
     clearTimeout(this.timer);
     this.parent?.removeEventListener('abort', this.onParent);
   }
+}
+
+/** Node's `events` module when running in Node (≥ 20.16), found at run time: a browser bundle must not import it. */
+const nodeEvents = (
+  globalThis as { process?: { getBuiltinModule?: (id: 'node:events') => typeof import('node:events') } }
+).process?.getBuiltinModule?.('node:events');
+
+/**
+ * Lets any number of listeners wait on `signal` without Node's MaxListenersExceededWarning (past 10). Browsers warn
+ * about nothing: there it does nothing.
+ */
+function unlimitedListeners(signal: AbortSignal): void {
+  nodeEvents?.setMaxListeners(0, signal);
 }
 
 /** Settles as `work` does, or rejects with the signal's reason as soon as it aborts (`work` is then left to itself). */

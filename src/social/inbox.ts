@@ -1,6 +1,6 @@
-import { StreamParser, type Quad } from 'n3';
+import type { Quad } from 'n3';
 import { HttpError, NetworkError, NotFoundError, httpErrorFor } from '../errors.js';
-import { BadDataError, writeTurtle } from '../rdf.js';
+import { BadDataError, BoundedTurtleParser, writeTurtle } from '../rdf.js';
 import { canonicalUrl, isInside } from '../url.js';
 import { DCT, LDP, RDF } from '../vocab.js';
 import { Deadline } from './deadline.js';
@@ -263,45 +263,33 @@ async function parseStreaming(
   signal?: AbortSignal,
 ): Promise<boolean> {
   if (!response.body) return true;
-  const parser = new StreamParser({ baseIRI: url });
   let stopped = false;
-  let failure: unknown;
-  parser.on('data', (q: Quad) => {
+  // No limit on triples and none kept: `onQuad` keeps what it wants (a listing, at most `maxEntries` items).
+  const parser = new BoundedTurtleParser(url, Infinity, (q) => {
     if (!stopped && !onQuad(q)) stopped = true;
-  });
-  const ended = new Promise<void>((resolve) => {
-    parser.once('end', resolve);
-    parser.once('error', (error: unknown) => {
-      failure = error;
-      resolve();
-    });
   });
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await reader.read().catch((error: unknown) => {
+        throw new NetworkError(url, signal?.aborted ? new Error('the overall deadline passed') : error);
+      });
       if (done) break;
       parser.write(decoder.decode(value, { stream: true }));
-      if (stopped || failure) break;
+      if (stopped) break;
     }
   } catch (error: unknown) {
-    parser.destroy();
-    throw new NetworkError(url, signal?.aborted ? new Error('the overall deadline passed') : error);
+    // Best effort, as below: the parse failure is the one to report.
+    if (error instanceof BadDataError) await reader.cancel().catch(() => undefined);
+    throw error;
   }
-  if (stopped || failure) {
-    // Best effort: the listing has what it needs (or a parse failure, thrown below), so a connection that broke
-    // meanwhile changes nothing.
+  if (stopped) {
+    // Best effort: the listing has what it needs, so a connection that broke meanwhile changes nothing.
     await reader.cancel().catch(() => undefined);
-    parser.destroy();
-  } else {
-    parser.end(decoder.decode());
-    await ended;
+    return false;
   }
-  if (failure)
-    throw new BadDataError(
-      url,
-      `${url} is not valid Turtle: ${failure instanceof Error ? failure.message : String(failure)}`,
-    );
+  parser.write(decoder.decode());
+  parser.end();
   return !stopped;
 }

@@ -8,8 +8,8 @@ import {
   NotFoundError,
   ignoreFailure,
 } from '../errors.js';
-import { carriesCredentials } from '../auth/session.js';
-import { BadDataError, BoundedTurtleParser, defaultMaxTriples } from '../rdf.js';
+import { carriesCredentials } from '../auth/credentialed.js';
+import { BadDataError, BoundedTurtleParser, defaultMaxTriples, nextTurn } from '../rdf.js';
 import { Deadline, untilAborted } from './deadline.js';
 
 /** Bounds on every read of data from a pod: other people's pods are untrusted. */
@@ -118,7 +118,7 @@ export async function readRdf(fetchFn: typeof fetch, url: string, limits: ReadLi
         const before = parser.size;
         parser.write(text.slice(start, start + parseSlice));
         if (opened.progress) opened.progress.triples += parser.size - before;
-        await new Promise((resolve) => setImmediate(resolve));
+        await nextTurn();
       }
     });
     return { url: opened.url, quads: parser.end(), ...(opened.etag ? { etag: opened.etag } : {}) };
@@ -154,6 +154,8 @@ async function openBounded<T>(
   const timeoutMs = limits.timeoutMs ?? defaultReadLimits.timeoutMs;
   const maxRedirects = limits.maxRedirects ?? defaultReadLimits.maxRedirects;
   let current = checkUrl(url);
+  // Set after a browser's opaque redirect (it hides where it points): the next request lets the browser follow it.
+  let follow = false;
   for (let hop = 0; ; hop += 1) {
     const timeout = new Deadline(timeoutMs, limits.signal);
     const { signal } = timeout;
@@ -161,11 +163,23 @@ async function openBounded<T>(
       let response: Response;
       try {
         // Raced with the signal too: a fetch that ignores it still cannot hold the read past its time.
-        response = await untilAborted(fetchFn(current, { headers: { accept }, redirect: 'manual', signal }), signal);
+        response = await untilAborted(
+          fetchFn(current, { headers: { accept }, redirect: follow ? 'follow' : 'manual', signal }),
+          signal,
+        );
       } catch (error: unknown) {
         throw networkError(current, error, limits.signal, timeoutMs);
       }
-      if (response.status >= 300 && response.status < 400 && response.headers.get('location')) {
+      if (follow && response.url) {
+        // The browser followed the redirects (at most 20, CORS checked at each): where they ended is checked as any.
+        try {
+          current = checkUrl(response.url);
+        } catch (error: unknown) {
+          cancel(response);
+          throw error;
+        }
+      }
+      if (isRedirect(response)) {
         cancel(response);
         if (carriesCredentials(fetchFn)) {
           throw new BadDataError(
@@ -176,7 +190,9 @@ async function openBounded<T>(
         if (maxRedirects === 0)
           throw new BadDataError(url, `${url} redirects elsewhere, and is only taken from where it is`);
         if (hop >= maxRedirects) throw new BadDataError(url, `${url} redirects more than ${maxRedirects} times`);
-        current = checkUrl(new URL(response.headers.get('location')!, current).href);
+        const location = response.headers.get('location');
+        if (location) current = checkUrl(new URL(location, current).href);
+        else follow = true;
         continue;
       }
       if (!response.ok) {
@@ -208,6 +224,15 @@ async function openBounded<T>(
       timeout.clear();
     }
   }
+}
+
+/**
+ * Whether an answer is a redirect: a 3xx with a Location (Node's fetch), or a browser's `opaqueredirect` (status 0, no
+ * Location: a browser never shows where a redirect points).
+ */
+function isRedirect(response: Response): boolean {
+  if (response.type === 'opaqueredirect') return true;
+  return response.status >= 300 && response.status < 400 && Boolean(response.headers.get('location'));
 }
 
 /** Time ran out before something was done (e.g. a timeline's deadline before a pod's posts were read). */
