@@ -20,5 +20,14 @@ export default tseslint.config(
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
   },
-  { files: ['**/*.js'], rules: { 'max-len': ['error', { code: 120 }] } },
+  {
+    // The web page (browser, DOM, JSX): type-aware with its own tsconfig.
+    files: ['src/web/**/*.ts', 'src/web/**/*.tsx'],
+    languageOptions: { parserOptions: { project: './tsconfig.web.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      'max-len': ['error', { code: 120, ignoreUrls: true, ignoreRegExpLiterals: true }],
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+  { files: ['**/*.js', '**/*.mjs'], rules: { 'max-len': ['error', { code: 120 }] } },
 );

@@ -260,7 +260,8 @@ describe("the server's own names", () => {
     } finally {
       await api.logout();
     }
-    expect((await raw(server, '/hearth/')).status).toBe(404);
+    // Nothing of a pod lives there: the place is the web page's (or nobody's, without it).
+    expect((await raw(server, '/hearth/profile/card')).status).toBe(404);
     await expect(
       createAccount({ server, name: 'Hearth', email: 'h@example.org', password: 'a long password' }),
     ).rejects.toThrow(

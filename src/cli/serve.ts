@@ -22,6 +22,7 @@ export function registerServe(program: Command): void {
       '--allow-private-webhooks',
       'let webhook notifications go to loopback and private addresses (off: public only)',
     )
+    .option('--no-web', "do not serve the owner's web page at /hearth/")
     .action(
       async (
         options: {
@@ -31,6 +32,7 @@ export function registerServe(program: Command): void {
           data: string;
           logLevel: string;
           allowPrivateWebhooks?: boolean;
+          web: boolean;
         },
         command: Command,
       ) => {
@@ -42,15 +44,23 @@ export function registerServe(program: Command): void {
           dataDir: options.data,
           logLevel: options.logLevel,
           allowPrivateWebhooks: options.allowPrivateWebhooks === true,
+          web: options.web,
         });
+        const page = options.web && !server.warnings.some(({ code }) => code === 'WEB_PAGE_NOT_BUILT');
         for (const warning of server.warnings)
           process.stderr.write(`hearth: warning: ${safeForTerminal(warning.message)}\n`);
-        print(global, { url: server.url, dataDir: server.dataDir, host: server.host, warnings: server.warnings }, [
-          `Hearth pod server ready at ${server.url}`,
-          `Listening on ${server.host}, port ${options.port}`,
-          `Data folder: ${server.dataDir}`,
-          'Stop it with Ctrl+C.',
-        ]);
+        const webPage = page ? `${server.url}hearth/` : null;
+        print(
+          global,
+          { url: server.url, dataDir: server.dataDir, host: server.host, webPage, warnings: server.warnings },
+          [
+            `Hearth pod server ready at ${server.url}`,
+            `Listening on ${server.host}, port ${options.port}`,
+            `Data folder: ${server.dataDir}`,
+            ...(webPage ? [`Your web page: ${webPage}`] : []),
+            'Stop it with Ctrl+C.',
+          ],
+        );
         const signal = await new Promise<NodeJS.Signals>((resolve) => {
           const stop = (received: NodeJS.Signals): void => {
             process.off('SIGINT', stop);

@@ -4,11 +4,12 @@ import { listenOnHost, type ServerFactory } from './listen-host.js';
 import { redactLogsOf } from './log-redaction.js';
 import { InboxLinkWriter } from './inbox-link.js';
 import { MissingPodHandler } from './missing-pod.js';
-import { OriginHeadersHandler } from './origin-headers.js';
+import { OriginHeadersHandler, ownPagesWith } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
 import { reservePodNames, type PodIdentifierGenerator } from './reserved-names.js';
+import type { HearthWebHandler } from './web-page.js';
 
 type Css = typeof import('@solid/community-server');
 interface Manager {
@@ -21,11 +22,18 @@ interface Manager {
  * It also makes CSS's logs redact secrets and its HTTP server listen on `options.host` only, and lets
  * `options.connections` keep its connections and notification channels, so that stopping closes them.
  * Every response gets the headers of origin-headers.ts, and CSS's static files are served only at plain paths
- * (static-guard.ts). The names of reserved-names.ts make no pod.
+ * (static-guard.ts). The names of reserved-names.ts make no pod. `options.webPage`, when given, comes first of all:
+ * it answers everything at `<base>hearth` and below (web-page.ts).
  */
 export function hearthAppRunner(
   css: Css,
-  options: { baseUrl: string; host: string; allowPrivateWebhooks?: boolean; connections?: ConnectionTracker },
+  options: {
+    baseUrl: string;
+    host: string;
+    allowPrivateWebhooks?: boolean;
+    connections?: ConnectionTracker;
+    webPage?: HearthWebHandler;
+  },
 ): AppRunner {
   class HearthAppRunner extends css.AppRunner {}
   const runner = new HearthAppRunner();
@@ -60,7 +68,9 @@ export function hearthAppRunner(
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
-    (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(new OriginHeadersHandler(options.baseUrl));
+    (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(
+      new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage !== undefined)),
+    );
     guardStaticAssets(await get<StaticHandler>('StaticAssetHandler'));
     reservePodNames(
       await get<PodIdentifierGenerator>('IdentifierGenerator'),
@@ -70,6 +80,7 @@ export function hearthAppRunner(
     const base = await get<{ handlers: unknown[] }>('BaseHttpHandler');
     const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(
+      ...(options.webPage ? [options.webPage] : []),
       new AccountDeletionHandler(options.baseUrl, components, (pod) => missingPods.forget(pod)),
       missingPods,
     );

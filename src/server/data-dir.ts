@@ -7,8 +7,11 @@ import { ServerStartError, describe, hasErrorCode } from '../errors.js';
 
 /** Something about a server's setup its operator should fix; the server runs anyway. */
 export interface PodServerWarning {
-  /** Stable code: `DATA_DIR_NOT_PRIVATE` when other users of the machine may read or change the data folder. */
-  readonly code: 'DATA_DIR_NOT_PRIVATE';
+  /**
+   * Stable code: `DATA_DIR_NOT_PRIVATE` when other users of the machine may read or change the data folder;
+   * `WEB_PAGE_NOT_BUILT` when the owner's web page is on but `npm run build` has not built it (`/hearth/` says 503).
+   */
+  readonly code: 'DATA_DIR_NOT_PRIVATE' | 'WEB_PAGE_NOT_BUILT';
   /** One line for people. */
   readonly message: string;
 }

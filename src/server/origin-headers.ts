@@ -32,15 +32,25 @@ export interface OwnPages {
 }
 
 /**
- * The only paths whose responses are not sandboxed: pages the pod server itself makes, never pod content. Hearth's
- * own web page, when it comes, goes here as `{ path: 'hearth/', headers: {} }`, since it sets its own headers.
+ * Hearth's own web page and everything below it (src/server/web-page.ts), which sets its own headers on every answer
+ * there. Listed only while the page is served (`ownPagesWith`): `hearth` is never a pod made by this Hearth, but one
+ * made by an older Hearth must stay sandboxed when the page is off.
  */
+export const webPageEntry: OwnPages = { path: 'hearth/', headers: {} };
+
+/** The only paths whose responses are not sandboxed: pages the pod server itself makes, never pod content. */
 export const ownPages: readonly OwnPages[] = [
   { path: '.account/', headers: ownPageHeaders },
   { path: '.oidc/', headers: ownPageHeaders },
   // CSS's welcome page at the root (a static file, `css:config/app/init/static-root.json`): its script and style.
   { path: '', exact: true, headers: ownPageHeaders },
+  webPageEntry,
 ];
+
+/** `ownPages`, without the web page's entry when the page is not served. */
+export function ownPagesWith(web: boolean): readonly OwnPages[] {
+  return web ? ownPages : ownPages.filter((page) => page !== webPageEntry);
+}
 
 /** Unreserved characters and single slashes only, no `.` or `..` segment: a path no server reads two ways. */
 const plainPath = /^(?:\/(?!\.\.?(?:\/|$))[\w.~-]+)*\/?$/u;

@@ -9,6 +9,7 @@ import { hearthAppRunner } from './css-hooks.js';
 import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-dir.js';
 import { defaultHost } from './listen-host.js';
 import { ConnectionTracker, defaultGraceMs } from './shutdown.js';
+import { HearthWebHandler, readBuiltPage } from './web-page.js';
 
 export type { PodServerWarning } from './data-dir.js';
 
@@ -36,6 +37,11 @@ export interface PodServerOptions {
    * Default 1 s.
    */
   stopGraceMs?: number;
+  /**
+   * Serve the owner's web page at `<base>hearth/`, with its Client ID Document at `<base>hearth/id`. Default true. It
+   * is read from `dist/web/` at start: when that is not built, `/hearth/` answers 503 and `warnings` says so.
+   */
+  web?: boolean;
 }
 
 /** A running pod server. */
@@ -71,6 +77,12 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   const dataDir = resolve(options.dataDir ?? defaultDataDir);
   const host = options.host ?? defaultHost;
   const warnings = await prepareDataDir(dataDir);
+  let webPage: HearthWebHandler | undefined;
+  if (options.web !== false) {
+    const built = await readBuiltPage();
+    warnings.push(...built.warnings);
+    webPage = new HearthWebHandler(url, built.page);
+  }
   await ensurePortFree(port, host);
   const releaseUmask = holdPrivateUmask();
   const connections = new ConnectionTracker();
@@ -80,7 +92,13 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
     const makeRunner = (): AppRunner =>
-      hearthAppRunner(css, { baseUrl: url, host, allowPrivateWebhooks: options.allowPrivateWebhooks, connections });
+      hearthAppRunner(css, {
+        baseUrl: url,
+        host,
+        allowPrivateWebhooks: options.allowPrivateWebhooks,
+        connections,
+        webPage,
+      });
     const input = {
       config: [...podConfigFiles],
       loaderProperties: { logLevel: 'warn' as const },

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -21,6 +22,7 @@ let dataDir: string | undefined;
 export async function setup(project: TestProject): Promise<void> {
   // See vitest.config.ts: CSS must not think it runs under Jest.
   process.env.NODE_ENV = 'development';
+  await buildWebPageIfStale();
   dataDir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
   const port = await freePort();
   server = await startPodServer({ port, dataDir, logLevel: process.env.HEARTH_TEST_LOG ?? 'error' });
@@ -32,4 +34,32 @@ export async function setup(project: TestProject): Promise<void> {
 export async function teardown(): Promise<void> {
   await server?.stop();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
+}
+
+const root = join(import.meta.dirname, '..', '..');
+
+/** Newest modification time of `path`, a file or a folder searched through. */
+async function newest(path: string): Promise<number> {
+  const stats = await stat(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  const entries = await readdir(path);
+  return Math.max(stats.mtimeMs, ...(await Promise.all(entries.map(async (entry) => newest(join(path, entry))))));
+}
+
+/**
+ * The server serves the page `npm run build` made in dist/web/: builds it (esbuild, well under a second) when it is
+ * missing or older than its sources, so that the tests see the page of this checkout.
+ */
+async function buildWebPageIfStale(): Promise<void> {
+  const built = await stat(join(root, 'dist', 'web', 'index.html')).then(
+    (stats) => stats.mtimeMs,
+    () => 0,
+  );
+  const sources = Math.max(
+    await newest(join(root, 'src', 'web')),
+    await newest(join(root, 'scripts', 'build-web.mjs')),
+  );
+  if (built >= sources) return;
+  const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`Building the web page failed:\n${build.stderr}${build.stdout}`);
 }
