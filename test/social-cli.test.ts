@@ -1,9 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { createPost, getPost, saveAccount, setProfile, type Post } from '../src/index.js';
 import { runCli } from './support/cli.js';
+import { cliHome, ownUser } from './support/social-fixtures.js';
 import { createUser, type TestUser } from './support/users.js';
 
 describe('hearth social commands', () => {
@@ -24,27 +25,26 @@ describe('hearth social commands', () => {
   });
 
   it('the timeline shows followed people by name, and nothing in their text can steer the terminal', async () => {
-    const dave = await createUser(server, 'dave');
-    try {
-      await setProfile(dave.session, { name: 'Dave \u001b[31mRed\u001b[0m' });
-      await createPost(dave.session, { content: 'hello \u001b]0;owned\u0007 world \u202eevil' });
-      expect((await runCli(['follow', dave.account.webId], { env })).code).toBe(0);
-      const human = await runCli(['timeline'], { env });
-      expect(human.code, human.stderr).toBe(0);
-      expect(human.stdout).toMatch(
-        new RegExp(`Dave .*Red.* <${dave.account.webId.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}>`, 'u'),
-      );
-      expect(human.stdout).toContain('hello');
-      // eslint-disable-next-line no-control-regex -- the terminal control characters that must never reach the output
-      expect(human.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
-      // --json keeps the text exactly as written (JSON escapes it).
-      const json = JSON.parse((await runCli(['--json', 'timeline'], { env })).stdout) as { posts: Post[] };
-      expect(json.posts.find((p) => p.author === dave.account.webId)?.content).toBe(
-        'hello \u001b]0;owned\u0007 world \u202eevil',
-      );
-    } finally {
-      await dave.session.logout();
-    }
+    // A reader of its own: following dave must not change the timeline the other tests read.
+    const [reader, dave] = await Promise.all([ownUser(server, 'carol'), ownUser(server, 'dave')]);
+    const { env, remove } = await cliHome(reader.account);
+    onTestFinished(remove);
+    await setProfile(dave.session, { name: 'Dave \u001b[31mRed\u001b[0m' });
+    await createPost(dave.session, { content: 'hello \u001b]0;owned\u0007 world \u202eevil' });
+    expect((await runCli(['follow', dave.account.webId], { env })).code).toBe(0);
+    const human = await runCli(['timeline'], { env });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(
+      new RegExp(`Dave .*Red.* <${dave.account.webId.replace(/[.*+?^${}()|[\]\\]/gu, '\\$&')}>`, 'u'),
+    );
+    expect(human.stdout).toContain('hello');
+    // eslint-disable-next-line no-control-regex -- the terminal control characters that must never reach the output
+    expect(human.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
+    // --json keeps the text exactly as written (JSON escapes it).
+    const json = JSON.parse((await runCli(['--json', 'timeline'], { env })).stdout) as { posts: Post[] };
+    expect(json.posts.find((p) => p.author === dave.account.webId)?.content).toBe(
+      'hello \u001b]0;owned\u0007 world \u202eevil',
+    );
   });
 
   it('post prints the URL of a post that round-trips its text; posts --json lists it with counts', async () => {
@@ -67,6 +67,7 @@ describe('hearth social commands', () => {
   });
 
   it('timeline --json gives posts and errors', async () => {
+    await createPost(carol.session, { content: 'for the timeline' });
     const result = await runCli(['timeline', '--limit', '5', '--json'], { env });
     expect(result.code).toBe(0);
     const timeline = JSON.parse(result.stdout) as { posts: Post[]; errors: unknown[] };

@@ -23,9 +23,9 @@ import {
   unfollow,
   unlike,
   withCounts,
-  type Post,
 } from '../src/index.js';
 import { listInboxUrls, sendToInbox } from '../src/social/inbox.js';
+import { forgeLike, ownPair, ownUser } from './support/social-fixtures.js';
 import { createUser, type TestUser } from './support/users.js';
 
 const { namedNode, blankNode, quad } = DataFactory;
@@ -33,13 +33,16 @@ const RDF_TYPE = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#type');
 
 describe('the social story across two pods', () => {
   const server = inject('baseUrl');
+  // Shared by the tests that read only what they made themselves (their own posts, replies, likes; the timeline's
+  // entries for those): bob follows alice from the start, and no test changes that. A test that reads account-wide
+  // state (alice's notifications, inbox, followers or day document, bob's follows) or changes the follow has its own
+  // users (ownUser, ownPair), which shadow these.
   let alice: TestUser;
   let bob: TestUser;
-  let post: Post;
-  let bobsReply: Post;
 
   beforeAll(async () => {
     [alice, bob] = await Promise.all([createUser(server, 'alice'), createUser(server, 'bob')]);
+    await follow(bob.session, alice.account.webId);
   });
   afterAll(async () => {
     await alice?.session.logout();
@@ -47,7 +50,9 @@ describe('the social story across two pods', () => {
   });
 
   it('alice posts; the post is public RDF at a stable URL in her day document', async () => {
-    post = await createPost(alice.session, { content: 'Hello from alice' });
+    // Her own alice: the day document read below holds this post alone.
+    const alice = await ownUser(server, 'alice');
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
     expect(post.url).toMatch(new RegExp(`^${alice.account.podUrl}social/posts/\\d{4}-\\d{2}-\\d{2}\\.ttl#.+`, 'u'));
     const anonymous = await fetch(post.url.split('#')[0]!, { headers: { accept: 'text/turtle' } });
     expect(anonymous.status).toBe(200);
@@ -58,6 +63,8 @@ describe('the social story across two pods', () => {
   });
 
   it('bob follows alice and his timeline shows her post', async () => {
+    const { alice, bob } = await ownPair(server);
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
     const result = await follow(bob.session, alice.account.webId);
     expect(result.delivery.notified).toBe(true);
     expect(result.follow.postsContainer).toBe(`${alice.account.podUrl}social/posts/`);
@@ -69,6 +76,9 @@ describe('the social story across two pods', () => {
   });
 
   it('a stale cached posts container is found again through the type index, and remembered', async () => {
+    const { alice, bob } = await ownPair(server);
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await follow(bob.session, alice.account.webId);
     const following = `${bob.account.podUrl}social/following/index.ttl`;
     const cached = (await listFollowing(fetch, bob.account.webId))[0]!;
     const wrong = `${alice.account.podUrl}gone/`;
@@ -91,8 +101,11 @@ describe('the social story across two pods', () => {
   });
 
   it('bob replies and likes; alice sees both in her notifications and counts', async () => {
+    const { alice, bob } = await ownPair(server);
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await follow(bob.session, alice.account.webId);
     const replied = await reply(bob.session, post.url, { content: 'Hi alice!' });
-    bobsReply = replied.post;
+    const bobsReply = replied.post;
     expect(replied.delivery.notified).toBe(true);
     expect(bobsReply.inReplyTo).toBe(post.url);
     expect(bobsReply.url.startsWith(bob.account.podUrl)).toBe(true);
@@ -112,19 +125,23 @@ describe('the social story across two pods', () => {
   });
 
   it('a forged like (anyone may append) is not counted', async () => {
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await like(bob.session, post.url);
     // Alice herself appends a like claiming bob liked her post from a URL that holds no such like.
-    const fake = `${bob.account.podUrl}social/likes/1999-01.ttl#forged`;
-    await sendToInbox(bob.session.fetch, `${alice.account.podUrl}social/inbox/`, [
-      quad(namedNode(fake), RDF_TYPE, namedNode('https://www.w3.org/ns/activitystreams#Like')),
-      quad(namedNode(fake), namedNode('https://www.w3.org/ns/activitystreams#actor'), namedNode(bob.account.webId)),
-      quad(namedNode(fake), namedNode('https://www.w3.org/ns/activitystreams#object'), namedNode(post.url)),
-    ]);
+    const fake = await forgeLike(bob, alice, post.url);
     const forged = (await listNotifications(alice.session)).find((n) => n.activity === fake);
     expect(forged?.verified).toBe(false);
     expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ likes: 1 });
   });
 
   it('clearing notifications keeps counts and followers, and leaves other items alone', async () => {
+    const { alice, bob } = await ownPair(server);
+    // Four notifications: a follow, a reply, a like and a forged like.
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await follow(bob.session, alice.account.webId);
+    await reply(bob.session, post.url, { content: 'Hi alice!' });
+    await like(bob.session, post.url);
+    await forgeLike(bob, alice, post.url);
     const inbox = `${alice.account.podUrl}social/inbox/`;
     const request = blankNode();
     const other = await sendToInbox(bob.session.fetch, inbox, [
@@ -141,6 +158,7 @@ describe('the social story across two pods', () => {
   });
 
   it("alice edits: bob's timeline shows the new text", async () => {
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
     const edited = await editPost(alice.session, post.url, 'Hello again, edited');
     expect(edited.updated).toBeDefined();
     const seen = (await getTimeline(bob.session)).posts.find((p) => p.url === post.url);
@@ -149,6 +167,13 @@ describe('the social story across two pods', () => {
   });
 
   it('bob unlikes: the count drops after alice reads the undo', async () => {
+    const { alice, bob } = await ownPair(server);
+    // Bob follows, replies and likes; alice has read and cleared all that.
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await follow(bob.session, alice.account.webId);
+    await reply(bob.session, post.url, { content: 'Hi alice!' });
+    await like(bob.session, post.url);
+    await clearNotifications(alice.session);
     const result = await unlike(bob.session, post.url);
     expect(result.removed).toHaveLength(1);
     expect(result.delivery.notified).toBe(true);
@@ -160,6 +185,8 @@ describe('the social story across two pods', () => {
   });
 
   it("bob deletes a reply: alice's reply count drops, also after clearing", async () => {
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    await reply(bob.session, post.url, { content: 'Hi alice!' });
     const { post: extra } = await reply(bob.session, post.url, { content: 'a second thought' });
     expect((await withCounts(alice.session, [post]))[0]).toMatchObject({ replies: 2 });
     await clearNotifications(alice.session);
@@ -171,6 +198,12 @@ describe('the social story across two pods', () => {
   });
 
   it("alice deletes: the post vanishes from bob's timeline and its URL answers a tombstone", async () => {
+    // Their own pair: the day document read below holds this (edited) post alone.
+    const { alice, bob } = await ownPair(server);
+    await follow(bob.session, alice.account.webId);
+    const post = await createPost(alice.session, { content: 'Hello from alice' });
+    const { post: bobsReply } = await reply(bob.session, post.url, { content: 'Hi alice!' });
+    await editPost(alice.session, post.url, 'Hello again, edited');
     await deletePost(alice.session, post.url);
     const timeline = await getTimeline(bob.session);
     expect(timeline.posts.map((p) => p.url)).not.toContain(post.url);
@@ -183,6 +216,8 @@ describe('the social story across two pods', () => {
   });
 
   it("bob unfollows: alice loses a follower and bob's timeline loses her", async () => {
+    const { alice, bob } = await ownPair(server);
+    await follow(bob.session, alice.account.webId);
     const later = await createPost(alice.session, { content: 'after the unfollow' });
     await unfollow(bob.session, alice.account.webId);
     expect(await listFollowers(alice.session)).toEqual([]);
@@ -215,6 +250,7 @@ describe('the social story across two pods', () => {
   });
 
   it('pagination: --before gives older posts only', async () => {
+    for (let i = 0; i < 11; i++) await createPost(bob.session, { content: `page ${i}` });
     const page = await listPosts(fetch, bob.account.webId, { limit: 5 });
     expect(page).toHaveLength(5);
     const next = await listPosts(fetch, bob.account.webId, { limit: 5, before: page[4]! });
