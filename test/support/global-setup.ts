@@ -22,6 +22,7 @@ let dataDir: string | undefined;
 export async function setup(project: TestProject): Promise<void> {
   // See vitest.config.ts: CSS must not think it runs under Jest.
   process.env.NODE_ENV = 'development';
+  await buildCliIfStale();
   await buildWebPageIfStale();
   dataDir = await mkdtemp(join(tmpdir(), 'hearth-test-'));
   const port = await freePort();
@@ -62,4 +63,22 @@ async function buildWebPageIfStale(): Promise<void> {
   if (built >= sources) return;
   const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`Building the web page failed:\n${build.stderr}${build.stdout}`);
+}
+
+/**
+ * CLI tests run the compiled CLI in dist/ (test/support/cli.ts): compiles it (`tsc`, some seconds) when it is
+ * missing or older than any file of src/ but the web page's, so that they run this checkout's code.
+ */
+async function buildCliIfStale(): Promise<void> {
+  const built = await stat(join(root, 'dist', 'cli', 'main.js')).then(
+    (stats) => stats.mtimeMs,
+    () => 0,
+  );
+  const entries = await readdir(join(root, 'src'));
+  const rooms = entries.filter((entry) => entry !== 'web').map((entry) => join(root, 'src', entry));
+  const sources = Math.max(...(await Promise.all(rooms.map(newest))));
+  if (built >= sources) return;
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`Compiling the CLI failed:\n${build.stdout}${build.stderr}`);
 }

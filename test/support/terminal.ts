@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { cliCommand } from './cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,7 +31,7 @@ export async function runInTerminal(
   args: string[],
   options: { env?: Record<string, string>; steps?: TerminalStep[]; after?: string; timeoutMs?: number } = {},
 ): Promise<TerminalResult> {
-  const cli = [process.execPath, '--import', 'tsx', 'src/cli/main.ts', ...args].map(quote).join(' ');
+  const cli = [...cliCommand, ...args].map(quote).join(' ');
   const shell = options.after ? `${cli}; code=$?; ${options.after}; exit $code` : `exec ${cli}`;
   const child = spawn('script', ['-qfec', shell, '/dev/null'], {
     cwd: root,
