@@ -20,38 +20,33 @@ import { createUser, uniqueName, type TestUser } from './support/users.js';
 describe('hearth account delete', () => {
   const server = inject('baseUrl');
   const dataDir = inject('dataDir');
-  let alice: TestUser;
-  let bob: TestUser;
-  let home: string;
-  let otherApp: { id: string; secret: string };
-  const doc = () => `${alice.account.podUrl}notes/diary.ttl`;
+  // The refusals delete nothing, so they share one leaving owner; the test that deletes has one of its own, made
+  // alongside and used by no other test. bob, who follows both and deletes nothing, is shared.
+  let shared: Leaving;
+  let deleted: Leaving;
 
   beforeAll(async () => {
-    [alice, bob] = await Promise.all([createUser(server, 'gone'), createUser(server, 'stays')]);
-    home = await mkdtemp(join(tmpdir(), 'hearth-home-del-'));
-    await saveAccount(home, alice.account);
-    const put = await alice.session.fetch(doc(), {
-      method: 'PUT',
-      headers: { 'content-type': 'text/turtle' },
-      body: '<#d> <http://schema.org/text> "secret" .',
-    });
-    expect(put.status).toBe(201);
-    // bob follows alice: he must hear of her leaving.
-    await follow(bob.session, alice.account.webId);
-    const api = new AccountApi(server);
-    await api.login(alice.account.email, alice.password);
-    otherApp = await api.createClientCredential('other-app', alice.account.webId);
+    const [bob, first, second] = await Promise.all([
+      createUser(server, 'stays'),
+      createUser(server, 'gone'),
+      createUser(server, 'gone'),
+    ]);
+    [shared, deleted] = await Promise.all([leavingOwner(server, first, bob), leavingOwner(server, second, bob)]);
   });
-  afterAll(async () => rm(home, { recursive: true, force: true }));
+  afterAll(async () => {
+    await Promise.all([shared, deleted].map((made) => made && rm(made.home, { recursive: true, force: true })));
+  });
 
   it('refuses to delete without confirmation when there is no terminal, and deletes nothing', async () => {
+    const { alice, home, doc } = shared;
     const result = await runCli(['account', 'delete'], { env: { HEARTH_HOME: home } });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Refusing to delete without confirmation');
-    expect((await alice.session.fetch(doc())).status).toBe(200);
+    expect((await alice.session.fetch(doc)).status).toBe(200);
   });
 
   it("lets nobody but the owner's manager delete: not another person, not another app of the owner", async () => {
+    const { alice, bob, otherApp, doc } = shared;
     const byBob = await deleteAccountOnServer(bob.session.fetch, server, alice.account.podUrl).catch((e: unknown) => e);
     expect(byBob).toBeInstanceOf(ForbiddenError);
     const app = await openSession({ server, clientId: otherApp.id, clientSecret: otherApp.secret });
@@ -59,10 +54,11 @@ describe('hearth account delete', () => {
     expect(byApp).toBeInstanceOf(ForbiddenError);
     const anonymous = await deleteAccountOnServer(fetch, server, alice.account.podUrl).catch((e: unknown) => e);
     expect((anonymous as ForbiddenError).status).toBe(401);
-    expect((await alice.session.fetch(doc())).status).toBe(200);
+    expect((await alice.session.fetch(doc)).status).toBe(200);
   });
 
   it('deletes the pod, account and credentials, leaving no trace in the data folder, others untouched', async () => {
+    const { alice, bob, home, otherApp, doc } = deleted;
     const traces = [
       alice.account.name,
       alice.account.email,
@@ -98,7 +94,7 @@ describe('hearth account delete', () => {
       ),
     ).toBe(true);
 
-    for (const url of [alice.account.podUrl, alice.account.webId, doc(), `${alice.account.podUrl}social/posts/`]) {
+    for (const url of [alice.account.podUrl, alice.account.webId, doc, `${alice.account.podUrl}social/posts/`]) {
       expect((await fetch(url)).status, url).toBe(404);
       expect((await bob.session.fetch(url)).status, url).toBe(404);
     }
@@ -183,6 +179,35 @@ describe("a deleted account's name is free again", () => {
     }
   });
 });
+
+/** An owner about to leave: bob follows alice (he must hear of her leaving), alice has a diary and a second app. */
+interface Leaving {
+  alice: TestUser;
+  bob: TestUser;
+  /** A HEARTH_HOME holding alice's account only. */
+  home: string;
+  /** A document of alice's. */
+  doc: string;
+  /** Another app of alice's: a client credential of her account. */
+  otherApp: { id: string; secret: string };
+}
+
+async function leavingOwner(server: string, alice: TestUser, bob: TestUser): Promise<Leaving> {
+  const home = await mkdtemp(join(tmpdir(), 'hearth-home-del-'));
+  await saveAccount(home, alice.account);
+  const doc = `${alice.account.podUrl}notes/diary.ttl`;
+  const put = await alice.session.fetch(doc, {
+    method: 'PUT',
+    headers: { 'content-type': 'text/turtle' },
+    body: '<#d> <http://schema.org/text> "secret" .',
+  });
+  expect(put.status).toBe(201);
+  await follow(bob.session, alice.account.webId);
+  const api = new AccountApi(server);
+  await api.login(alice.account.email, alice.password);
+  const otherApp = await api.createClientCredential('other-app', alice.account.webId);
+  return { alice, bob, home, doc, otherApp };
+}
 
 /**
  * Every file below `dir` (the server's short-lived lock files in `.internal/locks/` aside) whose path or content
