@@ -90,6 +90,9 @@ export {
   type AppKind,
 } from './access/apps.js';
 export { AppNameTakenError } from './access/app-names.js';
+// Hearth's web page on the pod's server (`<base>hearth/`): trusted like the manager unless the owner turns it off.
+export { setWebPage, webPageOn, type WebPageSwitch } from './access/web-switch.js';
+export { webClientIdOf, webPageUrlOf } from './access/web.js';
 export { type GrantMode, type GrantEntry, type AppRecord } from './access/record.js';
 export {
   requestAccess,

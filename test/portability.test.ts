@@ -33,6 +33,7 @@ import { writeAcrRules, managerOnlyAcr } from '../src/access/acr-rules.js';
 import { sameGraph, canonicalLines } from '../src/rdf.js';
 import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { readInbox } from '../src/social/inbox.js';
+import { webClientIdOf } from '../src/access/web.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { podPathOf, urlInPod } from '../src/portability/archive.js';
 import { AS, RDF } from '../src/vocab.js';
@@ -395,7 +396,13 @@ describe('hearth export, import and move', () => {
         }
         expect(compared).toBeGreaterThan(20);
         // The new pod's own protections: nobody but its manager writes the WebID profile or reads Hearth's records.
-        const parties = { managerClientId: newAccount.manager.id, issuer: serverB.url };
+        // New accounts let the owner in through the server's web page too (src/access/web.ts).
+        const parties = {
+          managerClientId: newAccount.manager.id,
+          issuer: serverB.url,
+          webId: newAccount.webId,
+          webClientId: webClientIdOf(serverB.url),
+        };
         const cardAcr = parseTurtle(
           newEntries.get('resources/profile/card.acr')!.data.toString('utf8'),
           `${newAccount.podUrl}profile/card.acr`,

@@ -11,6 +11,7 @@ import {
   type AccessMode,
   type AccessParties,
 } from './acr.js';
+import { webClientIdOf } from './web.js';
 
 const { namedNode, quad } = DataFactory;
 
@@ -30,8 +31,10 @@ export type HearthRule =
   | { kind: 'client'; clientId: string; modes: AccessMode[]; issuerBound: boolean }
   /**
    * `modes` denied to every request but those of one client (the manager): Hearth's private records, the WebID profile.
+   * `web`: also not to the owner through Hearth's web page with tokens of the pod's server (agent, client and issuer in
+   * one second `acp:noneOf` matcher).
    */
-  | { kind: 'manager-only'; clientId: string; modes: AccessMode[]; issuerBound: boolean };
+  | { kind: 'manager-only'; clientId: string; modes: AccessMode[]; issuerBound: boolean; web?: boolean };
 
 /** A policy in force that is none of Hearth's shapes, and why it matters. */
 export interface ForeignPolicy {
@@ -136,6 +139,16 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
       matcher('anyone', 'agent', p('PublicAgent'));
       matcher('manager', 'client', clientMatcherTerm(rule.clientId));
       out.push(quad(node('manager'), p('issuer'), namedNode(parties.issuer)));
+      if (rule.web) {
+        // The owner through the page: never the page alone, which every user of the server signs in to.
+        if (!parties.webId) throw new Error("The web page's exception names the owner: a WebID is needed");
+        out.push(quad(node('managerOnly-policy'), p('noneOf'), node('web')));
+        matcher('web', 'agent', namedNode(parties.webId));
+        out.push(
+          quad(node('web'), p('client'), clientMatcherTerm(webPageIdOf(parties))),
+          quad(node('web'), p('issuer'), namedNode(parties.issuer)),
+        );
+      }
     } else {
       const mode = rule.kind === 'authenticated-append' ? 'Append' : 'Read';
       const agent = rule.kind === 'public-read' ? 'PublicAgent' : 'AuthenticatedAgent';
@@ -153,20 +166,30 @@ export function writeAcrRules(resourceUrl: string, rules: readonly HearthRule[],
 /**
  * An ACR denying `modes` (default Read, Append and Write) to every request but the manager's; deny wins over any allow
  * inherited from above, whatever is granted around it. Hearth's private records get it with every mode; the WebID
- * profile document gets Append and Write, beside its public read.
+ * profile document gets Append and Write, beside its public read. With `webClientId` (the page on), the owner through
+ * Hearth's web page with tokens of the pod's server is not denied either (the allow still comes from the root rule).
  */
 export function managerOnlyAcr(
   resourceUrl: string,
-  manager: Pick<AccessParties, 'managerClientId' | 'issuer'>,
+  manager: Pick<AccessParties, 'managerClientId' | 'issuer'> & Partial<Pick<AccessParties, 'webId' | 'webClientId'>>,
   modes: readonly Exclude<AccessMode, 'Control'>[] = ['Read', 'Append', 'Write'],
   options: { publicRead?: boolean } = {},
 ): Quad[] {
+  const web = manager.webClientId !== undefined;
   const rules: HearthRule[] = [
-    { kind: 'manager-only', clientId: manager.managerClientId, modes: [...modes], issuerBound: true },
+    { kind: 'manager-only', clientId: manager.managerClientId, modes: [...modes], issuerBound: true, web },
   ];
   if (options.publicRead) rules.push({ kind: 'public-read', links: { self: true, members: false } });
-  // Manager-only and public rules name no owner: the WebID is not needed to write them.
-  return writeAcrRules(resourceUrl, rules, { webId: '', ...manager });
+  // Manager-only and public rules name no owner (the WebID is not needed to write them), the page's exception does.
+  return writeAcrRules(resourceUrl, rules, { ...manager, webId: manager.webId ?? '' });
+}
+
+/**
+ * The client id of Hearth's web page for these parties: the one they name, else that of the page their issuer (the pod
+ * server) serves, so that rules admitting the page are recognised even when it is off.
+ */
+export function webPageIdOf(parties: Pick<AccessParties, 'issuer' | 'webClientId'>): string {
+  return parties.webClientId ?? webClientIdOf(parties.issuer);
 }
 
 interface MatcherShape {
@@ -218,11 +241,26 @@ function classify(shape: PolicyShape, links: AcrLinks, parties: AccessParties): 
 
   if (deny.length > 0) {
     if (allow.length > 0) return 'it both allows and denies, which Hearth never writes';
-    const manager = noneOf[0];
+    // The exceptions: the manager (a client, from this issuer), and maybe the owner through Hearth's web page (exactly
+    // the owner, the page's client id and this issuer). Nothing looser passes for the page's.
+    const [manager, ...others] = noneOf.filter((m) => m.agent.length === 0);
+    const pages = noneOf.filter((m) => m.agent.length > 0);
+    const page = webPageIdOf(parties);
+    const isPage = (m: MatcherShape) =>
+      parties.webId !== '' &&
+      m.agent.length === 1 &&
+      m.agent[0] === parties.webId &&
+      m.client.length === 1 &&
+      m.client[0] === page &&
+      m.issuer.length === 1 &&
+      m.issuer[0] === parties.issuer &&
+      m.vc.length === 0;
     const shaped =
       allOf.length === 0 &&
       anyOf.length === 1 &&
-      noneOf.length === 1 &&
+      others.length === 0 &&
+      pages.length <= 1 &&
+      pages.every(isPage) &&
       only(anyOf[0]!, 'agent') &&
       anyOf[0]!.agent.length === 1 &&
       anyOf[0]!.agent[0] === `${ACP}PublicAgent` &&
@@ -239,7 +277,8 @@ function classify(shape: PolicyShape, links: AcrLinks, parties: AccessParties): 
       kind: 'manager-only',
       clientId: manager.client[0]!,
       modes: deny.map(modeName),
-      issuerBound: issuerBound(noneOf),
+      issuerBound: issuerBound([manager]),
+      ...(pages.length === 1 ? { web: true } : {}),
     };
   }
   if (allow.length === 0) return 'it allows nothing';

@@ -57,26 +57,36 @@ export function ownerAndClientPolicy(
 /**
  * The root ACR of a Hearth pod: the owner has Read, Write and Control over everything,
  * but only through Hearth's manager client and with tokens of the pod's own server; no other app of the owner gets
- * anything from it.
+ * anything from it. With `webClientId` (Hearth's web page on this server, `webClientIdOf(issuer)`), a second
+ * AccessControl `#web` gives the owner the same through the page, again only with tokens of this server: every user
+ * of the server signs in to the page with that one client id, so the rule names the owner too.
  */
 export function managerOnlyRootAcr(
   podUrl: string,
   webId: string,
   managerClientId: string,
   issuer = podIssuerOf(podUrl),
+  webClientId?: string,
 ): Quad[] {
   const acrUrl = acrUrlOf(podUrl);
   const acr = namedNode(`${acrUrl}#root`);
-  const control = namedNode(`${acrUrl}#manager`);
+  const owner = ['Read', 'Write', 'Control'] as AccessMode[];
+  const controls: [key: string, clientId: string][] = [['manager', managerClientId]];
+  if (webClientId !== undefined) controls.push(['web', webClientId]);
   return [
     quad(acr, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControlResource`)),
     // CSS ignores an ACR that does not say which resource it controls.
     quad(acr, namedNode(`${ACP}resource`), namedNode(podUrl)),
-    quad(acr, namedNode(`${ACP}accessControl`), control),
-    quad(acr, namedNode(`${ACP}memberAccessControl`), control),
-    quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
-    quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#manager-policy`)),
-    ...ownerAndClientPolicy(acrUrl, 'manager', webId, managerClientId, ['Read', 'Write', 'Control'], issuer),
+    ...controls.flatMap(([key, clientId]) => {
+      const control = namedNode(`${acrUrl}#${key}`);
+      return [
+        quad(acr, namedNode(`${ACP}accessControl`), control),
+        quad(acr, namedNode(`${ACP}memberAccessControl`), control),
+        quad(control, namedNode(`${RDF}type`), namedNode(`${ACP}AccessControl`)),
+        quad(control, namedNode(`${ACP}apply`), namedNode(`${acrUrl}#${key}-policy`)),
+        ...ownerAndClientPolicy(acrUrl, key, webId, clientId, owner, issuer),
+      ];
+    }),
   ];
 }
 
@@ -126,6 +136,11 @@ export interface AccessParties {
   managerClientId: string;
   /** The pod server's issuer (`podIssuerOf`). */
   issuer: string;
+  /**
+   * Hearth's web page on this server (`webClientIdOf(issuer)`) when the owner has it on: rules written for these
+   * parties then admit the owner through the page as through the manager. Undefined when the page is off.
+   */
+  webClientId?: string;
 }
 
 /** An `acp:client` value: an IRI for Client ID Documents, a string literal for client-credential ids. */

@@ -15,7 +15,7 @@ import {
   type AccessMode,
   type AccessParties,
 } from './acr.js';
-import { readAcrRules, type AcrReading } from './acr-rules.js';
+import { readAcrRules, webPageIdOf, type AcrReading } from './acr-rules.js';
 import { privateRecordUrls, profileDocumentOf } from './private.js';
 import { UnknownAppError, fetchClientIdDocument, isClientIdUrl, type AppInfo } from './apps.js';
 import {
@@ -29,6 +29,7 @@ import {
   type RecordSnapshot,
 } from './record.js';
 import { readTurtleDoc, updateTurtleDoc } from '../turtle-doc.js';
+import { webClientIdOf, webPageUrlOf } from './web.js';
 
 /** The owner acting through Hearth's manager: the manager's fetch, the pod and the owner's WebID. */
 export interface PodOwner {
@@ -58,6 +59,19 @@ export class RefusedGrantError extends HearthError {
   constructor(message: string) {
     super('GRANT_REFUSED', message);
   }
+}
+
+/**
+ * Refuses Hearth's web page on the pod's server (its client id, or any other id under its path) as an app: the page is
+ * trusted like the manager through a rule of its own on the pod's root (`hearth web disable|enable`), never granted.
+ */
+export function refuseWebPage(owner: PodOwner, clientId: string): void {
+  const { issuer } = partiesOf(owner);
+  if (clientId !== webClientIdOf(issuer) && !isInside(clientId, webPageUrlOf(issuer))) return;
+  throw new RefusedGrantError(
+    `${clientId} is Hearth's own web page, not an app: it is not recorded or granted like one. It has your access ` +
+      "through a rule of its own, like Hearth's manager, unless you turn it off with `hearth web disable`.",
+  );
 }
 
 /** An area name or path that cannot be granted (unknown, outside the pod, not a container, missing). */
@@ -126,6 +140,7 @@ export function findApp(apps: AppRecord[], app: string): AppRecord | undefined {
 
 /** Adds an app to the owner's record (no access yet); an app already there keeps its grants. */
 export async function registerApp(owner: PodOwner, app: AppInfo): Promise<AppRecord> {
+  refuseWebPage(owner, app.id);
   let result: AppRecord | undefined;
   await updateRecord(owner, (apps) => {
     const known = apps.find((a) => a.id === app.id);
@@ -221,6 +236,7 @@ async function checkGrant(
 ): Promise<{ plan: GrantPlan; snapshot: RecordSnapshot }> {
   if (parts.length === 0)
     throw new InvalidInputError('Nothing to grant: name an area or container and its modes, e.g. read on posts.');
+  refuseWebPage(owner, typeof app === 'string' ? app : app.id);
   const byContainer = new Map<string, GrantPlan['parts'][number]>();
   for (const part of parts) {
     const wanted = checkModes(part.modes);
@@ -232,6 +248,7 @@ async function checkGrant(
   }
   const snapshot = await readRecordSnapshot(owner);
   const info = await resolveApp(app, snapshot.apps);
+  refuseWebPage(owner, info.id);
   const planned = [...byContainer.values()];
   const present = await Promise.all(
     planned.map(async (part) => part.area !== undefined || containerExists(owner.fetch, part.container)),
@@ -442,7 +459,7 @@ export interface GrantDrift {
  */
 export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
   const parties = partiesOf(owner);
-  const apps = await readRecord(owner);
+  const { apps, webPageOff } = await readRecordSnapshot(owner);
   const areas = areaUrls(owner.podUrl);
   const containers = [...new Set([...apps.flatMap((a) => a.grants.map((g) => g.container)), ...areas])];
   const resources = [
@@ -452,7 +469,8 @@ export async function checkGrants(owner: PodOwner): Promise<GrantDrift[]> {
   await Promise.all(
     resources.map(async (resource) => {
       const acr = await readTurtleDoc(owner.fetch, acrUrlOf(resource));
-      drifts.push(...acrDrift(owner, parties, apps, resource, readAcrRules(acr?.quads ?? [], resource, parties)));
+      const reading = readAcrRules(acr?.quads ?? [], resource, parties);
+      drifts.push(...acrDrift(owner, parties, apps, webPageOff, resource, reading));
     }),
   );
   return drifts.sort(
@@ -468,6 +486,7 @@ function acrDrift(
   owner: PodOwner,
   parties: AccessParties,
   apps: AppRecord[],
+  webPageOff: boolean,
   resource: string,
   reading: AcrReading,
 ): GrantDrift[] {
@@ -477,6 +496,9 @@ function acrDrift(
   const isRoot = resource === owner.podUrl;
   const isPrivate = privateRecordUrls(owner.podUrl).includes(resource);
   const isProfile = resource === profileDocumentOf(owner.webId);
+  const page = webPageIdOf(parties);
+  const turnedOff = "Hearth's web page is turned off";
+  const disableAgain = ' (run `hearth web disable` again)';
   for (const f of reading.foreign) drift(f.clientIds[0] ?? '', [], f.modes, `a rule Hearth never writes: ${f.reason}`);
   const clients = new Map<string, { modes: AccessMode[]; issuerBound: boolean }>();
   for (const rule of reading.rules) {
@@ -489,6 +511,8 @@ function acrDrift(
     } else if (rule.kind === 'manager-only') {
       if (rule.clientId !== parties.managerClientId)
         drift(rule.clientId, [], rule.modes, "private to a client that is not Hearth's manager");
+      if (rule.web && webPageOff)
+        drift(page, [], rule.modes, `${turnedOff}, yet the owner through it is not denied here${disableAgain}`);
     } else if (rule.kind === 'authenticated-read') {
       drift('', [], ['Read'], 'readable by anyone logged in, which Hearth never grants');
     } else if (rule.kind === 'authenticated-append' && resource !== areaUrl(owner.podUrl, 'inbox')) {
@@ -502,6 +526,18 @@ function acrDrift(
   }
   const manager = clients.get(parties.managerClientId);
   clients.delete(parties.managerClientId);
+  // Hearth's web page: on the root only, as the manager is, and only while the owner has it on. Never an app.
+  const web = clients.get(page);
+  clients.delete(page);
+  if (web && !isRoot) drift(page, [], web.modes, "Hearth's web page has a rule outside the pod's root");
+  else if (web && webPageOff) drift(page, [], web.modes, `${turnedOff}, yet the root rule lets it in${disableAgain}`);
+  else if (web && (!web.issuerBound || web.modes.slice().sort().join() !== 'Control,Read,Write'))
+    drift(
+      page,
+      [],
+      web.modes,
+      "the root rule of Hearth's web page is not the owner through it with tokens of this server",
+    );
   if (isRoot && (!manager || !manager.issuerBound || manager.modes.slice().sort().join() !== 'Control,Read,Write')) {
     drift(
       parties.managerClientId,

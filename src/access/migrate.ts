@@ -1,6 +1,7 @@
 import { lockPodToManager, type LockReport } from './lockdown.js';
 import { partiesOf, refuseProfileWrites, RefusedGrantError, setAppModes, type PodOwner } from './grants.js';
-import { readRecord, updateRecord, type GrantMode } from './record.js';
+import { readRecord, readRecordSnapshot, updateRecord, type GrantMode } from './record.js';
+import { ForbiddenError } from '../errors.js';
 
 /** What bringing a pod up to date changed. */
 export interface PodUpdate {
@@ -14,14 +15,26 @@ export interface PodUpdate {
 
 /**
  * Brings a pod made by an older Hearth up to today's rules, with the manager's session: the lock-down (root rule bound
- * to
- * the server's issuer, the WebID profile writable by the manager alone, private records the manager's alone), every
- * recorded grant rewritten bound to the issuer, and grants that let an app write the WebID profile narrowed to read.
- * Idempotent: on a pod that is up to date it reads and writes nothing else.
+ * to the server's issuer, the WebID profile writable by the manager alone, private records the manager's alone; the
+ * owner let in through Hearth's web page as through the manager, unless the record says the owner turned it off),
+ * every recorded grant rewritten bound to the issuer, and grants that let an app write the WebID profile narrowed to
+ * read. Idempotent: on a pod that is up to date it reads and writes nothing else.
  */
 export async function bringPodUpToDate(owner: PodOwner): Promise<PodUpdate> {
   const { issuer } = partiesOf(owner);
-  const lock = await lockPodToManager(owner.fetch, owner.podUrl, owner.webId, owner.managerClientId, issuer);
+  const lockDown = (web: boolean) =>
+    lockPodToManager(owner.fetch, owner.podUrl, owner.webId, owner.managerClientId, issuer, { web });
+  const recorded = await webPageRecorded(owner);
+  let lock = await lockDown(recorded ?? false);
+  if (recorded === undefined && (await webPageRecorded(owner)) !== false) {
+    // The record was another manager's (a pod locked to a new one): read now that it is this one's, then the page.
+    const again = await lockDown(true);
+    lock = {
+      root: lock.root || again.root,
+      profile: lock.profile || again.profile,
+      records: [...new Set([...lock.records, ...again.records])],
+    };
+  }
   const rewritten: string[] = [];
   const narrowed: PodUpdate['narrowed'] = [];
   await updateRecord(owner, (apps) => {
@@ -56,4 +69,14 @@ export async function bringPodUpToDate(owner: PodOwner): Promise<PodUpdate> {
     if (!kept) await setAppModes(owner, container, clientId, []);
   }
   return { lock, rewritten, narrowed };
+}
+
+/** Whether the record leaves Hearth's web page on; undefined when the record cannot be read yet (another manager's). */
+async function webPageRecorded(owner: PodOwner): Promise<boolean | undefined> {
+  try {
+    return !(await readRecordSnapshot(owner)).webPageOff;
+  } catch (error: unknown) {
+    if (error instanceof ForbiddenError) return undefined;
+    throw error;
+  }
 }

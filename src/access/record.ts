@@ -47,6 +47,11 @@ export interface RecordKeeper {
   managerClientId: string;
   /** The issuer of the manager's tokens (default: the pod's server, `podIssuerOf`). */
   issuer?: string;
+  /**
+   * The owner's WebID: with it, a record's ACR that also admits the owner through Hearth's web page is kept as it is
+   * (without it, such an ACR is written again without the page).
+   */
+  webId?: string;
 }
 
 /** Reads the owner's record of apps and grants (empty when there is none yet). */
@@ -58,14 +63,26 @@ export async function readRecord(keeper: RecordKeeper): Promise<AppRecord[]> {
 export interface RecordSnapshot {
   /** The apps of the record. */
   apps: AppRecord[];
+  /** Whether the owner turned Hearth's web page off (the record says so only then). */
+  webPageOff: boolean;
   /** The document as read (none when there is no record yet). */
   doc?: TurtleDoc;
 }
 
 /** Reads the record and keeps the version read. */
 export async function readRecordSnapshot(keeper: RecordKeeper): Promise<RecordSnapshot> {
-  const doc = await readTurtleDoc(keeper.fetch, recordUrl(keeper.podUrl));
-  return doc ? { apps: recordFromQuads(doc.quads), doc } : { apps: [] };
+  const url = recordUrl(keeper.podUrl);
+  const doc = await readTurtleDoc(keeper.fetch, url);
+  return doc
+    ? { apps: recordFromQuads(doc.quads), webPageOff: webPageOffIn(doc.quads, url), doc }
+    : { apps: [], webPageOff: false };
+}
+
+/** Whether a record's quads say the owner turned Hearth's web page off (`<record> hearth:webPage hearth:Off`). */
+export function webPageOffIn(quads: readonly Quad[], url: string): boolean {
+  return quads.some(
+    (q) => q.subject.value === url && q.predicate.value === `${HEARTH}webPage` && q.object.value === `${HEARTH}Off`,
+  );
 }
 
 /**
@@ -78,6 +95,39 @@ export async function updateRecord(
   snapshot?: RecordSnapshot,
 ): Promise<void> {
   const url = recordUrl(keeper.podUrl);
+  await changeRecord(
+    keeper,
+    (current) => {
+      const next = change(current ? recordFromQuads(current) : []);
+      // The owner's choice of the web page stays as it was.
+      return next ? recordToQuads(url, next, { webPageOff: webPageOffIn(current ?? [], url) }) : undefined;
+    },
+    snapshot,
+  );
+}
+
+/**
+ * Records whether the owner turned Hearth's web page off (the record says so only when it is off); answers whether
+ * the record changed. Only the record: `setWebPage` then writes the access rules.
+ */
+export async function recordWebPageOff(keeper: RecordKeeper, off: boolean): Promise<boolean> {
+  const url = recordUrl(keeper.podUrl);
+  let changed = false;
+  await changeRecord(keeper, (current) => {
+    const quads = current ?? recordToQuads(url, []);
+    changed = webPageOffIn(quads, url) !== off;
+    return changed ? withWebPageOff(quads, url, off) : undefined;
+  });
+  return changed;
+}
+
+/** Read, change, write back the record's quads, the record made first when missing (see `updateRecord`). */
+async function changeRecord(
+  keeper: RecordKeeper,
+  change: (current: Quad[] | undefined) => Quad[] | undefined,
+  snapshot?: RecordSnapshot,
+): Promise<void> {
+  const url = recordUrl(keeper.podUrl);
   let first = snapshot?.doc;
   if (!first) {
     await ensurePrivateRecord(
@@ -85,27 +135,37 @@ export async function updateRecord(
         fetch: keeper.fetch,
         managerClientId: keeper.managerClientId,
         issuer: keeper.issuer ?? podIssuerOf(keeper.podUrl),
+        ...(keeper.webId ? { webId: keeper.webId } : {}),
       },
       url,
+      // Whoever changes the record need not know whether the owner turned the web page off.
+      { keepWeb: true },
     );
     first = await readTurtleDoc(keeper.fetch, url);
   }
-  await updateTurtleDoc(
-    keeper.fetch,
-    url,
-    (current) => {
-      const next = change(current ? recordFromQuads(current) : []);
-      return next ? recordToQuads(url, next) : undefined;
-    },
-    first ? { first } : {},
-  );
+  await updateTurtleDoc(keeper.fetch, url, change, first ? { first } : {});
+}
+
+/** A record's quads saying exactly `off` about Hearth's web page (nothing when on), the rest unchanged. */
+export function withWebPageOff(quads: readonly Quad[], url: string, off: boolean): Quad[] {
+  const others = quads.filter((q) => !isWebPageQuad(q, url));
+  return off ? [...others, webPageOffQuad(url)] : others;
+}
+
+function webPageOffQuad(url: string): Quad {
+  return quad(namedNode(url), namedNode(`${HEARTH}webPage`), namedNode(`${HEARTH}Off`));
+}
+
+function isWebPageQuad(q: Quad, url: string): boolean {
+  return q.subject.value === url && q.predicate.value === `${HEARTH}webPage`;
 }
 
 const modeIri: Record<GrantMode, string> = { read: `${ACL}Read`, append: `${ACL}Append`, write: `${ACL}Write` };
 
-/** The record as RDF. */
-export function recordToQuads(url: string, apps: AppRecord[]): Quad[] {
+/** The record as RDF; `webPageOff`: it also says the owner turned Hearth's web page off. */
+export function recordToQuads(url: string, apps: AppRecord[], options: { webPageOff?: boolean } = {}): Quad[] {
   const quads: Quad[] = [quad(namedNode(url), namedNode(`${RDF}type`), namedNode(`${HEARTH}AppRegistry`))];
+  if (options.webPageOff) quads.push(webPageOffQuad(url));
   const date = (iso: string) => literal(iso, namedNode(`${XSD}dateTime`));
   for (const app of apps) {
     const key = appKey(app.id);

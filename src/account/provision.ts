@@ -29,7 +29,8 @@ export const managerCredentialName = 'hearth-manager';
 
 /**
  * Creates an account with a password login, a pod, and Hearth's manager client credential,
- * then locks the pod so the owner has access only through that manager.
+ * then locks the pod so the owner has access only through that manager, or through Hearth's web page on that server
+ * (on for every new account; `setWebPage` turns it off).
  */
 export async function createAccount(input: NewAccount): Promise<StoredAccount> {
   const server = normalizeBaseUrl(input.server);
@@ -196,7 +197,8 @@ async function setUpManager(
             issuer: server,
           }),
         );
-      else await lockPodToManager(session.fetch, pod, webId, credential.id, server);
+      // A new pod: the owner's web page on this server is on, as for every new account.
+      else await lockPodToManager(session.fetch, pod, webId, credential.id, server, { web: true });
     } finally {
       await session.logout();
     }

@@ -19,6 +19,8 @@ import {
   type Revocation,
 } from '../access/grants.js';
 import { revokeAll, revokeApp } from '../access/revoke.js';
+import { webPageUrlOf } from '../access/web.js';
+import { webPageOn } from '../access/web-switch.js';
 import type { AppRecord, GrantEntry } from '../access/record.js';
 import {
   approveAccessRequest,
@@ -323,19 +325,19 @@ Examples:
     .command('check')
     .description('compare your record of grants with the access rules in force; exits 1 when they differ')
     .action((_options: unknown, command: Command) =>
-      withOwner(command, async (owner, _account, global) => {
+      withOwner(command, async (owner, account, global) => {
         const drifts = await checkGrants(owner);
-        print(
-          global,
-          { ok: drifts.length === 0, drifts },
-          drifts.length
+        const webPage = (await webPageOn(owner)) ? 'on' : 'off';
+        print(global, { ok: drifts.length === 0, drifts, webPage }, [
+          ...(drifts.length
             ? [
                 `${drifts.length} difference(s) between your record and the access rules in force:`,
                 ...drifts.map((d) => `  ${relative(owner, d.container)}: ${d.problem}`),
                 'Fix with `hearth apps revoke` or `hearth apps grant`.',
               ]
-            : ['The access rules in force match your record.'],
-        );
+            : ['The access rules in force match your record.']),
+          `Hearth's web page (${webPageUrlOf(account.server)}): ${webPage} (\`hearth web disable|enable\`).`,
+        ]);
         if (drifts.length) process.exitCode = 1;
       }),
     );
@@ -425,7 +427,8 @@ async function readClientIdDocument(url: string): Promise<AppInfo> {
 }
 
 /** Runs an action with the current account's manager, logging it out afterwards. */
-async function withOwner(
+/** Runs `action` as the current account's owner, through a manager session logged out when done. */
+export async function withOwner(
   command: Command,
   action: (owner: PodOwner, account: StoredAccount, global: GlobalOptions) => Promise<void>,
 ): Promise<void> {

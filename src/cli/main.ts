@@ -9,6 +9,7 @@ import { fail } from './output.js';
 import { registerPortability } from './portability.js';
 import { registerServe } from './serve.js';
 import { registerSocial } from './social.js';
+import { registerWeb } from './web.js';
 import { setDefaultRequestTimeout } from '../request-timeout.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -58,6 +59,7 @@ Examples:
   registerServe(program);
   registerAccount(program);
   registerApps(program);
+  registerWeb(program);
   registerSocial(program);
   registerPortability(program);
   registerAdmin(program);

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Quad } from 'n3';
-import { recordFromQuads, recordToQuads, type GrantEntry } from '../access/record.js';
+import { recordFromQuads, recordToQuads, webPageOffIn, withWebPageOff, type GrantEntry } from '../access/record.js';
 import { podIssuerOf } from '../access/acr.js';
 import { writeAcrRules } from '../access/acr-rules.js';
 import { appsRecordUrl, privateRecordUrls, profileDocumentOf } from '../access/private.js';
@@ -434,8 +434,15 @@ class PodImport {
             return this.step();
           }
           rewritten = mergeProfile(rewritten, current ?? [], this.options.webId);
-        } else if (url === this.record && !this.sameOwner) {
-          rewritten = keepPortableApps(rewritten, this.record, this.result);
+        } else if (url === this.record) {
+          // Whether Hearth's web page is on is the new pod's own choice, as its access rules are: never the archive's.
+          const current = await getRdf(this.options.fetch, url, this.limits);
+          if (current === 'unreadable') {
+            this.refuse(name, "the new pod's record of apps could not be read to keep its choice of the web page");
+            return this.step();
+          }
+          if (!this.sameOwner) rewritten = keepPortableApps(rewritten, this.record, this.result);
+          rewritten = withWebPageOff(rewritten, url, webPageOffIn(current ?? [], url));
         }
         this.written(
           name,

@@ -2,7 +2,8 @@ import { DataFactory, type Quad, type Term } from 'n3';
 import { ACP, AS, LDP, PIM, SOLID } from '../vocab.js';
 import { termKey } from '../rdf.js';
 import type { AccessMode, AccessParties } from '../access/acr.js';
-import { readAcrRules, type HearthRule } from '../access/acr-rules.js';
+import { readAcrRules, webPageIdOf, type HearthRule } from '../access/acr-rules.js';
+import { webClientIdOf } from '../access/web.js';
 import { areaUrl, publicAreas, publicTypeIndexUrl } from '../social/layout.js';
 import { isInsideAny } from '../url.js';
 
@@ -122,20 +123,30 @@ export function portAcr(
   const dropped: DroppedClient[] = [];
   const rules: HearthRule[] = [];
   const publicPlaces = publicAreas.map((area) => areaUrl(to.podUrl, area));
+  // Hearth's web page, of the new server and of the old one.
+  const pages = [webPageIdOf(to), ...(to.oldIssuer ? [webClientIdOf(to.oldIssuer)] : [])];
   for (const rule of reading.rules) {
     const refuse = (reason: string) =>
       refused.push({ policy: `${rule.kind}${rule.kind === 'client' ? ` ${rule.clientId}` : ''}`, reason });
     if (rule.kind === 'client') {
       const literalId = !/^https?:\/\//u.test(rule.clientId);
       if (rule.modes.includes('Control')) refuse("it gives Control, which only the new pod's manager has");
+      else if (pages.includes(rule.clientId)) refuse("Hearth's web page is no app: it needs no rule outside the root");
       else if (literalId && (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId))
         refuse("Hearth's manager needs no rule outside the root");
       else if (literalId && !to.sameOwner) dropped.push({ clientId: rule.clientId, modes: rule.modes });
       else rules.push({ ...rule, issuerBound: true });
     } else if (rule.kind === 'manager-only') {
-      if (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId)
-        rules.push({ ...rule, clientId: to.managerClientId, issuerBound: true });
-      else refuse("it keeps the resource private to a client that is not Hearth's manager");
+      if (rule.clientId === to.oldManagerClientId || rule.clientId === to.managerClientId) {
+        // The owner through Hearth's web page stays excepted only where the new pod has the page on.
+        const { web, ...kept } = rule;
+        rules.push({
+          ...kept,
+          clientId: to.managerClientId,
+          issuerBound: true,
+          ...(web && to.webClientId ? { web } : {}),
+        });
+      } else refuse("it keeps the resource private to a client that is not Hearth's manager");
     } else if (rule.kind === 'authenticated-append') {
       if (resourceUrl === areaUrl(to.podUrl, 'inbox')) rules.push(rule);
       else refuse('it lets others append outside the inbox');

@@ -8,23 +8,16 @@ import { readFile, readdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { webClientIdOf, webPageName as pageName, webPageUrlOf } from '../access/web.js';
 import { describe, hasErrorCode } from '../errors.js';
 import type { PodServerWarning } from './data-dir.js';
 
 /** The built page: `npm run build` writes it (scripts/build-web.mjs), the same folder from `src/` and `dist/`. */
 export const defaultWebFolder = new URL('../../dist/web/', import.meta.url);
 
-/** The page's path below the base URL. */
-const pageName = 'hearth';
-
-/** The page's Solid-OIDC client id on the server at `baseUrl`: its Client ID Document's own URL. */
-export function webClientIdOf(baseUrl: string): string {
-  return new URL(`${pageName}/id`, baseUrl).href;
-}
-
 /** The page's Client ID Document on the server at `baseUrl` (what CSS fetches when the page signs in). */
 export function webClientIdDocument(baseUrl: string): Record<string, unknown> {
-  const page = new URL(`${pageName}/`, baseUrl).href;
+  const page = webPageUrlOf(baseUrl);
   return {
     '@context': ['https://www.w3.org/ns/solid/oidc-context.jsonld'],
     client_id: webClientIdOf(baseUrl),

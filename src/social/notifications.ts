@@ -642,8 +642,15 @@ async function ensureSocialRecord(actor: Actor, url: string): Promise<void> {
     );
   }
   await ensurePrivateRecord(
-    { fetch: actor.fetch, managerClientId: actor.clientId, issuer: podIssuerOf(await ownPod(actor)) },
+    {
+      fetch: actor.fetch,
+      managerClientId: actor.clientId,
+      issuer: podIssuerOf(await ownPod(actor)),
+      webId: actor.webId,
+    },
     url,
+    // An ACR admitting the owner through Hearth's web page stays as it is.
+    { keepWeb: true },
   );
 }
 

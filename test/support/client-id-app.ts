@@ -63,7 +63,7 @@ export async function startClientIdApp(name: string, extra: Record<string, unkno
  * walks CSS's account API (password login, pick the WebID, consent) to the redirect carrying `?code=`,
  * and authn-node's handleIncomingRedirect makes the DPoP-bound token request.
  */
-async function loginWithCode(
+export async function loginWithCode(
   issuer: string,
   clientId: string,
   redirectUrl: string,
