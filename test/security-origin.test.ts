@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { request, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AccountApi, createAccount, InvalidInputError } from '../src/index.js';
+import { raw as rawBytes } from './support/raw-http.js';
 import { createUser, type TestUser } from './support/users.js';
 
 const cssRoot = dirname(createRequire(import.meta.url).resolve('@solid/community-server/package.json'));
@@ -24,7 +25,7 @@ function staticPrefixes(): string[] {
   return [...new Set(urls)];
 }
 
-/** The answer to a raw request, its path sent exactly as given. */
+/** The answer to a raw request, its body as text (latin1: every byte kept). */
 interface RawAnswer {
   status: number;
   headers: IncomingHttpHeaders;
@@ -37,26 +38,8 @@ async function raw(
   path: string,
   options: { method?: string; headers?: Record<string, string>; body?: string } = {},
 ): Promise<RawAnswer> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      { hostname, port, path, method: options.method ?? 'GET', headers: options.headers },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            headers: response.headers,
-            body: Buffer.concat(chunks).toString('latin1'),
-          }),
-        );
-        response.once('error', reject);
-      },
-    );
-    outgoing.once('error', reject);
-    outgoing.end(options.body);
-  });
+  const answer = await rawBytes(base, path, options);
+  return { ...answer, body: answer.body.toString('latin1') };
 }
 
 /** Runs `task` on every item, `width` at a time. */

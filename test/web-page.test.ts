@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, request, type IncomingHttpHeaders } from 'node:http';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,39 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startPodServer } from '../src/index.js';
 import { HearthWebHandler, readBuiltPage } from '../src/server/web-page.js';
 import { freePort } from './support/ports.js';
-
-/** The answer to a raw request, its body as bytes. */
-interface RawAnswer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** Sends `method path` to the server at `base` exactly as written. */
-async function raw(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<RawAnswer> {
-  const { hostname, port } = new URL(base);
-  // With its length: Node sends no framing for a DELETE body otherwise.
-  const length = options.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(options.body)) };
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      { hostname, port, path, method: options.method ?? 'GET', headers: { ...length, ...options.headers } },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.once('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
-        );
-        response.once('error', reject);
-      },
-    );
-    outgoing.once('error', reject);
-    outgoing.end(options.body);
-  });
-}
+import { raw } from './support/raw-http.js';
 
 /** The CSP the page must be served with on a server at `base` (http: it may also connect to http origins). */
 function expectedCsp(base: string): string {
