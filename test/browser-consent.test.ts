@@ -1,31 +1,14 @@
 // The consent page in a real browser (Debian's Chromium driven by playwright-core): an app whose Client ID Document
 // names it with HTML must not run script on the pod server's origin, where the owner's account cookie lives.
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
 import { startClientIdApp } from './support/client-id-app.js';
 import { createUser } from './support/users.js';
 
 /** What CSS 7.2's own consent page runs as script: it inserted the name with insertAdjacentHTML. */
 const hostileName = `<img src=x onerror="document.title='PWNED'"><script>document.title='PWNED'</script>`;
-
-/** Debian's Chromium (`apt-get install chromium`), or the one `CHROMIUM_PATH` names. */
-function findChromium(): string | undefined {
-  const onPath = (process.env.PATH ?? '')
-    .split(delimiter)
-    .filter(Boolean)
-    .flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')]);
-  return [process.env.CHROMIUM_PATH, '/usr/bin/chromium', ...onPath].find(
-    (path): path is string => path !== undefined && path !== '' && existsSync(path),
-  );
-}
-
-const chromiumPath = findChromium();
-const noChromium =
-  'no Chromium found (looked for $CHROMIUM_PATH, /usr/bin/chromium, chromium on PATH): ' +
-  'install it with `apt-get install chromium`';
 
 describe('the consent page, in a browser', () => {
   const baseUrl = inject('baseUrl');
@@ -35,12 +18,7 @@ describe('the consent page, in a browser', () => {
   });
 
   it('shows an app whose name is HTML as text, runs none of it, and still signs in', async (context) => {
-    if (chromiumPath === undefined) {
-      // In CI the browser is installed by .ci/run: a missing one is a failure, never a silent skip.
-      if (process.env.CI) throw new Error(`CI is set but ${noChromium}`);
-      console.warn(`test/browser-consent.test.ts skipped: ${noChromium}`);
-      context.skip(noChromium);
-    }
+    needChromium(context, 'test/browser-consent.test.ts');
     const [user, app] = await Promise.all([
       createUser(baseUrl, 'consent'),
       startClientIdApp(hostileName, {
@@ -53,11 +31,7 @@ describe('the consent page, in a browser', () => {
       async () => app.stop(),
       async () => user.session.logout(),
     );
-    const browser: Browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-    });
+    const browser: Browser = await launchChromium();
     cleanup.push(async () => browser.close());
     const page = await (await browser.newContext()).newPage();
     page.setDefaultTimeout(15_000);
@@ -91,14 +65,9 @@ describe('the consent page, in a browser', () => {
 
     // CSS's own login page (the only login method, so /.account/login/ sends the browser straight there).
     await page.goto(authorization.href);
-    await page.waitForURL(/\/\.account\/login\/password\/$/u);
-    await page.fill('#email', user.account.email);
-    await page.fill('#password', user.password);
-    await page.click('button[name=submit]:not([disabled])');
+    await logInAndConsent(page, user.account.email, user.password);
 
     // Hearth's consent page, in CSS's layout.
-    await page.waitForURL(/\/\.account\/oidc\/consent\/$/u);
-    await page.waitForSelector('#authorize:not([disabled])');
     await page.waitForFunction(() => (document.querySelector('#client')?.children.length ?? 0) >= 4);
     await page.waitForLoadState('networkidle');
     expect(await page.title()).toBe('An application is requesting access');

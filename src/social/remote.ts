@@ -96,6 +96,28 @@ export async function readBounded(
   });
 }
 
+/** Reads `url` as bytes (an image, say), bounded in size, time and redirects exactly as `readBounded`. */
+export async function readBoundedBytes(
+  fetchFn: typeof fetch,
+  url: string,
+  limits: ReadLimits = {},
+  accept = '*/*',
+): Promise<{ url: string; data: Uint8Array; contentType: string }> {
+  return openBounded(fetchFn, url, limits, accept, async (opened) => {
+    const parts: Uint8Array[] = [];
+    await readChunks(opened, (chunk) => {
+      parts.push(chunk);
+    });
+    const data = new Uint8Array(parts.reduce((sum, part) => sum + part.byteLength, 0));
+    let offset = 0;
+    for (const part of parts) {
+      data.set(part, offset);
+      offset += part.byteLength;
+    }
+    return { url: opened.url, data, contentType: opened.contentType };
+  });
+}
+
 /**
  * Reads an RDF document within bounds, parsing it as it arrives: the read stops at `maxTriples` (so dense Turtle is not
  * even downloaded past it), and the parse yields to the event loop between pieces. A non-RDF content type, unparsable
@@ -296,13 +318,23 @@ function checkUrl(url: string): string {
  * the fetch does with its signal (a trickle cannot hold the read), or when `onText` throws.
  */
 async function readBody(opened: Opened, onText: (text: string) => void | Promise<void>): Promise<void> {
+  const decoder = new TextDecoder();
+  await readChunks(opened, async (chunk) => {
+    const text = decoder.decode(chunk, { stream: true });
+    if (text) await onText(text);
+  });
+  const rest = decoder.decode();
+  if (rest) await onText(rest);
+}
+
+/** Reads a body piece by piece as bytes into `onChunk`, at most `maxBytes`, cancelled as `readBody` says. */
+async function readChunks(opened: Opened, onChunk: (chunk: Uint8Array) => void | Promise<void>): Promise<void> {
   const { response, maxBytes, url, signal } = opened;
   if (!response.body) return;
   const reader = response.body.getReader();
   // Cancelling is best effort: a body that already failed rejects it with that failure, which the read reports anyway.
   const stop = () => ignoreFailure(reader.cancel(signal.reason));
   signal.addEventListener('abort', stop, { once: true });
-  const decoder = new TextDecoder();
   let total = 0;
   try {
     for (;;) {
@@ -311,11 +343,8 @@ async function readBody(opened: Opened, onText: (text: string) => void | Promise
       total += value.byteLength;
       if (opened.progress) opened.progress.bytes += value.byteLength;
       if (total > maxBytes) throw new BadDataError(url, `${url} is too large (more than ${maxBytes} bytes)`);
-      const text = decoder.decode(value, { stream: true });
-      if (text) await onText(text);
+      await onChunk(value);
     }
-    const rest = decoder.decode();
-    if (rest) await onText(rest);
   } catch (error: unknown) {
     // Best effort, as in `stop`: the read's own error is the one to report.
     ignoreFailure(reader.cancel());
