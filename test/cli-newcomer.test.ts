@@ -6,23 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ArchiveWriter } from '../src/portability/archive.js';
 import { verifyArchive } from '../src/portability/import.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { cliLeaks as leaks, refused, runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
 import { runInTerminal } from './support/terminal.js';
 import { uniqueName } from './support/users.js';
-
-/** What no message of Hearth's may show a person: internals of Node, the URL parser, JSON.parse, Number(). */
-const leaks =
-  /Invalid URL|ENOENT|EACCES|ECONNREFUSED|NaN|is not valid JSON|Unexpected token|Unhandled|node:|\n\s+at |already finalized|undefined/u;
-
-/** One line on stderr, `hearth: ...`, nothing on stdout, exit 1: how a refusal looks. */
-function refused(result: CliResult, reason: RegExp): void {
-  expect(result.code, result.stdout + result.stderr).toBe(1);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^hearth: [^\n]+\n$/u);
-  expect(result.stderr).toMatch(reason);
-  expect(result.stderr).not.toMatch(leaks);
-}
 
 describe("a newcomer's day: every command behaves", () => {
   const server = inject('baseUrl');

@@ -8,43 +8,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { exportPod, saveAccount, verifyArchive } from '../src/index.js';
 import { parseTurtle } from '../src/rdf.js';
 import { forgeArchive, readEntries, writeEntries } from './support/archive.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { cliLeaks as leaks, refused, runCli, type CliResult } from './support/cli.js';
 import { freePort } from './support/ports.js';
 import { runInTerminal } from './support/terminal.js';
 import { createUser, uniqueName, type TestUser } from './support/users.js';
-
-/**
- * What no message may show a person: internals of Node, the parsers (JSON, tar, gzip, URL), tar-stream's own states.
- */
-const leaks = new RegExp(
-  [
-    'Invalid URL',
-    'ENOENT',
-    'EACCES',
-    'ECONNREFUSED',
-    'NaN',
-    'is not valid JSON',
-    'Unexpected token',
-    'Unexpected end of data',
-    'Invalid tar header',
-    'incorrect header check',
-    'already finalized',
-    'Unhandled',
-    'node:',
-    '\\n\\s+at ',
-    'undefined',
-  ].join('|'),
-  'u',
-);
-
-/** One line on stderr, `hearth: ...`, nothing on stdout, exit 1: how a refusal looks. */
-function refused(result: CliResult, reason: RegExp): void {
-  expect(result.code, result.stdout + result.stderr).toBe(1);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(/^hearth: [^\n]+\n$/u);
-  expect(result.stderr).toMatch(reason);
-  expect(result.stderr).not.toMatch(leaks);
-}
 
 /** With --json: exit 1, nothing on stdout, one JSON error object on stderr. */
 function refusedAsJson(result: CliResult): { code: string; message: string } {

@@ -144,9 +144,9 @@ describe("a newcomer's day, in the library and the CLI", () => {
       }
     });
 
-    it('`hearth account create --timeout 1` stops after about a second with one plain line', async () => {
-      const started = Date.now();
-      const result = await runCli(
+    /** `hearth --timeout 1 account create` against `server`, with its own HEARTH_HOME `home` under `work`. */
+    const createWithin1s = async (server: string, home: string) =>
+      runCli(
         [
           '--timeout',
           '1',
@@ -157,11 +157,15 @@ describe("a newcomer's day, in the library and the CLI", () => {
           '--email',
           'stuck@example.org',
           '--server',
-          mute.url,
+          server,
           '--password-stdin',
         ],
-        { env: { HEARTH_HOME: join(work, 'stuck-home') }, input: 'a long password\n', timeoutMs: 30_000 },
+        { env: { HEARTH_HOME: join(work, home) }, input: 'a long password\n', timeoutMs: 30_000 },
       );
+
+    it('`hearth account create --timeout 1` stops after about a second with one plain line', async () => {
+      const started = Date.now();
+      const result = await createWithin1s(mute.url, 'stuck-home');
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(new RegExp(`^hearth: ${mute.url} did not answer .*within 1 s`, 'u'));
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
@@ -171,22 +175,7 @@ describe("a newcomer's day, in the library and the CLI", () => {
     it('`hearth account create --timeout 1` also stops when the server answers one look, then nothing', async () => {
       const half = await startHalfMuteServer();
       try {
-        const result = await runCli(
-          [
-            '--timeout',
-            '1',
-            'account',
-            'create',
-            '--name',
-            'stuck',
-            '--email',
-            'stuck@example.org',
-            '--server',
-            half.url,
-            '--password-stdin',
-          ],
-          { env: { HEARTH_HOME: join(work, 'half-home') }, input: 'a long password\n', timeoutMs: 30_000 },
-        );
+        const result = await createWithin1s(half.url, 'half-home');
         expect(result.code).toBe(1);
         expect(result.stderr.trim()).toBe(
           `hearth: ${half.url} did not answer the account API (POST /.account/account/) within 1 s: ` +

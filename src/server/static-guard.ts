@@ -54,9 +54,10 @@ export function guardStaticAssets(handler: StaticHandler): void {
   };
   const canHandle = handler.canHandle.bind(handler);
   const handle = handler.handle.bind(handler);
+  // CSS's own test first: it refuses most requests (every pod's) at once, before any decoding here.
   handler.canHandle = async (input) => {
+    await canHandle(input);
     check(input.request);
-    return canHandle(input);
   };
   handler.handle = async (input) => {
     check(input.request);

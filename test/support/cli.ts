@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,4 +41,38 @@ export async function runCli(
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearTimeout(timer);
   return { code, stdout, stderr };
+}
+
+/**
+ * What no message of Hearth's may show a person: internals of Node, the parsers (JSON, tar, gzip, URL), tar-stream's
+ * own states.
+ */
+export const cliLeaks = new RegExp(
+  [
+    'Invalid URL',
+    'ENOENT',
+    'EACCES',
+    'ECONNREFUSED',
+    'NaN',
+    'is not valid JSON',
+    'Unexpected token',
+    'Unexpected end of data',
+    'Invalid tar header',
+    'incorrect header check',
+    'already finalized',
+    'Unhandled',
+    'node:',
+    '\\n\\s+at ',
+    'undefined',
+  ].join('|'),
+  'u',
+);
+
+/** One line on stderr, `hearth: ...`, nothing on stdout, exit 1: how a refusal looks. */
+export function refused(result: CliResult, reason: RegExp): void {
+  expect(result.code, result.stdout + result.stderr).toBe(1);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^hearth: [^\n]+\n$/u);
+  expect(result.stderr).toMatch(reason);
+  expect(result.stderr).not.toMatch(cliLeaks);
 }
