@@ -4,7 +4,7 @@
 // Requests that must reach the server as written are sent raw (`http.request`), so no client resolves `..` first.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -290,7 +290,7 @@ describe('the web page when not built or turned off', () => {
     expect((await raw(base, '/elsewhere')).status).toBe(418);
   });
 
-  it('with `web: false`, leaves /hearth/ to the pods, sandboxed like any pod content', async () => {
+  it('with `web: false`, answers 404 at /hearth/ and its Client ID Document: no pod can take its place', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hearth-noweb-'));
     cleanup.push(async () => rm(dataDir, { recursive: true, force: true }));
     const pods = await startPodServer({ port: await freePort(), dataDir, web: false });
@@ -299,7 +299,25 @@ describe('the web page when not built or turned off', () => {
     for (const path of ['hearth/', 'hearth/id', 'hearth/assets/x.js']) {
       const answer = await raw(pods.url, `/${path}`);
       expect(`${path} ${answer.status}`).toBe(`${path} 404`);
-      expect(answer.headers['content-security-policy']).toBe("sandbox; default-src 'none'; frame-ancestors 'none'");
+      expect(answer.body.toString('utf8')).toContain("Hearth's web page is off on this server.");
+      expect(answer.headers['content-security-policy']).toContain("default-src 'none'");
     }
+    // Not even its owner's manager can write there: the path is the page's, on or off.
+    expect((await raw(pods.url, '/hearth/id', { method: 'PUT', body: '{}' })).status).toBe(404);
+  });
+
+  it("warns of an old pod under the page's path, and of a base URL nobody can sign in at", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hearth-oldpod-'));
+    cleanup.push(async () => rm(dataDir, { recursive: true, force: true }));
+    await mkdir(join(dataDir, 'hearth'), { recursive: true });
+    const port = await freePort();
+    const pods = await startPodServer({ port, dataDir, baseUrl: `http://127.0.0.1:${port}/` });
+    cleanup.push(async () => pods.stop());
+    expect(pods.warnings.map((warning) => warning.code).sort()).toEqual(['WEB_PAGE_HIDES_POD', 'WEB_PAGE_NO_SIGN_IN']);
+    const hidden = pods.warnings.find((warning) => warning.code === 'WEB_PAGE_HIDES_POD')!;
+    expect(hidden.message).toContain(join(dataDir, 'hearth'));
+    expect(pods.warnings.find((warning) => warning.code === 'WEB_PAGE_NO_SIGN_IN')!.message).toContain('https');
+    // The page, not the old pod, answers there.
+    expect((await raw(pods.url, '/hearth/id')).status).toBe(200);
   });
 });

@@ -69,7 +69,7 @@ export function hearthAppRunner(
     });
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(
-      new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage !== undefined)),
+      new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage?.on ?? false)),
     );
     guardStaticAssets(await get<StaticHandler>('StaticAssetHandler'));
     reservePodNames(

@@ -9,9 +9,11 @@ import { ServerStartError, describe, hasErrorCode } from '../errors.js';
 export interface PodServerWarning {
   /**
    * Stable code: `DATA_DIR_NOT_PRIVATE` when other users of the machine may read or change the data folder;
-   * `WEB_PAGE_NOT_BUILT` when the owner's web page is on but `npm run build` has not built it (`/hearth/` says 503).
+   * `WEB_PAGE_NOT_BUILT` when the owner's web page is on but `npm run build` has not built it (`/hearth/` says 503);
+   * `WEB_PAGE_NO_SIGN_IN` when the base URL is neither https nor localhost (nobody can sign in to the page);
+   * `WEB_PAGE_HIDES_POD` when a pod named `hearth`, made by an older Hearth, lies under the page's path.
    */
-  readonly code: 'DATA_DIR_NOT_PRIVATE' | 'WEB_PAGE_NOT_BUILT';
+  readonly code: 'DATA_DIR_NOT_PRIVATE' | 'WEB_PAGE_NOT_BUILT' | 'WEB_PAGE_NO_SIGN_IN' | 'WEB_PAGE_HIDES_POD';
   /** One line for people. */
   readonly message: string;
 }

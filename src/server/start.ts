@@ -9,7 +9,7 @@ import { hearthAppRunner } from './css-hooks.js';
 import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-dir.js';
 import { defaultHost } from './listen-host.js';
 import { ConnectionTracker, defaultGraceMs } from './shutdown.js';
-import { HearthWebHandler, readBuiltPage } from './web-page.js';
+import { HearthWebHandler, readBuiltPage, webPageWarnings } from './web-page.js';
 
 export type { PodServerWarning } from './data-dir.js';
 
@@ -77,12 +77,12 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   const dataDir = resolve(options.dataDir ?? defaultDataDir);
   const host = options.host ?? defaultHost;
   const warnings = await prepareDataDir(dataDir);
-  let webPage: HearthWebHandler | undefined;
+  let webPage = new HearthWebHandler(url, undefined, { off: true });
   if (options.web !== false) {
     const built = await readBuiltPage();
-    warnings.push(...built.warnings);
+    warnings.push(...built.warnings, ...(await webPageWarnings(url, dataDir)));
     webPage = new HearthWebHandler(url, built.page);
-  }
+  } else warnings.push(...(await webPageWarnings(url, dataDir)).filter((w) => w.code === 'WEB_PAGE_HIDES_POD'));
   await ensurePortFree(port, host);
   const releaseUmask = holdPrivateUmask();
   const connections = new ConnectionTracker();

@@ -4,8 +4,9 @@
 // so no spelling of `..` reaches another file. The page's Solid-OIDC Client ID Document is made here from the base URL.
 // Everything at `<base>hearth` and below is this handler's: nothing there ever reaches a pod or CSS's static files.
 import { createHash } from 'node:crypto';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { webClientIdOf, webPageName as pageName, webPageUrlOf } from '../access/web.js';
@@ -161,6 +162,40 @@ export async function readBuiltPage(
   return { page: { index, assets }, warnings: [] };
 }
 
+/**
+ * Warnings about the page on a server at `baseUrl` with data in `dataDir`: sign-in cannot work when the base URL is
+ * neither https nor localhost (CSS fetches Client ID Documents only from those), and a pod named `hearth` made before
+ * the name was reserved is hidden by the page (its files stay on disk).
+ */
+export async function webPageWarnings(baseUrl: string, dataDir: string): Promise<PodServerWarning[]> {
+  const warnings: PodServerWarning[] = [];
+  const url = new URL(baseUrl);
+  if (url.protocol !== 'https:' && url.hostname !== 'localhost') {
+    warnings.push({
+      code: 'WEB_PAGE_NO_SIGN_IN',
+      message:
+        `Nobody can sign in to the web page at ${webPageUrlOf(baseUrl)}: the server accepts sign-in for web pages ` +
+        'only at https or http://localhost addresses. Serve it over https (e.g. behind a reverse proxy, with ' +
+        '--base-url https://…) or use http://localhost.',
+    });
+  }
+  const hidden = await stat(join(dataDir, pageName)).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+  if (hidden) {
+    warnings.push({
+      code: 'WEB_PAGE_HIDES_POD',
+      message:
+        `A pod named "${pageName}" (made before that name was kept for the web page) is in ` +
+        `${join(dataDir, pageName)}: ` +
+        `${webPageUrlOf(baseUrl)} is the web page's (or, with --no-web, answers 404), so that pod cannot be reached. ` +
+        'Its files are untouched: copy them into a pod of another name.',
+    });
+  }
+  return warnings;
+}
+
 type Exchange = { request: IncomingMessage; response: ServerResponse };
 
 /**
@@ -173,12 +208,19 @@ export class HearthWebHandler {
   private readonly files = new Map<string, Served>();
   private readonly headers: Readonly<Record<string, string>>;
 
+  /**
+   * `page` undefined: not built (503). `off` (`hearth serve --no-web`): the path stays this handler's and every answer
+   * there is 404, the Client ID Document included, so no pod can ever serve the page's client id (which owners' rules
+   * trust) in its place.
+   */
   constructor(
     baseUrl: string,
     private readonly page: BuiltPage | undefined,
+    readonly options: { off?: boolean } = {},
   ) {
     this.root = `${new URL(baseUrl).pathname}${pageName}`;
     this.headers = securityHeaders(baseUrl);
+    if (options.off) return;
     const document = Buffer.from(`${JSON.stringify(webClientIdDocument(baseUrl), null, 2)}\n`);
     this.files.set(`${this.root}/id`, served(document, 'application/ld+json', revalidate));
     if (!page) return;
@@ -189,9 +231,14 @@ export class HearthWebHandler {
     }
   }
 
-  /** Whether the built page is served (false: `<base>hearth/` answers 503). */
+  /** Whether the built page is served (false: `<base>hearth/` answers 503, or 404 when off). */
   get built(): boolean {
-    return this.page !== undefined;
+    return this.page !== undefined && !this.options.off;
+  }
+
+  /** Whether the page is on (it may still be unbuilt); off, its path answers 404 alone. */
+  get on(): boolean {
+    return !this.options.off;
   }
 
   /** Takes every request at `<base>hearth` and below; throws for any other. */
@@ -219,6 +266,7 @@ export class HearthWebHandler {
       return this.plain(response, 301, `Moved to ${this.root}/`, { location: `${this.root}/` });
     }
     if (!file) {
+      if (this.options.off) return this.plain(response, 404, "Hearth's web page is off on this server.");
       if (path === `${this.root}/` && !this.page)
         return this.plain(
           response,

@@ -1,9 +1,12 @@
 // The page's skeleton: sign-in and sign-out, and the owner's pages by hash route (`#/` Home, `#/people`, `#/apps`,
 // `#/data`). Everything the page shows is text: Preact sets text nodes, and the page's CSP (Trusted Types 'none')
 // refuses any HTML sink.
+import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { Actor } from '../social/self.js';
 import { Home } from './home.js';
-import { completeSignIn, ownerActor, reason, signIn, signOut } from './session.js';
+import { People } from './people.js';
+import { completeSignIn, ownerActor, reason, signIn, signInPossible, signOut } from './session.js';
 
 type State =
   | { kind: 'loading' }
@@ -43,6 +46,40 @@ function useRoute(): { route: Route; limit: number } {
   return route;
 }
 
+/** The props every page but Home takes: the signed-in owner. */
+export interface PageProps {
+  actor: Actor;
+}
+
+/**
+ * A page loaded on first use (`import()` of its own chunk), so the first load stays small: Apps and Your data carry
+ * the access and portability code.
+ */
+function Lazy(props: PageProps & { load: () => Promise<ComponentType<PageProps>>; title: string }) {
+  const { load, title, actor } = props;
+  const [page, setPage] = useState<{ View?: ComponentType<PageProps>; error?: string }>({});
+  useEffect(() => {
+    let current = true;
+    load().then(
+      (View) => current && setPage({ View }),
+      (error: unknown) => current && setPage({ error: `${title} could not be loaded: ${reason(error)}` }),
+    );
+    return () => {
+      current = false;
+    };
+  }, [load, title]);
+  if (page.View) return <page.View actor={actor} />;
+  return (
+    <section>
+      <h2>{title}</h2>
+      <p role="status">{page.error ?? 'Loading…'}</p>
+    </section>
+  );
+}
+
+const loadApps = () => import('./apps.js').then((module) => module.Apps);
+const loadData = () => import('./data.js').then((module) => module.YourData);
+
 function SignedIn(props: { webId: string; onSignOut: () => void }) {
   const { route, limit } = useRoute();
   const actor = useMemo(() => ownerActor(props.webId), [props.webId]);
@@ -73,14 +110,10 @@ function SignedIn(props: { webId: string; onSignOut: () => void }) {
         </p>
       </header>
       <main>
-        {route === '#/' ? (
-          <Home key={limit} actor={actor} limit={limit} />
-        ) : (
-          <section>
-            <h2>{title}</h2>
-            <p>Coming soon: for now, the CLI (`hearth --help`) does this.</p>
-          </section>
-        )}
+        {route === '#/' && <Home key={limit} actor={actor} limit={limit} />}
+        {route === '#/people' && <People actor={actor} />}
+        {route === '#/apps' && <Lazy actor={actor} load={loadApps} title={title} />}
+        {route === '#/data' && <Lazy actor={actor} load={loadData} title={title} />}
       </main>
     </>
   );
@@ -90,6 +123,15 @@ export function App() {
   const [state, setState] = useState<State>({ kind: 'loading' });
 
   useEffect(() => {
+    if (!signInPossible()) {
+      setState({
+        kind: 'signed-out',
+        error:
+          'Sign-in cannot work at this address: the pod server lets web pages sign in only at https or ' +
+          'http://localhost addresses. Ask its operator to serve it over https.',
+      });
+      return;
+    }
     completeSignIn().then(
       (webId) => setState(webId ? { kind: 'signed-in', webId } : { kind: 'signed-out' }),
       (error: unknown) => setState({ kind: 'signed-out', error: `Sign-in did not complete: ${reason(error)}` }),
@@ -118,7 +160,7 @@ export function App() {
         {state.kind === 'signing-in' && 'Going to your pod server’s sign-in page…'}
         {state.kind === 'signed-out' && (state.error ?? 'You are not signed in.')}
       </p>
-      <button type="button" id="signin" onClick={start} disabled={state.kind !== 'signed-out'}>
+      <button type="button" id="signin" onClick={start} disabled={state.kind !== 'signed-out' || !signInPossible()}>
         Sign in
       </button>
     </main>

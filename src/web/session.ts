@@ -16,9 +16,25 @@ export const requestTimeoutMs = 30_000;
 
 const session = new Session();
 
-/** Completes a sign-in the browser came back from (the URL's `code`), if any: the WebID signed in, or undefined. */
+/** Whether sign-in can work here: the server accepts web pages' sign-in only at https or http://localhost addresses. */
+export function signInPossible(): boolean {
+  return location.protocol === 'https:' || location.hostname === 'localhost';
+}
+
+/**
+ * Completes a sign-in the browser came back from (the URL's `code`), if any, or restores the session of an earlier
+ * visit (a reload): the browser goes to the server's sign-in without a prompt and back, to the page it was on. The
+ * WebID signed in, or undefined. A silent attempt the server refused (`?error=`) is not tried again on that load.
+ */
 export async function completeSignIn(): Promise<string | undefined> {
-  const info = await session.handleIncomingRedirect({ url: location.href });
+  const url = new URL(location.href);
+  session.events.on('sessionRestore', (restored: string) => {
+    // Back where the owner was (`#/apps`, say), never anywhere but this page.
+    if (restored.startsWith(pageUrl)) history.replaceState(null, '', restored);
+  });
+  const refused = url.searchParams.has('error');
+  const info = await session.handleIncomingRedirect({ url: location.href, restorePreviousSession: !refused });
+  if (refused) history.replaceState(null, '', pageUrl + url.hash);
   return info?.isLoggedIn && info.webId ? info.webId : undefined;
 }
 
