@@ -27,6 +27,8 @@ const result = await build({
   jsx: 'automatic',
   jsxImportSource: 'preact',
   define: { 'process.env.NODE_ENV': '"production"' },
+  // n3's stream classes are unused by the page; see src/web/data-no-streams.ts.
+  alias: { 'readable-stream': './src/web/data-no-streams.ts' },
   entryNames: '[name]-[hash]',
   chunkNames: 'chunk-[hash]',
   assetNames: '[name]-[hash]',

@@ -104,6 +104,11 @@ export {
   type AccessRequest,
   type AppSession,
 } from './access/requests.js';
+// The owner as Hearth's web page acts for them (the manager's client id from the root rule), and app use as the server
+// records it.
+export { pageOwner, browserAccountApi, ManagerUnknownError } from './access/page-owner.js';
+export { type SignedInCredentialDeletion } from './access/revoke.js';
+export { readAppUse, AppUseUnavailableError, type AppUse } from './access/app-use.js';
 
 // The social layer: profiles, posts, replies, likes, follows, the timeline, notifications.
 export { getProfile, type Profile } from './social/discovery.js';
@@ -168,13 +173,20 @@ export {
   type ArchiveLimits,
 } from './portability/import.js';
 export { movePod, MoveError, type MoveOptions, type MoveResult } from './portability/move.js';
-export { announceMovedTo } from './portability/moved.js';
+export { announceMovedTo, announceMove, confirmMovedHere, type MoveAnnouncement } from './portability/moved.js';
+// The same export and import for a browser: archives as Blobs (src/portability/web.ts), one format with the CLI's.
+export { exportPodToBlob, importPodFromBlob, verifyBlob, blobSource, type BlobExport } from './portability/web.js';
+export { writePodArchive, type PodExportOptions } from './portability/export-core.js';
+export { importFrom, verifySource, type PodImportOptions } from './portability/import-core.js';
+export { archiveFileName, podNameOf } from './portability/archive-name.js';
 export { activityStreamsContextDocument } from './portability/outbox.js';
 export { followAsBefore, type Refollowed } from './portability/refollow.js';
 export { type Progress, type ProgressListener } from './portability/progress.js';
 export {
   deleteAccount,
   deleteAccountOnServer,
+  accountSessionFor,
+  type AccountSession,
   type AccountDeletion,
   type DeletionReport,
 } from './portability/delete.js';

@@ -1,10 +1,20 @@
-// The social and access rooms bundle for a browser: no Node built-in module, no Node-only package (issue 12).
-import { readdirSync } from 'node:fs';
+// The social, access and portability rooms bundle for a browser: no Node built-in module, no Node-only package (issue
+// 12); and archives made by the page's face of portability and by the CLI's read each other.
+import { createWriteStream, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { builtinModules } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import * as tar from 'tar-stream';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { hashStream, type ArchiveSink, type ArchiveSource } from '../src/portability/archive-format.js';
+import { ArchiveWriter, fileSource } from '../src/portability/node/archive-file.js';
+import { emptySha256 } from '../src/portability/sha256.js';
+import { BlobArchiveWriter, blobSource, verifyBlob } from '../src/portability/web.js';
 
 const src = fileURLToPath(new URL('../src/', import.meta.url));
 
@@ -31,6 +41,18 @@ const wholeRooms = ['social', 'access']
       .filter((name) => name.endsWith('.ts'))
       .map((name) => `export * as ${room}_${name.replace(/\W/gu, '_')} from './${room}/${name}';`),
   )
+  .join('\n');
+
+/**
+ * The Node faces of src/portability: files, tar-stream, zlib (node/), and the modules that keep the names the CLI has
+ * always imported (they re-export node/). Everything else in src/portability is what the web page uses.
+ */
+const portabilityNodeFaces = new Set(['archive.ts', 'export.ts', 'import.ts', 'outbox.ts', 'move.ts']);
+const portabilityModules = readdirSync(`${src}portability`).filter(
+  (name) => name.endsWith('.ts') && !portabilityNodeFaces.has(name),
+);
+const wholePortability = portabilityModules
+  .map((name) => `export * as portability_${name.replace(/\W/gu, '_')} from './portability/${name}';`)
   .join('\n');
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
@@ -119,5 +141,121 @@ describe('the browser bundle of src/social and src/access', () => {
     const { errors, globals } = await bundle(wholeRooms);
     expect(errors).toEqual([]);
     expect(globals).toEqual([]);
+  });
+});
+
+describe('the browser bundle of src/portability', () => {
+  it('bundles every module but the Node faces with no Node built-in, Node global or Node-only package', async () => {
+    expect(portabilityModules).toEqual(
+      expect.arrayContaining(['web.ts', 'export-core.ts', 'import-core.ts', 'tar.ts']),
+    );
+    const { errors, globals } = await bundle(wholePortability);
+    expect(errors).toEqual([]);
+    expect(globals).toEqual([]);
+  });
+
+  it('finds the Node faces out: node/ does not bundle for a browser', async () => {
+    const { errors } = await bundle(`export * from './portability/node/archive-file.js';`);
+    expect(errors.join('\n')).toMatch(/Node-only module: node:fs/u);
+  });
+});
+
+describe("archives of the page's face and of the CLI's", () => {
+  const text = (value: string) => new TextEncoder().encode(value);
+  /** Names tar must carry in a pax record or a ustar prefix, and a body larger than one Blob part of the page. */
+  const long = `resources/${'a'.repeat(120)}/é-${'b'.repeat(120)}`;
+  const prefixed = `resources/${'c'.repeat(80)}/${'d'.repeat(80)}`;
+  const big = Uint8Array.from({ length: 5_000_000 }, (_, i) => (i * 7) % 251);
+
+  async function entriesOf(source: ArchiveSource): Promise<string[]> {
+    const seen: string[] = [];
+    await source.read(async (entry) => {
+      const { sha256, size } = await hashStream(entry.stream);
+      seen.push(`${entry.type} ${entry.name} ${size} ${sha256.slice(0, 12)}`);
+    });
+    return seen;
+  }
+
+  async function writeAll(writer: ArchiveSink): Promise<void> {
+    await writer.addDirectory('resources/');
+    await writer.addFile(long, { kind: 'buffer', data: text('hello'), size: 5, sha256: '' });
+    await writer.addFile(prefixed, { kind: 'blob', blob: new Blob([big]), size: big.length, sha256: '' });
+    await writer.close();
+  }
+
+  it('read each other, entry for entry and byte for byte', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'hearth-archives-'));
+    try {
+      const page = new BlobArchiveWriter(true);
+      await writeAll(page);
+      const fromPage = join(folder, 'page.tar.gz');
+      await writeFile(fromPage, new Uint8Array(await page.blob().arrayBuffer()));
+      const cliFile = join(folder, 'cli.tar.gz');
+      await writeAll(ArchiveWriter.create(cliFile));
+      const cli = new Blob([await readFile(cliFile)]);
+
+      const expected = [
+        `directory resources/ 0 ${emptySha256.slice(0, 12)}`,
+        `file ${long} 5 2cf24dba5fb0`,
+        `file ${prefixed} ${big.length} ${(
+          await hashStream(
+            (async function* () {
+              yield big;
+            })(),
+          )
+        ).sha256.slice(0, 12)}`,
+      ];
+      expect(await entriesOf(fileSource(fromPage))).toEqual(expected); // The CLI reads the page's.
+      expect(await entriesOf(blobSource(cli, 'cli.tar.gz'))).toEqual(expected); // The page reads the CLI's.
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses in the page what the CLI refuses: a link, a name outside the pod's root, a gzip bomb", async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'hearth-archives-'));
+    try {
+      const tarOf = async (file: string, build: (pack: tar.Pack) => void) => {
+        const pack = tar.pack();
+        const done = pipeline(pack, createWriteStream(file));
+        build(pack);
+        pack.finalize();
+        await done;
+        return new Blob([await readFile(file)]);
+      };
+      const link = await tarOf(join(folder, 'link.tar'), (pack) => {
+        pack.entry({ name: 'resources/', type: 'directory' });
+        pack.entry({ name: 'resources/x', type: 'symlink', linkname: '/etc/passwd' });
+      });
+      await expect(entriesOf(blobSource(link, 'link.tar'))).rejects.toThrow(
+        'The archive entry "resources/x" is a symlink; only files and folders are allowed.',
+      );
+      await expect(verifyBlob(link, 'link.tar')).rejects.toThrow(/symlink/u);
+      const traversal = await tarOf(join(folder, 'up.tar'), (pack) => {
+        pack.entry({ name: 'resources/', type: 'directory' });
+        pack.entry({ name: 'resources/../../evil' }, 'x');
+      });
+      await expect(verifyBlob(traversal, 'up.tar')).rejects.toThrow(/would point outside the pod/u);
+      // 100 MiB of zeros, some 100 KB compressed: past the 64 MiB allowance, a thousand times its size.
+      const bomb = new Blob([
+        gzipSync(
+          await readFile(
+            await (async () => {
+              const file = join(folder, 'bomb.tar');
+              await tarOf(file, (pack) =>
+                pack.entry({ name: 'resources/zeros', size: 100 * 1024 ** 2 }, Buffer.alloc(100 * 1024 ** 2)),
+              );
+              return file;
+            })(),
+          ),
+        ),
+      ]);
+      await expect(verifyBlob(bomb, 'bomb.tar.gz')).rejects.toThrow(/compression bomb/u);
+      await expect(verifyBlob(new Blob([text('not an archive at all')]), 'notes.txt')).rejects.toThrow(
+        /notes\.txt is not a Hearth export archive/u,
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

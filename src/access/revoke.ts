@@ -33,12 +33,21 @@ export interface CredentialDeletion {
   password: (credentialNames: string[]) => Promise<string>;
 }
 
+/**
+ * How to delete the client credentials of the apps revoked whole through an account API session already signed in
+ * (Hearth's web page: the browser's account cookie, `browserAccountApi`): nothing is asked, and the session stays.
+ */
+export interface SignedInCredentialDeletion {
+  /** The signed-in account API of the pod's server. */
+  api: AccountApi;
+}
+
 /** What `revokeAll` takes back besides access. */
 export interface RevokeOptions {
   /** Take the app out of the record once its access is gone (default true; only when all of its access is revoked). */
   forget?: boolean;
   /** Delete the client credentials of the apps revoked whole; without it they stay (no access, still in the record). */
-  deleteCredential?: CredentialDeletion;
+  deleteCredential?: CredentialDeletion | SignedInCredentialDeletion;
 }
 
 /** What `revokeApp` takes back: some parts of the app's access, or all of it and more (`RevokeOptions`). */
@@ -99,14 +108,17 @@ async function revokeWhole(
 ): Promise<AppRevocation> {
   const credentials = whole.filter((a) => a.kind === 'client-credential');
   const deletion = options.deleteCredential;
-  const password = credentials.length && deletion ? await deletion.password(credentials.map((a) => a.name)) : '';
+  const signedIn = deletion && 'api' in deletion ? deletion.api : undefined;
+  const byPassword = deletion && !('api' in deletion) ? deletion : undefined;
+  const password = credentials.length && byPassword ? await byPassword.password(credentials.map((a) => a.name)) : '';
   const revocations = await revoke();
   const deleted: string[] = [];
   let credentialsKept: KeptCredentials | undefined;
-  if (credentials.length && (!deletion || !password)) {
+  if (credentials.length && !signedIn && !(byPassword && password)) {
     credentialsKept = { names: credentials.map((a) => a.name) };
-  } else if (credentials.length && deletion) {
-    const error = await deleteCredentials(deletion, password, credentials, deleted);
+  } else if (credentials.length) {
+    const login = signedIn ?? { deletion: byPassword!, password };
+    const error = await deleteCredentials(login, credentials, deleted);
     if (error)
       credentialsKept = { names: credentials.filter((a) => !deleted.includes(a.name)).map((a) => a.name), error };
   }
@@ -119,18 +131,18 @@ async function revokeWhole(
 }
 
 /**
- * Logs in to the account API and deletes the credentials one by one, adding each deleted name to `deleted`; answers the
- * error that stopped it (a refusal, an unreachable server), if any. Errors that are no HearthError are bugs: thrown.
+ * Logs in to the account API (unless given one signed in) and deletes the credentials one by one, adding each deleted
+ * name to `deleted`; answers the error that stopped it (a refusal, an unreachable server), if any. Errors that are no
+ * HearthError are bugs: thrown.
  */
 async function deleteCredentials(
-  deletion: CredentialDeletion,
-  password: string,
+  login: AccountApi | { deletion: CredentialDeletion; password: string },
   credentials: AppRecord[],
   deleted: string[],
 ): Promise<HearthError | undefined> {
-  const api = new AccountApi(deletion.server);
+  const api = login instanceof AccountApi ? login : new AccountApi(login.deletion.server);
   try {
-    await api.login(deletion.email, password);
+    if (!(login instanceof AccountApi)) await api.login(login.deletion.email, login.password);
     for (const credential of credentials) {
       await deleteAppCredential(api, credential);
       deleted.push(credential.name);
@@ -140,6 +152,7 @@ async function deleteCredentials(
     if (!(error instanceof HearthError)) throw error;
     return error;
   } finally {
-    await endAccountSession(api);
+    // A session signed in by someone else (the browser's) is theirs to end.
+    if (!(login instanceof AccountApi)) await endAccountSession(api);
   }
 }

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { InvalidInputError, NetworkError, describe, networkReason } from '../errors.js';
+import { HearthError, InvalidInputError, NetworkError, describe, networkReason } from '../errors.js';
 import { requireFreeAppName } from '../access/app-names.js';
 import {
   ClientIdDocumentError,
@@ -19,6 +19,7 @@ import {
   type Revocation,
 } from '../access/grants.js';
 import { revokeAll, revokeApp } from '../access/revoke.js';
+import { readAppUse } from '../access/app-use.js';
 import { webPageUrlOf } from '../access/web.js';
 import { webPageOn } from '../access/web-switch.js';
 import type { AppRecord, GrantEntry } from '../access/record.js';
@@ -145,10 +146,17 @@ Examples:
     .action((_options: unknown, command: Command) =>
       withOwner(command, async (owner, _account, global) => {
         const records = await listGrants(owner);
+        // When each was last used, as the server recorded it (one request; a server that does not record it: none).
+        const uses = await readAppUse(owner).catch((error: unknown) => {
+          if (!(error instanceof HearthError)) throw error;
+          return undefined;
+        });
         print(
           global,
-          records,
-          records.length ? records.flatMap((app) => describeApp(owner, app)) : ['No apps yet: `hearth apps add NAME`.'],
+          records.map((app) => (uses?.has(app.id) ? { ...app, lastUsed: uses.get(app.id) } : app)),
+          records.length
+            ? records.flatMap((app) => describeApp(owner, app, uses))
+            : ['No apps yet: `hearth apps add NAME`.'],
         );
       }),
     );
@@ -452,10 +460,13 @@ function place(owner: PodOwner, grant: GrantEntry): string {
   return grant.area ? `${grant.area} (${relative(owner, grant.container)})` : relative(owner, grant.container);
 }
 
-function describeApp(owner: PodOwner, app: AppRecord): string[] {
+function describeApp(owner: PodOwner, app: AppRecord, uses?: Map<string, string>): string[] {
   const kind = app.kind === 'client-credential' ? 'client credential' : 'Client ID Document';
+  const at = uses?.get(app.id);
+  const used = uses ? `; ${at ? `last used ${at.slice(0, 16).replace('T', ' ')} UTC` : 'no use recorded'}` : '';
   return [
-    `${app.name}  ${app.id}  (${kind}${app.homepage ? `, ${app.homepage}` : ''}; added ${app.since.slice(0, 10)})`,
+    `${app.name}  ${app.id}  (${kind}${app.homepage ? `, ${app.homepage}` : ''}; ` +
+      `added ${app.since.slice(0, 10)}${used})`,
     ...(app.grants.length
       ? app.grants.map((g) => `  ${g.modes.join('+').padEnd(18)} ${place(owner, g)}  since ${g.since.slice(0, 10)}`)
       : ['  no access']),

@@ -9,6 +9,7 @@ import { checkOutput, exportPod } from '../portability/export.js';
 import { checkPodServer } from '../account/reachable.js';
 import { validateName } from '../account/provision.js';
 import { archiveKindOf } from '../portability/archive.js';
+import { archiveFileName } from '../portability/archive-name.js';
 import { importPod, type ImportResult } from '../portability/import.js';
 import { MoveError, movePod } from '../portability/move.js';
 import type { Progress, ProgressListener } from '../portability/progress.js';
@@ -42,7 +43,7 @@ Examples:
       if (options.format && options.format !== 'activitystreams')
         throw new InvalidInputError(`Unknown --format "${options.format}": the one there is is "activitystreams".`);
       const account = await loadAccount(hearthHome(process.env), global.account);
-      const out = resolve(options.out ?? `hearth-${account.name}-${new Date().toISOString().slice(0, 10)}.tar.gz`);
+      const out = resolve(options.out ?? archiveFileName(account.name));
       // The file is checked before the server is asked anything.
       await checkOutput(out, Boolean(options.force)).catch((error: unknown) => {
         throw error instanceof FileError && error.code === 'FILE_EXISTS'

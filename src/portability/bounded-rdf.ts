@@ -1,7 +1,7 @@
 // RDF of an untrusted archive, read and written within limits: what one document may cost `import` whatever it holds.
 import type { Quad, Term } from 'n3';
 import { BadDataError, TooManyTriplesError, parseTurtleBounded } from '../rdf.js';
-import { readAll } from './archive.js';
+import { readAll, utf8 } from './archive-format.js';
 
 /** How much of one RDF document import reads, parses and writes. */
 export interface RdfLimits {
@@ -31,7 +31,7 @@ export type RdfEntry = { quads: Quad[] } | { refused: string; limit?: RdfLimit }
  * prefixes and relative IRIs are written out. Answers its triples, or the reason it is refused.
  */
 export async function readRdfEntry(
-  stream: AsyncIterable<Buffer>,
+  stream: AsyncIterable<Uint8Array>,
   size: number,
   base: string,
   limits: RdfLimits,
@@ -41,7 +41,7 @@ export async function readRdfEntry(
       refused: `it is larger than ${bytes(limits.maxRdfBytes)}, the most Hearth reads of one RDF document`,
       limit: 'maxRdfBytes',
     };
-  const text = (await readAll(stream, limits.maxRdfBytes, 'An RDF document')).toString('utf8');
+  const text = utf8(await readAll(stream, limits.maxRdfBytes, 'An RDF document'));
   const budget = expansionPerByte * limits.maxRdfBytes;
   const tooLarge = `its IRIs and literals, written out, take more than ${bytes(budget)}`;
   // A long base repeated by many relative IRIs is refused before the parser makes every one of them.

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { DataFactory } from 'n3';
 import { httpErrorFor } from '../errors.js';
+import type { AccountApi } from '../account/account-api.js';
 import { accountDeletionPath } from '../account/endpoints.js';
 import { listFollowers } from '../social/notifications.js';
 import { notify } from '../social/notify.js';
@@ -55,7 +55,7 @@ export async function deleteAccount(
   account: { server: string; podUrl: string },
 ): Promise<AccountDeletion> {
   const followers = await listFollowers(session);
-  const activity = namedNode(`urn:uuid:${randomUUID()}`);
+  const activity = namedNode(`urn:uuid:${crypto.randomUUID()}`);
   const announcement = [
     quad(activity, namedNode(`${RDF}type`), namedNode(`${AS}Delete`)),
     quad(activity, namedNode(`${AS}actor`), namedNode(session.webId)),
@@ -74,4 +74,18 @@ export async function deleteAccount(
       .filter((d) => !d.delivery.notified)
       .map((d) => ({ webId: d.webId, reason: d.delivery.reason ?? 'unknown' })),
   };
+}
+
+/** Whether the pod server's own account session (its `css-account` cookie) is that of the pod's owner. */
+export type AccountSession = 'owner' | 'signed-out' | 'other-account';
+
+/**
+ * What the account session of the pod server's own login is, given its account API as the browser is signed in to it
+ * (`browserAccountApi`, undefined when there is no live session): `owner` when that account owns `podUrl`,
+ * `signed-out`, or `other-account`. The web page asks before deleting: a deletion needs the password typed recently,
+ * not only the page's token.
+ */
+export async function accountSessionFor(api: AccountApi | undefined, podUrl: string): Promise<AccountSession> {
+  if (!api) return 'signed-out';
+  return podUrl in (await api.listPods()) ? 'owner' : 'other-account';
 }

@@ -1,9 +1,12 @@
 import { DataFactory, type Quad } from 'n3';
-import { httpErrorFor } from '../errors.js';
+import { HearthError, InvalidInputError, describe, httpErrorFor } from '../errors.js';
 import { documentOf, parseTurtle, writeTurtle } from '../rdf.js';
 import { notify, type Delivery } from '../social/notify.js';
 import { patchDocument } from '../social/patch.js';
-import type { ReadLimits } from '../social/remote.js';
+import { listFollowers } from '../social/notifications.js';
+import { readRdf, type ReadLimits } from '../social/remote.js';
+import { canonicalUrl } from '../url.js';
+import { followAsBefore, type Refollowed } from './refollow.js';
 import { ownArea, type Actor } from '../social/self.js';
 import { AS, RDF, XSD } from '../vocab.js';
 import { union } from './rewrite.js';
@@ -68,4 +71,65 @@ export async function notifyFollowersOfMove(
   const out: { follower: string; delivery: Delivery }[] = [];
   for (const follower of followers) out.push({ follower, delivery: await notify(oldActor, follower, quads, limits) });
   return out;
+}
+
+/** What `announceMove` did: who was told of the move. */
+export interface MoveAnnouncement {
+  /** The new WebID, confirmed by its profile. */
+  newWebId: string;
+  /** Each follower, and whether the `as:Move` reached their inbox. */
+  followers: { follower: string; delivery: Delivery }[];
+  /** Why the followers could not be listed, when they could not (the move stands). */
+  followersError?: string;
+}
+
+/**
+ * The last step of a move made by hand (the web page's guided move: export here, import there): checks that the new
+ * profile names the old WebID with `as:alsoKnownAs` (`confirmAlsoKnownAs`, done from the new account), then states
+ * `as:movedTo` in the old profile and posts, and sends an `as:Move` to every follower, as `movePod` does.
+ */
+export async function announceMove(
+  oldActor: Actor,
+  newWebId: string,
+  options: { publicFetch?: typeof fetch; limits?: ReadLimits } = {},
+): Promise<MoveAnnouncement> {
+  const limits = options.limits ?? {};
+  if (!canonicalUrl(newWebId) || newWebId === oldActor.webId)
+    throw new InvalidInputError(`"${newWebId.slice(0, 200)}" is not the WebID of another account (an http(s) URL).`);
+  const { quads } = await readRdf(options.publicFetch ?? oldActor.fetch, documentOf(newWebId), limits);
+  const confirmed = quads.some(
+    (q) =>
+      q.subject.value === newWebId && q.predicate.value === `${AS}alsoKnownAs` && q.object.value === oldActor.webId,
+  );
+  if (!confirmed) {
+    throw new InvalidInputError(
+      `The profile of ${newWebId} does not say it is also ${oldActor.webId}: confirm the move from the new account ` +
+        'first (after the import there). Nothing was announced.',
+    );
+  }
+  await announceMovedTo(oldActor.fetch, oldActor.webId, newWebId);
+  let followers: string[] = [];
+  let followersError: string | undefined;
+  try {
+    followers = await listFollowers(oldActor);
+  } catch (error: unknown) {
+    if (!(error instanceof HearthError)) throw error;
+    followersError = describe(error);
+  }
+  return {
+    newWebId,
+    followers: await notifyFollowersOfMove(oldActor, followers, newWebId, limits),
+    ...(followersError ? { followersError } : {}),
+  };
+}
+
+/**
+ * The new account's side of a move made by hand: its profile says it is also `oldWebId` (what `announceMove` checks),
+ * and everyone the imported follows name is sent the new WebID's `as:Follow` (`followAsBefore`).
+ */
+export async function confirmMovedHere(newActor: Actor, oldWebId: string): Promise<Refollowed[]> {
+  if (!canonicalUrl(oldWebId) || oldWebId === newActor.webId)
+    throw new InvalidInputError(`"${oldWebId.slice(0, 200)}" is not the WebID of another account (an http(s) URL).`);
+  await confirmAlsoKnownAs(newActor.fetch, newActor.webId, oldWebId);
+  return followAsBefore(newActor, newActor);
 }

@@ -7,6 +7,7 @@ import { MissingPodHandler } from './missing-pod.js';
 import { OriginHeadersHandler, ownPagesWith } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
+import { installAppUse } from './app-use.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
 import { reservePodNames, type PodIdentifierGenerator } from './reserved-names.js';
 import type { HearthWebHandler } from './web-page.js';
@@ -67,6 +68,7 @@ export function hearthAppRunner(
       allowPrivateWebhooks: options.allowPrivateWebhooks === true,
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
+    await installAppUse(get, { baseUrl: options.baseUrl, accessMap: components.accessMap });
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(
       new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage?.on ?? false)),

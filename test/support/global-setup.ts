@@ -49,17 +49,16 @@ async function newest(path: string): Promise<number> {
 
 /**
  * The server serves the page `npm run build` made in dist/web/: builds it (esbuild, well under a second) when it is
- * missing or older than its sources, so that the tests see the page of this checkout.
+ * missing or older than any of its sources (the page and the library it bundles), so that the tests see the page of
+ * this checkout.
  */
 async function buildWebPageIfStale(): Promise<void> {
   const built = await stat(join(root, 'dist', 'web', 'index.html')).then(
     (stats) => stats.mtimeMs,
     () => 0,
   );
-  const sources = Math.max(
-    await newest(join(root, 'src', 'web')),
-    await newest(join(root, 'scripts', 'build-web.mjs')),
-  );
+  // The page bundles the library too (src/social, src/access, src/portability, ...): any file of src/ counts.
+  const sources = Math.max(await newest(join(root, 'src')), await newest(join(root, 'scripts', 'build-web.mjs')));
   if (built >= sources) return;
   const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { cwd: root, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`Building the web page failed:\n${build.stderr}${build.stdout}`);
