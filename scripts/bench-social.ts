@@ -3,11 +3,14 @@
 // 1. post creation: Hearth's createPost against the same N3 Patch sent with the same session's fetch (interleaved,
 // medians).
 // 2. timeline of a reader following F = 10, 50, 100 people with P = 10, 200 posts each (limit 50): wall time and
-// requests    (counted by a wrapping fetch), against the naive way: the following list, each followee's listing, then
-// one GET    per post (the newest min(P, 50) posts of everyone), same concurrency (8). Seed data is written with PUTs
-// of whole day    documents (10 posts a day). BENCH_SOCIAL_ROUNDS (default 3) sets the interleaved rounds; the naive
-// way runs once    when it takes more than 1,200 requests (it is the slow side; its one sample is then set against
-// Hearth's median).
+//    requests per followed person (counted by a wrapping fetch, the reader's own following list and feed included),
+//    against the naive way: the following list, each followee's listing, then one GET per post (the newest min(P, 50)
+//    posts of everyone), same concurrency (8); and the refresh when nothing is new (the same timeline again with the
+//    cache of the one before: requests per person and how many answered 304). Seed data is written with PUTs of whole
+//    day documents (10 posts a day), then each pod's feed is made from them (`ensureFeed`, as a login does), and the
+//    reader remembers the feeds its first timeline found (as `hearth timeline` and the page do). BENCH_SOCIAL_ROUNDS
+//    (default 3) sets the interleaved rounds; the naive way runs once when it takes more than 1,200 requests (it is
+//    the slow side; its one sample is then set against Hearth's median).
 // 3. timeline against hostile pods: a reader following 10 of the people above (200 posts each, limit 50), against a
 //    reader following the same 10 and the hostile pods of test/support/hostile-pod.ts, served by their own process:
 //    dense (4.8 MB lists as a profile and as a listing), 50,000 notes in a day, a post dated 9999, 90,000 listed days,
@@ -22,6 +25,9 @@ import { writeTurtle } from '../src/rdf.js';
 import { AS, HEARTH, RDF } from '../src/vocab.js';
 import { createPost } from '../src/social/posts.js';
 import { getTimeline } from '../src/social/timeline.js';
+import { ensureFeed } from '../src/social/feed-write.js';
+import { TimelineCache } from '../src/social/feed-cache.js';
+import { rememberPostsContainers } from '../src/social/follows.js';
 import { mapBounded } from '../src/social/remote.js';
 import { dayDocument, postQuads, type Post } from '../src/social/model.js';
 import { n3PatchBody } from '../src/social/patch.js';
@@ -185,19 +191,38 @@ async function writeFollowing(
   if (!response.ok) throw new Error(`following: ${response.status}`);
 }
 
-/** A fetch that counts its requests. */
-function counting(inner: typeof fetch): { fetch: typeof fetch; count: () => number; reset: () => void } {
+/** A fetch that counts its requests, and those answered 304 Not Modified. */
+function counting(inner: typeof fetch): {
+  fetch: typeof fetch;
+  count: () => number;
+  notModified: () => number;
+  reset: () => void;
+} {
   let n = 0;
+  let unchanged = 0;
   return {
-    fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+    fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
       n += 1;
-      return inner(input, init);
+      const response = await inner(input, init);
+      if (response.status === 304) unchanged += 1;
+      return response;
     }) as typeof fetch,
     count: () => n,
+    notModified: () => unchanged,
     reset: () => {
       n = 0;
+      unchanged = 0;
     },
   };
+}
+
+/** Makes each pod's feed again from its day documents (as a login does for a pod whose days were written by hand). */
+async function remakeFeeds(users: User[]): Promise<void> {
+  await mapBounded(users, 4, async (user) => {
+    const response = await user.session.fetch(`${user.pod}social/posts/feed.ttl`, { method: 'DELETE' });
+    await response.arrayBuffer();
+    await ensureFeed(user.session);
+  });
 }
 
 /**
@@ -226,8 +251,13 @@ async function naiveTimeline(
 
 async function benchTimelines(reader: User, all: User[]): Promise<void> {
   log('\ntimeline of 50 posts (concurrency 8, anonymous reads of public posts; medians of interleaved rounds)');
-  log('| F | P | Hearth ms | Hearth requests | per followee | naive ms | naive requests | naive / Hearth |');
-  log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  log('requests are per followed person, the reader\'s own following list and feed included');
+  log(
+    '| F | P | Hearth ms | Hearth requests | naive ms | naive requests | naive / Hearth (time) | ' +
+      'refresh ms | refresh requests | answered 304 | naive / refresh (time) |',
+  );
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  await ensureFeed(reader.session); // as a login does
   let seeded = new Map<string, Post[]>();
   for (const [P, fromDay, toDay] of [
     [10, 0, 1],
@@ -237,7 +267,8 @@ async function benchTimelines(reader: User, all: User[]): Promise<void> {
     const more = await seed(all, fromDay, toDay);
     for (const [webId, posts] of more) seeded.set(webId, [...(seeded.get(webId) ?? []), ...posts]);
     seeded = new Map(seeded);
-    log(`(seeded ${P} posts for each of ${all.length} people in ${seconds(t)})`);
+    await remakeFeeds(all);
+    log(`(seeded ${P} posts for each of ${all.length} people, and their feeds, in ${seconds(t)})`);
     for (const F of [10, 50, 100]) {
       const followees = all.slice(0, F);
       await writeFollowing(reader, followees);
@@ -246,18 +277,35 @@ async function benchTimelines(reader: User, all: User[]): Promise<void> {
       const actor = { webId: reader.webId, fetch: own.fetch };
       const hearthMs: number[] = [];
       const naiveMs: number[] = [];
+      const refreshMs: number[] = [];
       let hearthRequests = 0;
       let naiveRequests = 0;
-      await getTimeline(actor, { limit, fetch: ours.fetch }); // warm-up (also caches the reader's pod URL)
+      let refreshRequests = 0;
+      let refresh304 = 0;
+      // Warm-up (also caches the reader's pod URL); the feeds it found are remembered, as the CLI and the page do.
+      const warm = await getTimeline(actor, { limit, fetch: ours.fetch });
+      await rememberPostsContainers(reader.session, warm.discovered ?? []);
+      const check = (result: Awaited<ReturnType<typeof getTimeline>>) => {
+        if (result.errors.length > 0 || result.posts.length !== limit)
+          throw new Error(`timeline: ${result.posts.length} posts, ${result.errors.map((e) => e.message).join('; ')}`);
+      };
       for (let r = 0; r < rounds; r += 1) {
         ours.reset();
         own.reset();
         let start = performance.now();
-        const result = await getTimeline(actor, { limit, fetch: ours.fetch });
+        const cache = new TimelineCache();
+        const result = await getTimeline(actor, { limit, fetch: ours.fetch, cache });
         hearthMs.push(performance.now() - start);
         hearthRequests = ours.count() + own.count();
-        if (result.errors.length > 0 || result.posts.length !== limit)
-          throw new Error(`timeline: ${result.posts.length} posts, ${result.errors.map((e) => e.message).join('; ')}`);
+        check(result);
+        // The refresh: the same timeline again, nothing new, with the cache of the one before.
+        ours.reset();
+        own.reset();
+        start = performance.now();
+        check(await getTimeline(actor, { limit, fetch: ours.fetch, cache }));
+        refreshMs.push(performance.now() - start);
+        refreshRequests = ours.count() + own.count();
+        refresh304 = ours.notModified() + own.notModified();
         if (r > 0 && F * Math.min(P, limit) > 1_200) continue;
         const naive = counting(globalThis.fetch);
         start = performance.now();
@@ -268,9 +316,11 @@ async function benchTimelines(reader: User, all: User[]): Promise<void> {
       }
       const h = median(hearthMs);
       const n = median(naiveMs);
+      const f = median(refreshMs);
       log(
-        `| ${F} | ${P} | ${h.toFixed(0)} | ${hearthRequests} | ${(hearthRequests / F).toFixed(2)} | ` +
-          `${n.toFixed(0)} | ${naiveRequests} | ${(n / h).toFixed(1)} |`,
+        `| ${F} | ${P} | ${h.toFixed(0)} | ${(hearthRequests / F).toFixed(2)} | ${n.toFixed(0)} | ` +
+          `${(naiveRequests / F).toFixed(2)} | ${(n / h).toFixed(1)} | ${f.toFixed(0)} | ` +
+          `${(refreshRequests / F).toFixed(2)} | ${refresh304} of ${refreshRequests} | ${(n / f).toFixed(1)} |`,
       );
     }
   }

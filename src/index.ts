@@ -146,6 +146,9 @@ export {
   type SourceError,
   type TimelineOptions,
 } from './social/timeline.js';
+export { feedDocumentName, feedSize, type Feed } from './social/feed.js';
+export { ensureFeed } from './social/feed-write.js';
+export { TimelineCache, type CacheBounds, type CacheEntry } from './social/feed-cache.js';
 export {
   listNotifications,
   readNotifications,

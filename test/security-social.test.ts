@@ -136,11 +136,12 @@ describe("the owner's credentials go only where the owner's own action chose", (
       ];
     }
 
-    // Read back as the owner: settings/ holds what it held, posts/ only day documents, carol's inbox nothing new.
+    // Read back as the owner: settings/ holds what it held, posts/ only day documents and the feed, carol's inbox
+    // nothing new.
     expect(await listing(alice.session, settings)).toEqual(settingsBefore);
     const postsNow = await listing(alice.session, posts);
     expect(postsNow.length).toBeGreaterThan(0);
-    for (const url of postsNow) expect(url).toMatch(/\/social\/posts\/\d{4}-\d{2}-\d{2}\.ttl$/u);
+    for (const url of postsNow) expect(url).toMatch(/\/social\/posts\/(\d{4}-\d{2}-\d{2}|feed)\.ttl$/u);
     expect(await listing(carol.session, carolsInbox)).toEqual(carolsBefore);
     // What the owner is told: only the fine person was notified.
     expect(delivered).toEqual(Object.fromEntries(names.map((name) => [name, Array(3).fill(name === 'fine')])));

@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { hearthHome, loadAccount } from '../auth/credentials.js';
 import type { HearthSession } from '../auth/session.js';
@@ -11,6 +12,8 @@ import { follow, readOwnFollowing, unfollow } from '../social/follows.js';
 import { getProfile } from '../social/discovery.js';
 import { getThread } from '../social/thread.js';
 import { getTimeline, type PostsResult } from '../social/timeline.js';
+import { TimelineCache } from '../social/feed-cache.js';
+import { ensureFeed } from '../social/feed-write.js';
 import { like, reply, unlike } from '../social/interactions.js';
 import { setProfile } from '../social/profile.js';
 import { type Delivery } from '../social/notify.js';
@@ -263,14 +266,21 @@ Examples:
         ...(options.before ? { before: await parseBefore(options.before) } : {}),
       };
       const bar = progressLine(globals(command));
-      const read = (s: HearthSession) =>
-        getTimeline(s, { ...paging, onProgress: ({ done, total }) => bar.show('Reading pods', done, total) });
       const { result, moved, warnings } = await acting(command, async (s) => {
+        // What the last timeline read is asked for again only if it changed (If-None-Match).
+        const cache = await loadTimelineCache(s.webId);
+        const read = (session: HearthSession) =>
+          getTimeline(session, {
+            ...paging,
+            cache,
+            onProgress: ({ done, total }) => bar.show('Reading pods', done, total),
+          });
         const first = await read(s);
         // The timeline only reads: what it found worth keeping is written here, each an explicit step.
-        const remembered = await rememberFound(s, first);
+        const remembered = [...(await rememberFound(s, first)), ...(await makeOwnFeed(s, first))];
         const moves = first.movedHints ? await followMoves(s, {}, first.movedHints) : [];
         const latest = moves.length ? await read(s) : first;
+        await saveTimelineCache(s.webId, cache);
         // One's own posts carry one's own name (others' come with the names stored in the follow list).
         const own = await readNames(fetch, [s.webId]);
         return { result: { ...latest, posts: withAuthorNames(latest.posts, own) }, moved: moves, warnings: remembered };
@@ -359,6 +369,56 @@ async function rememberFound(session: HearthSession, result: PostsResult): Promi
   } catch (error: unknown) {
     if (!(error instanceof HearthError)) throw error;
     return [`Where their posts are could not be remembered for next time: ${error.message}`];
+  }
+}
+
+/** Makes one's own feed when the timeline found none (a pod made before feeds); a failure is a warning. */
+async function makeOwnFeed(session: HearthSession, result: PostsResult): Promise<string[]> {
+  if (!result.ownFeedMissing) return [];
+  try {
+    await ensureFeed(session);
+    return [];
+  } catch (error: unknown) {
+    if (!(error instanceof HearthError)) throw error;
+    return [`Your feed (what your followers read) could not be made yet: ${error.message}`];
+  }
+}
+
+/** Most bytes of the timeline cache kept on disk. */
+const maxCacheFileBytes = 4 * 1024 * 1024;
+
+/** The file of one account's timeline cache: `<HEARTH_HOME>/cache/timeline-<hash of the WebID>.json`. */
+function timelineCacheFile(webId: string): string {
+  const name = createHash('sha256').update(webId).digest('hex').slice(0, 32);
+  return join(hearthHome(process.env), 'cache', `timeline-${name}.json`);
+}
+
+/** The timeline cache kept on disk for `webId`; an empty one when there is none, or it is too large or damaged. */
+async function loadTimelineCache(webId: string): Promise<TimelineCache> {
+  const bounds = { maxBytes: maxCacheFileBytes };
+  const file = timelineCacheFile(webId);
+  try {
+    if ((await stat(file)).size > 2 * maxCacheFileBytes) return new TimelineCache(bounds);
+    return TimelineCache.fromJSON(JSON.parse(await readFile(file, 'utf8')), bounds);
+  } catch {
+    return new TimelineCache(bounds); // none yet, or unreadable: the timeline reads everything once
+  }
+}
+
+/** Keeps the timeline cache on disk (folder 0700, file 0600, replaced atomically); failing that only costs time. */
+async function saveTimelineCache(webId: string, cache: TimelineCache): Promise<void> {
+  const file = timelineCacheFile(webId);
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    const dir = join(hearthHome(process.env), 'cache');
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+    await writeFile(temporary, JSON.stringify(cache), { mode: 0o600 });
+    await chmod(temporary, 0o600);
+    await rename(temporary, file);
+  } catch {
+    // A cache that cannot be written is only a slower next timeline.
+    await rm(temporary, { force: true }).catch(() => undefined);
   }
 }
 

@@ -8,6 +8,7 @@ import { readRdf, type ReadLimits } from '../social/remote.js';
 import { canonicalUrl } from '../url.js';
 import { followAsBefore, type Refollowed } from './refollow.js';
 import { ownArea, type Actor } from '../social/self.js';
+import { feedUrlOf } from '../social/feed.js';
 import { AS, RDF, XSD } from '../vocab.js';
 import { union } from './rewrite.js';
 
@@ -28,15 +29,20 @@ export async function addToDocument(fetchFn: typeof fetch, url: string, quads: Q
 }
 
 /**
- * States that the owner moved to `newWebId` (`as:movedTo`), with the old manager's fetch: in the old profile, and in
- * the metadata of the old posts container, whose listing every follower's timeline reads anyway, so they notice
- * the move without a single extra request.
+ * States that the owner moved to `newWebId` (`as:movedTo`), with the old manager's fetch: in the old profile, in the
+ * metadata of the old posts container and in the old feed, one of which every follower's timeline reads anyway, so
+ * they notice the move without a single extra request.
  */
 export async function announceMovedTo(fetchFn: typeof fetch, oldWebId: string, newWebId: string): Promise<void> {
   const movedTo = quad(namedNode(oldWebId), namedNode(`${AS}movedTo`), namedNode(newWebId));
   await addToDocument(fetchFn, documentOf(oldWebId), [movedTo]);
   const posts = await ownArea({ webId: oldWebId, fetch: fetchFn }, 'posts');
   await patchDocument(fetchFn, `${posts}.meta`, { inserts: [movedTo] }, 'Marking the old posts as moved');
+  // Followers who remember the feed read it alone: it says so too (when there is one; none is made for this).
+  const feed = feedUrlOf(posts);
+  const head = await fetchFn(feed, { method: 'HEAD' });
+  await head.body?.cancel();
+  if (head.ok) await patchDocument(fetchFn, feed, { inserts: [movedTo] }, 'Marking the old feed as moved');
 }
 
 /**

@@ -8,6 +8,7 @@ import { OriginHeadersHandler, ownPagesWith } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
 import { installAppUse } from './app-use.js';
+import { installPerformanceHooks } from './performance-hooks.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
 import { reservePodNames, type PodIdentifierGenerator } from './reserved-names.js';
 import type { HearthWebHandler } from './web-page.js';
@@ -25,6 +26,7 @@ interface Manager {
  * Every response gets the headers of origin-headers.ts, and CSS's static files are served only at plain paths
  * (static-guard.ts). The names of reserved-names.ts make no pod. `options.webPage`, when given, comes first of all:
  * it answers everything at `<base>hearth` and below (web-page.ts).
+ * Resource locks are held in memory and ACRs are read through a cache told of every write (performance-hooks.ts).
  */
 export function hearthAppRunner(
   css: Css,
@@ -47,6 +49,7 @@ export function hearthAppRunner(
     const get = async <T>(id: string): Promise<T> =>
       manager.instantiate(`urn:solid-server:default:${id}`, { variables }) as Promise<T>;
     redactLogsOf(css, await get('LoggerFactory'));
+    const acrCache = await installPerformanceHooks(get, options.baseUrl);
     listenOnHost(await get<ServerFactory>('ServerFactory'), options.host);
     options.connections?.watch(await get<ServerFactory>('ServerFactory'));
     options.connections?.watchChannels({
@@ -83,7 +86,10 @@ export function hearthAppRunner(
     const missingPods = new MissingPodHandler(options.baseUrl, await get('PodStore'));
     base.handlers.unshift(
       ...(options.webPage ? [options.webPage] : []),
-      new AccountDeletionHandler(options.baseUrl, components, (pod) => missingPods.forget(pod)),
+      new AccountDeletionHandler(options.baseUrl, components, (pod) => {
+        missingPods.forget(pod);
+        acrCache.forget();
+      }),
       missingPods,
     );
     return app;

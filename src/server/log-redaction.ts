@@ -56,13 +56,21 @@ export function redactSecrets(message: string): string {
   return result;
 }
 
-/** Makes every logger `factory` creates from now on redact its messages (see {@link redactSecrets}). */
+/** CSS's log levels (winston's npm levels), most severe first. */
+const levels = ['error', 'warn', 'info', 'verbose', 'debug', 'silly'];
+
+/**
+ * Makes every logger `factory` creates from now on redact its messages (see {@link redactSecrets}). Messages of a level
+ * the factory's logger drops (CSS writes many `debug` ones on every request) are dropped here, before any redaction.
+ */
 export function redactLogsOf(css: Css, factory: LoggerFactory): void {
   const createLogger = factory.createLogger.bind(factory);
+  const configured = levels.indexOf(String((factory as { level?: unknown }).level));
+  const shown = (level: string): boolean => configured < 0 || levels.indexOf(level) <= configured;
   factory.createLogger = (label) => {
     const logger = createLogger(label);
     return new css.WrappingLogger({
-      log: (level, message, meta) => logger.log(level, redactSecrets(String(message)), meta),
+      log: (level, message, meta) => (shown(level) ? logger.log(level, redactSecrets(String(message)), meta) : logger),
     });
   };
 }

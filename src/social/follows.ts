@@ -45,6 +45,8 @@ export interface Follow {
   published?: string;
   /** The followed person's posts container, cached so timelines skip discovery. */
   postsContainer?: string;
+  /** Their feed (`<postsContainer>feed.ttl`), when their pod keeps one: a timeline reads it alone. */
+  postsFeed?: string;
   /** Their display name as it was when followed (someone else's text, cleaned). */
   name?: string;
 }
@@ -65,7 +67,7 @@ export interface FollowOptions extends ReadLimits {
 }
 
 /** Reads the follows of a following document (any pod: bounded, linear in its size). */
-function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
+export function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
   const index = new QuadIndex(quads);
   return index
     .subjectsOfType(`${AS}Follow`)
@@ -75,6 +77,7 @@ function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
       if (!who || object?.termType !== 'NamedNode' || (actor && who !== actor)) return [];
       const published = index.objectOf(url, `${AS}published`)?.value;
       const container = index.objectOf(url, `${HEARTH}postsContainer`);
+      const feed = index.objectOf(url, `${HEARTH}postsFeed`);
       const name = index.objectOf(object.value, `${AS}name`);
       return [
         {
@@ -83,6 +86,7 @@ function parseFollows(quads: readonly Quad[], actor?: string): Follow[] {
           object: object.value,
           ...(published ? { published } : {}),
           ...(container?.termType === 'NamedNode' ? { postsContainer: container.value } : {}),
+          ...(container?.termType === 'NamedNode' && feed?.termType === 'NamedNode' ? { postsFeed: feed.value } : {}),
           ...(name?.termType === 'Literal' && cleanText(name.value, 100) ? { name: cleanText(name.value, 100) } : {}),
         },
       ];
@@ -207,36 +211,45 @@ export async function follow(
 }
 
 /**
- * Stores the posts containers a timeline had to discover (`PostsResult.discovered`) in the follows they belong to,
- * replacing
- * stale ones, so that the next timeline reads them at once. The explicit write after a read: `getTimeline` writes
- * nothing.
- * Answers how many follows changed (0: nothing written).
+ * Stores the posts containers and feeds a timeline had to discover (`PostsResult.discovered`) in the follows they
+ * belong to, replacing stale ones (an entry without `feed`: they have none, a feed remembered is forgotten), so that
+ * the next timeline reads them at once. The explicit write after a read: `getTimeline` writes nothing. Answers how many
+ * follows changed (0: nothing written).
  */
 export async function rememberPostsContainers(
   actor: Actor,
-  found: readonly { webId: string; container: string }[],
+  found: readonly { webId: string; container: string; feed?: string }[],
   limits: ReadLimits = {},
 ): Promise<number> {
   if (found.length === 0) return 0;
   const following = await readOwnFollowing(actor, limits);
   const deletes: Quad[] = [];
   const inserts: Quad[] = [];
-  for (const { webId, container } of found) {
-    for (const f of following.filter((entry) => entry.object === webId && entry.postsContainer !== container)) {
-      if (f.postsContainer)
-        deletes.push(triple(f.url, namedNode(`${HEARTH}postsContainer`), namedNode(f.postsContainer)));
-      inserts.push(triple(f.url, namedNode(`${HEARTH}postsContainer`), namedNode(container)));
+  const link = (url: string, name: string, object: string) =>
+    triple(url, namedNode(`${HEARTH}${name}`), namedNode(object));
+  let changed = 0;
+  for (const { webId, container, feed } of found) {
+    for (const f of following.filter((entry) => entry.object === webId)) {
+      if (f.postsContainer === container && f.postsFeed === feed) continue;
+      changed += 1;
+      if (f.postsContainer !== container) {
+        if (f.postsContainer) deletes.push(link(f.url, 'postsContainer', f.postsContainer));
+        inserts.push(link(f.url, 'postsContainer', container));
+      }
+      if (f.postsFeed !== feed) {
+        if (f.postsFeed) deletes.push(link(f.url, 'postsFeed', f.postsFeed));
+        if (feed) inserts.push(link(f.url, 'postsFeed', feed));
+      }
     }
   }
-  if (inserts.length === 0) return 0;
+  if (changed === 0) return 0;
   await patchDocument(
     actor.fetch,
     await followingDocument(actor),
     { deletes, inserts },
     'Remembering posts containers',
   );
-  return inserts.length;
+  return changed;
 }
 
 /** Stops following `webId`: removes the `as:Follow` and sends them an `as:Undo` of it. */

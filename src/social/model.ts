@@ -152,10 +152,13 @@ function ownParts(index: QuadIndex, url: string, predicate: string): Set<string>
   );
 }
 
-/** Reads one post from a document's triples (or their index); undefined when `url` is not a well-formed `as:Note`. */
-export function parsePost(quads: readonly Quad[] | QuadIndex, url: string): Post | undefined {
+/**
+ * Reads one post from a document's triples (or their index); undefined when `url` is not a well-formed `as:Note`.
+ * `typed: false` reads a feed's item, which does not repeat the `rdf:type` (its day document states it).
+ */
+export function parsePost(quads: readonly Quad[] | QuadIndex, url: string, typed = true): Post | undefined {
   const index = quads instanceof QuadIndex ? quads : new QuadIndex(quads);
-  if (!index.hasType(url, `${AS}Note`)) return undefined;
+  if (typed && !index.hasType(url, `${AS}Note`)) return undefined;
   const content = textOf(index, url);
   const author = index.objectOf(url, `${AS}attributedTo`);
   const published = isoDate(index.objectOf(url, `${AS}published`)?.value);

@@ -22,6 +22,7 @@ import { acceptedImageTypes, checkImage } from './images.js';
 import { isUploadIn } from './layout.js';
 import { ownArea, type Actor } from './self.js';
 import { collectPosts, type TimelineOptions } from './timeline.js';
+import { addToFeed, changeFeedItem, readOwnFeed, removalOf } from './feed-write.js';
 
 /** An image to attach: its bytes and media type. */
 export interface ImageInput {
@@ -97,7 +98,11 @@ export async function createPost(
     attachments,
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
   };
+  // The feed is read beside the day document's write, then the post is added to it.
+  const feed = readOwnFeed(actor);
+  feed.catch(() => undefined); // read again by addToFeed when this failed
   await patchDocument(actor.fetch, documentOf(url), { inserts: postQuads(post) }, 'Creating the post');
+  await addToFeed(actor, post, feed.catch(() => readOwnFeed(actor)));
   return post;
 }
 
@@ -134,7 +139,7 @@ export async function listPosts(
 export async function editPost(actor: Actor, postUrl: string, content: string): Promise<Post> {
   checkContent(content);
   const url = await ownPostUrl(actor, postUrl);
-  return retryOnConflict(async () => {
+  const edited = await retryOnConflict(async () => {
     const { quads } = await readRdf(actor.fetch, documentOf(url));
     const post = parsePost(quads, url);
     if (!post) throw missing(quads, url);
@@ -154,6 +159,14 @@ export async function editPost(actor: Actor, postUrl: string, content: string): 
     );
     return { ...post, content, updated: updated.toISOString() };
   });
+  await changeFeedItem(actor, url, (quads) => ({
+    deletes: [
+      ...textTriplesOf(quads, url),
+      ...quads.filter((q) => q.subject.value === url && q.predicate.value === `${AS}updated`),
+    ].map((q) => triple(q.subject.value, q.predicate, q.object)),
+    inserts: [...textQuads(url, content), triple(url, as('updated'), dateLiteral(new Date(edited.updated!)))],
+  }));
+  return edited;
 }
 
 /**
@@ -187,6 +200,7 @@ export async function deletePost(
     );
     return found;
   });
+  await changeFeedItem(actor, url, (quads, feedUrl) => removalOf(quads, feedUrl, url));
   const media = await ownArea(actor, 'media');
   await Promise.all(
     post.attachments.filter((a) => isUploadIn(a.url, media)).map((a) => deleteUpload(actor, canonicalUrl(a.url)!)),

@@ -10,6 +10,8 @@ import { socialState, withCounts, type SocialRecord } from '../social/notificati
 import { readNames } from '../social/profile.js';
 import { rememberPostsContainers } from '../social/follows.js';
 import { getTimeline, type SourceError } from '../social/timeline.js';
+import { TimelineCache } from '../social/feed-cache.js';
+import { ensureFeed } from '../social/feed-write.js';
 import type { Actor } from '../social/self.js';
 import { ignoreFailure } from '../errors.js';
 import type { Delivery } from '../social/notify.js';
@@ -44,14 +46,22 @@ export function Home(props: { actor: Actor; limit: number }) {
   /** One read of the owner's own name and received likes and replies per refresh, reused for older pages. */
   const context = useRef<{ names?: Map<string, string>; state?: Promise<SocialRecord | undefined> }>({});
   const rendered = useRef(false);
+  /** The feeds read, with their validators: a refresh with nothing new is one `304 Not Modified` per person. */
+  const timelineCache = useRef(new TimelineCache());
 
   /** One page of the timeline: names, counts on one's own posts. */
   const readPage = useCallback(
     async (before?: Post): Promise<Loaded> => {
-      const result = await getTimeline(actor, { limit: pageSize, fetch: publicFetch, ...(before ? { before } : {}) });
+      const result = await getTimeline(actor, {
+        limit: pageSize,
+        fetch: publicFetch,
+        cache: timelineCache.current,
+        ...(before ? { before } : {}),
+      });
       const errors: Loaded['errors'] = result.errors.map(({ source, message }) => ({ source, message }));
       // What a timeline found worth keeping is written as the CLI writes it; failing that is no error of the read.
       ignoreFailure(rememberPostsContainers(actor, result.discovered ?? []));
+      if (result.ownFeedMissing) ignoreFailure(ensureFeed(actor));
       context.current.names ??= await readNames(publicFetch, [actor.webId]);
       const named = withAuthorNames(result.posts, context.current.names);
       const own = named.filter((post) => post.author === actor.webId);
