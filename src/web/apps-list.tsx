@@ -3,9 +3,9 @@
 import { useState } from 'preact/hooks';
 import type { PodOwner } from '../access/grants.js';
 import type { AppRecord, GrantEntry } from '../access/record.js';
+import { useAction } from './action.js';
 import { Confirm, modesText, place, when } from './apps-parts.js';
 import { SafeLink } from './post.js';
-import { reason } from './session.js';
 
 /** What the list does when the owner confirms. */
 export interface RevokeActions {
@@ -30,20 +30,13 @@ function lastUsed(uses: Uses, app: AppRecord): string {
 function AppCard(props: { owner: PodOwner; app: AppRecord; uses: Uses; revoke: RevokeActions }) {
   const { owner, app, uses, revoke } = props;
   const [asking, setAsking] = useState<Asking>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const act = async (work: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const action = useAction();
+  const { busy, error } = action;
+  const act = async (work: () => Promise<void>): Promise<void> =>
+    action.act(async () => {
       await work();
       setAsking(undefined);
-    } catch (failure: unknown) {
-      setError(reason(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const credential = app.kind === 'client-credential';
   const title = `app-${app.id}`;
   return (
@@ -142,20 +135,12 @@ export function AppList(props: {
 }) {
   const { owner, apps, error, uses, revoke } = props;
   const [asking, setAsking] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string>();
-  const all = async (): Promise<void> => {
-    setBusy(true);
-    setFailure(undefined);
-    try {
+  const { busy, error: failure, act } = useAction();
+  const all = async (): Promise<void> =>
+    act(async () => {
       await revoke.all();
       setAsking(false);
-    } catch (problem: unknown) {
-      setFailure(reason(problem));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <section class="app-list" aria-labelledby="apps-title">
       <h3 id="apps-title">Your apps</h3>

@@ -1,9 +1,11 @@
 // Images of posts, shown without letting a pod's server talk to the browser directly: each is read with the library's
 // bounded read (size, time, redirects), its bytes checked to be an image Hearth accepts (never SVG), and shown from a
 // `blob:` URL (the page's CSP admits images from 'self' and blob: only).
+import { useEffect, useState } from 'preact/hooks';
 import { checkImage } from '../social/images.js';
 import { maxImageBytes } from '../social/posts.js';
 import { readBoundedBytes } from '../social/remote.js';
+import { reason } from './session.js';
 
 /** Images read at a time. */
 const concurrency = 4;
@@ -36,4 +38,31 @@ export async function imageObjectUrl(url: string, signal?: AbortSignal): Promise
     const { data, mediaType } = checkImage({ data: read.data, mediaType: read.contentType });
     return URL.createObjectURL(new Blob([new Uint8Array(data)], { type: mediaType }));
   });
+}
+
+/**
+ * An image at `url` for an `<img>` of a component: its `blob:` URL once read (revoked when the component or the URL
+ * goes), or why it could not be shown.
+ */
+export function useImageUrl(url: string): { src?: string; failed?: string } {
+  const [shown, setShown] = useState<{ src?: string; failed?: string }>({});
+  useEffect(() => {
+    const stop = new AbortController();
+    let src: string | undefined;
+    setShown({});
+    imageObjectUrl(url, stop.signal).then(
+      (made) => {
+        if (stop.signal.aborted) URL.revokeObjectURL(made);
+        else setShown({ src: (src = made) });
+      },
+      (error: unknown) => {
+        if (!stop.signal.aborted) setShown({ failed: reason(error) });
+      },
+    );
+    return () => {
+      stop.abort();
+      if (src) URL.revokeObjectURL(src);
+    };
+  }, [url]);
+  return shown;
 }

@@ -7,7 +7,7 @@ import { maxImageBytes, type ImageInput } from '../social/posts.js';
 import { maxBioLength, maxNameLength, maxShownNameLength, setProfile } from '../social/profile.js';
 import type { Actor } from '../social/self.js';
 import { cleanText, safeForTerminal } from '../text.js';
-import { imageObjectUrl } from './images.js';
+import { useImageUrl } from './images.js';
 import { SafeLink } from './post.js';
 import { publicFetch, reason } from './session.js';
 
@@ -19,27 +19,7 @@ async function imageOf(file: File): Promise<ImageInput> {
 
 /** An avatar, read with the library's bounded image read and shown from a `blob:` URL; a failure is said plainly. */
 export function Avatar(props: { url: string; alt: string }) {
-  const [src, setSrc] = useState<string>();
-  const [failed, setFailed] = useState<string>();
-  useEffect(() => {
-    const stop = new AbortController();
-    let shown: string | undefined;
-    setSrc(undefined);
-    setFailed(undefined);
-    imageObjectUrl(props.url, stop.signal).then(
-      (url) => {
-        if (stop.signal.aborted) URL.revokeObjectURL(url);
-        else setSrc((shown = url));
-      },
-      (error: unknown) => {
-        if (!stop.signal.aborted) setFailed(reason(error));
-      },
-    );
-    return () => {
-      stop.abort();
-      if (shown) URL.revokeObjectURL(shown);
-    };
-  }, [props.url]);
+  const { src, failed } = useImageUrl(props.url);
   if (failed) return <p class="image-note">The avatar could not be shown: {failed}</p>;
   if (!src) return <p class="image-note">Loading avatar…</p>;
   return <img class="avatar" src={src} alt={props.alt} />;

@@ -1,10 +1,10 @@
 // One post of the timeline. Everything in it that someone else wrote (the text, the author's name, URLs) is set as
 // text or as a checked http(s) link, never as HTML; images come from `blob:` URLs (images.ts).
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Attachment, Post } from '../social/model.js';
+import { useAction } from './action.js';
 import { Compose, type Draft } from './compose.js';
-import { imageObjectUrl } from './images.js';
-import { reason } from './session.js';
+import { useImageUrl } from './images.js';
 
 /** What the timeline does for a post's buttons. */
 export interface PostActions {
@@ -27,25 +27,7 @@ export function SafeLink(props: { href: string; children: string }) {
 }
 
 function PostImage(props: { attachment: Attachment }) {
-  const [src, setSrc] = useState<string>();
-  const [failed, setFailed] = useState<string>();
-  useEffect(() => {
-    const stop = new AbortController();
-    let shown: string | undefined;
-    imageObjectUrl(props.attachment.url, stop.signal).then(
-      (url) => {
-        if (stop.signal.aborted) URL.revokeObjectURL(url);
-        else setSrc((shown = url));
-      },
-      (error: unknown) => {
-        if (!stop.signal.aborted) setFailed(reason(error));
-      },
-    );
-    return () => {
-      stop.abort();
-      if (shown) URL.revokeObjectURL(shown);
-    };
-  }, [props.attachment.url]);
+  const { src, failed } = useImageUrl(props.attachment.url);
   if (failed) return <p class="image-note">The image could not be shown: {failed}</p>;
   if (!src) return <p class="image-note">Loading image…</p>;
   return <img class="post-image" src={src} alt="Image attached to the post" />;
@@ -59,19 +41,7 @@ function when(iso: string): string {
 export function PostView(props: { post: Post; own: boolean; liked: boolean; actions: PostActions }) {
   const { post, own, liked, actions } = props;
   const [mode, setMode] = useState<'view' | 'reply' | 'edit' | 'confirm-delete'>('view');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
-  const act = async (work: () => Promise<void>): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await work();
-    } catch (failure: unknown) {
-      setError(reason(failure));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, act } = useAction();
   const author = post.authorName ?? post.author;
   return (
     <article class="post" data-url={post.url} aria-label={`Post by ${author}`}>
