@@ -5,7 +5,6 @@
 // changes nothing; client credentials are deleted through the browser's account sign-in, or said to remain. Makes the
 // README's screenshot of Apps (docs/apps.png) with HEARTH_SCREENSHOTS=1.
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -27,57 +26,12 @@ import { checkGrants, setAppModes } from '../src/access/grants.js';
 import { ManagerUnknownError, pageOwner } from '../src/access/page-owner.js';
 import { webClientIdOf } from '../src/access/web.js';
 import { writeTurtle } from '../src/rdf.js';
-import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
-import { loginWithCode } from './support/client-id-app.js';
-import { freePort } from './support/ports.js';
+import { countedAction, launchChromium, needChromium, recordProblems, signInToPage } from './support/browser.js';
+import { loginWithCode, startClientIdApp } from './support/client-id-app.js';
 import { createUser, type TestUser } from './support/users.js';
 
 const docs = fileURLToPath(new URL('../docs/', import.meta.url));
 const xssName = `<img src=x onerror="window.__pwned=1">`;
-
-/** A Solid app with a Client ID Document any web page may read (CORS), as apps served from static hosts have. */
-interface WebApp {
-  clientId: string;
-  name: string;
-  login(server: string, user: TestUser): Promise<HearthSession>;
-  stop(): Promise<void>;
-}
-
-async function startWebApp(name: string): Promise<WebApp> {
-  const port = await freePort();
-  const base = `http://localhost:${port}/`;
-  const clientId = `${base}id`;
-  const redirectUrl = `${base}callback`;
-  const document = {
-    '@context': ['https://www.w3.org/ns/solid/oidc-context.jsonld'],
-    client_id: clientId,
-    client_name: name,
-    client_uri: base,
-    redirect_uris: [redirectUrl],
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    scope: 'openid profile offline_access webid',
-    token_endpoint_auth_method: 'none',
-  };
-  const server = createServer((request, response) => {
-    if (request.url === '/id') {
-      response.writeHead(200, { 'content-type': 'application/ld+json', 'access-control-allow-origin': '*' });
-      response.end(JSON.stringify(document));
-    } else response.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(port, 'localhost', resolve));
-  return {
-    clientId,
-    name,
-    login: async (issuer, user) =>
-      loginWithCode(issuer, clientId, redirectUrl, {
-        email: user.account.email,
-        password: user.password,
-        webId: user.account.webId,
-      }),
-    stop: async () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 /** A client credential of the owner's account, made as `hearth apps add NAME` makes one, with its session. */
 async function credentialApp(server: string, user: TestUser, owner: PodOwner, name: string) {
@@ -97,12 +51,7 @@ async function status(session: Pick<HearthSession, 'fetch'>, url: string): Promi
 
 /** Does `action`, then waits until the Apps page has read everything again. */
 async function loading(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const before = Number(await page.locator('.apps').getAttribute('data-loads'));
-  await action();
-  await page.waitForFunction(
-    (count) => Number(document.querySelector<HTMLElement>('.apps')?.dataset.loads) > count,
-    before,
-  );
+  await countedAction(page, '.apps', 'loads', action);
 }
 
 describe("the owner's web page: Apps", () => {
@@ -127,10 +76,15 @@ describe("the owner's web page: Apps", () => {
     };
     const photos = `${alice.account.podUrl}photos/`;
     await createContainer(alice.session.fetch, photos);
-    const [frame, recipes] = await Promise.all([startWebApp('Photo Frame'), startWebApp('Recipe Box')]);
+    // Apps whose Client ID Documents any web page may read (CORS), as apps served from static hosts have.
+    const [frame, recipes] = await Promise.all([
+      startClientIdApp('Photo Frame', {}, { cors: true }),
+      startClientIdApp('Recipe Box', {}, { cors: true }),
+    ]);
     cleanup.push(frame.stop, recipes.stop);
-    const frameSession = await frame.login(server, alice);
-    const recipeSession = await recipes.login(server, alice);
+    const aliceLogin = { email: alice.account.email, password: alice.password, webId: alice.account.webId };
+    const frameSession = await frame.login(server, aliceLogin);
+    const recipeSession = await recipes.login(server, aliceLogin);
     cleanup.push(
       async () => frameSession.logout(),
       async () => recipeSession.logout(),
@@ -141,32 +95,14 @@ describe("the owner's web page: Apps", () => {
 
     const browser = await launchChromium();
     cleanup.push(async () => browser.close());
-    const browserContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await browserContext.addInitScript(() => {
-      const seen: string[] = [];
-      (window as unknown as { __violations: string[] }).__violations = seen;
-      document.addEventListener('securitypolicyviolation', (event) =>
-        seen.push(`${event.violatedDirective} ${event.blockedURI}`),
-      );
-    });
-    const page = await browserContext.newPage();
-    page.setDefaultTimeout(30_000);
     const problems: string[] = [];
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    // The Apps page's own messages (CSS's login pages, and Home before it, log their own).
     let onApps = false;
-    page.on('console', (message) => {
-      // The Apps page's own messages (CSS's login pages, and Home before it, log their own).
-      if (!onApps || !page.url().startsWith(`${server}hearth/`)) return;
-      if (message.type() === 'error' || message.type() === 'warning')
-        problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
+    const page = await signInToPage(browser, server, alice, {
+      timeout: 30_000,
+      watch: (opened) => recordProblems(opened, server, problems, () => onApps),
+      waitFor: '.home[data-reads="1"]',
     });
-    await page.goto(`${server}hearth/`);
-    await page.click('#signin:not([disabled])');
-    await logInAndConsent(page, alice.account.email, alice.password);
-    await page.click('#authorize:not([disabled])');
-    await page.waitForURL(`${server}hearth/`);
-    await expect.poll(() => page.locator('#webid').textContent()).toBe(alice.account.webId);
-    await page.waitForSelector('.home[data-reads="1"]');
     onApps = true;
     await page.click('nav a[href="#/apps"]');
     await page.waitForSelector('.apps[data-loads="1"]');
@@ -286,7 +222,7 @@ describe("the owner's web page: Apps", () => {
     // Without the account sign-in (its cookie gone), access is revoked all the same and the page says what remains.
     const script = await credentialApp(server, alice, owner, 'old-script');
     await grantAccess(owner, script.app, 'notes/', ['read'], { create: true });
-    await browserContext.clearCookies();
+    await page.context().clearCookies();
     await loading(page, () => page.click('#refresh-apps'));
     await card(script.app.id).locator('button.revoke-app').click();
     await loading(page, () => card(script.app.id).locator('button.confirm-revoke').click());

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
+import { launchChromium, logInAndConsent, needChromium, openPage } from './support/browser.js';
 import { startClientIdApp } from './support/client-id-app.js';
 import { createUser } from './support/users.js';
 
@@ -33,17 +33,20 @@ describe('the consent page, in a browser', () => {
     );
     const browser: Browser = await launchChromium();
     cleanup.push(async () => browser.close());
-    const page = await (await browser.newContext()).newPage();
-    page.setDefaultTimeout(15_000);
     const dialogs: string[] = [];
     const requests: string[] = [];
     const pageErrors: string[] = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
+    const page = await openPage(browser, {
+      timeout: 15_000,
+      watch: (opened) => {
+        opened.on('dialog', (dialog) => {
+          dialogs.push(dialog.message());
+          void dialog.dismiss();
+        });
+        opened.on('request', (request) => requests.push(request.url()));
+        opened.on('pageerror', (error) => pageErrors.push(error.message));
+      },
     });
-    page.on('request', (request) => requests.push(request.url()));
-    page.on('pageerror', (error) => pageErrors.push(error.message));
 
     // An authorization request of the app, as any Solid app makes one: code flow with PKCE.
     const { authorization_endpoint: authorize, token_endpoint: tokenEndpoint } = (await (

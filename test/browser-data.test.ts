@@ -15,21 +15,16 @@ import { follow } from '../src/social/follows.js';
 import { resolveMovedTo } from '../src/social/moves.js';
 import { createPost, listPosts } from '../src/social/posts.js';
 import { forgeArchive } from './support/archive.js';
-import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
+import { launchChromium, needChromium, signInToPage } from './support/browser.js';
 import { createUser, type TestUser } from './support/users.js';
 
 /** Signs `user` in to the page in a fresh context and opens Your data. */
 async function openYourData(browser: Browser, base: string, user: TestUser, problems: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1000, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${base}hearth/`);
-  await page.click('#signin:not([disabled])');
-  await logInAndConsent(page, user.account.email, user.password);
-  await page.click('#authorize:not([disabled])');
-  await page.waitForURL(`${base}hearth/`);
-  await expect.poll(() => page.locator('#webid').textContent()).toBe(user.account.webId);
+  const page = await signInToPage(browser, base, user, {
+    viewport: { width: 1000, height: 900 },
+    acceptDownloads: true,
+    watch: (opened) => opened.on('pageerror', (error) => problems.push(`page error: ${error.message}`)),
+  });
   await page.click('a[href="#/data"]');
   await page.waitForSelector('#export:not([disabled])');
   return page;

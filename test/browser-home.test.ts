@@ -11,7 +11,7 @@ import { createPost } from '../src/social/posts.js';
 import { follow } from '../src/social/follows.js';
 import { setProfile } from '../src/social/profile.js';
 import { mapBounded } from '../src/social/remote.js';
-import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
+import { countedAction, launchChromium, needChromium, recordProblems, signInToPage } from './support/browser.js';
 import { freePort } from './support/ports.js';
 import { createUser, followedBefore, type TestUser } from './support/users.js';
 
@@ -61,42 +61,13 @@ const xssPost = `<img src=x onerror="window.__pwned=1"> and <script>window.__pwn
 const xssName = `<img src=x onerror="window.__pwned=3">Mallory`;
 
 /** Signs `user` in to the page at `base` in a fresh context, and waits for Home's first read. */
-async function signIn(
-  browser: Browser,
-  base: string,
-  user: TestUser,
-  watch: (page: Page) => void = () => undefined,
-): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Every CSP violation of every document the page loads, from its first script on.
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __violations: string[] }).__violations = seen;
-    document.addEventListener('securitypolicyviolation', (event) =>
-      seen.push(`${event.violatedDirective} ${event.blockedURI}`),
-    );
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  watch(page);
-  await page.goto(`${base}hearth/`);
-  await page.click('#signin:not([disabled])');
-  await logInAndConsent(page, user.account.email, user.password);
-  await page.click('#authorize:not([disabled])');
-  await page.waitForURL(`${base}hearth/`);
-  await expect.poll(() => page.locator('#webid').textContent()).toBe(user.account.webId);
-  await page.waitForSelector('.home[data-reads="1"]');
-  return page;
+async function signIn(browser: Browser, base: string, user: TestUser, watch?: (page: Page) => void): Promise<Page> {
+  return signInToPage(browser, base, user, { watch, waitFor: '.home[data-reads="1"]' });
 }
 
 /** Does `action` (a click that reads the timeline) and waits until Home has finished that read. */
 async function reading(page: Page, action: () => Promise<unknown>): Promise<void> {
-  const before = Number(await page.locator('.home').getAttribute('data-reads'));
-  await action();
-  await page.waitForFunction(
-    (count) => Number(document.querySelector<HTMLElement>('.home')?.dataset.reads) > count,
-    before,
-  );
+  await countedAction(page, '.home', 'reads', action);
 }
 
 function postWith(page: Page, text: string) {
@@ -137,15 +108,7 @@ describe("the owner's web page: Home", () => {
     const browser = await launchChromium();
     cleanup.push(async () => browser.close());
     const problems: string[] = [];
-    const page = await signIn(browser, baseUrl, alice, (signedIn) => {
-      signedIn.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-      signedIn.on('console', (message) => {
-        // The page's own messages (CSS's login pages log their own).
-        if (!signedIn.url().startsWith(`${baseUrl}hearth/`)) return;
-        if (message.type() === 'error' || message.type() === 'warning')
-          problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
-      });
-    });
+    const page = await signIn(browser, baseUrl, alice, (signedIn) => recordProblems(signedIn, baseUrl, problems));
 
     // Post with an image: it shows at once, the image from a blob: URL, decoded.
     await page.fill('#compose-text', 'Hello from my web page');

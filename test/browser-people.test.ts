@@ -10,7 +10,7 @@ import { getProfile } from '../src/social/discovery.js';
 import { sendToInbox } from '../src/social/inbox.js';
 import { follow, readOwnFollowing } from '../src/social/follows.js';
 import { readNames, setProfile } from '../src/social/profile.js';
-import { chromiumPath, launchChromium, logInAndConsent } from './support/browser.js';
+import { chromiumPath, launchChromium, recordProblems, signInToPage } from './support/browser.js';
 import { createUser, type TestUser } from './support/users.js';
 
 /** An 8 × 6 PNG. */
@@ -25,31 +25,13 @@ const xssBio = `<script>window.__pwned=2</script><img src=x onerror="window.__pw
 
 /** Signs `user` in to the page at `base` in a fresh context and opens People. */
 async function signIn(browser: Browser, base: string, user: TestUser, problems: string[]): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  // Every CSP violation of every document the page loads, from its first script on.
-  await context.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { __violations: string[] }).__violations = seen;
-    document.addEventListener('securitypolicyviolation', (event) =>
-      seen.push(`${event.violatedDirective} ${event.blockedURI}`),
-    );
-  });
-  const page = await context.newPage();
-  page.setDefaultTimeout(20_000);
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(`${base}hearth/`);
-  await page.click('#signin:not([disabled])');
-  await logInAndConsent(page, user.account.email, user.password);
-  await page.click('#authorize:not([disabled])');
-  await page.waitForURL(`${base}hearth/`);
-  await page.waitForFunction((webId) => document.querySelector('#webid')?.textContent === webId, user.account.webId);
   // From People on: the page's own console messages (Home's reads, done first, are Home's test's business).
-  await page.waitForSelector('.home[data-reads="1"]');
-  page.on('console', (message) => {
-    if (!page.url().startsWith(`${base}hearth/`)) return;
-    if (message.type() === 'error' || message.type() === 'warning')
-      problems.push(`console ${message.type()}: ${message.text()} (${message.location().url})`);
+  let onPeople = false;
+  const page = await signInToPage(browser, base, user, {
+    watch: (opened) => recordProblems(opened, base, problems, () => onPeople),
+    waitFor: '.home[data-reads="1"]',
   });
+  onPeople = true;
   await page.click('nav a[href="#/people"]');
   await page.waitForSelector('.people');
   return page;

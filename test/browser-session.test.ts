@@ -2,7 +2,7 @@
 // back to the page they were on), signing out ends it for good, and a silent sign-in the server refuses leaves the
 // page signed out without a loop.
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { launchChromium, logInAndConsent, needChromium } from './support/browser.js';
+import { launchChromium, needChromium, signInToPage } from './support/browser.js';
 import { createUser } from './support/users.js';
 
 describe("the owner's web page: the session", () => {
@@ -18,18 +18,10 @@ describe("the owner's web page: the session", () => {
     cleanup.push(async () => alice.session.logout());
     const browser = await launchChromium();
     cleanup.push(async () => browser.close());
-    const browserContext = await browser.newContext();
-    const page = await browserContext.newPage();
-    page.setDefaultTimeout(20_000);
     const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(error.message));
-
-    await page.goto(`${baseUrl}hearth/`);
-    await page.click('#signin:not([disabled])');
-    await logInAndConsent(page, alice.account.email, alice.password);
-    await page.click('#authorize:not([disabled])');
-    await page.waitForURL(`${baseUrl}hearth/`);
-    await expect.poll(() => page.locator('#webid').textContent()).toBe(alice.account.webId);
+    const page = await signInToPage(browser, baseUrl, alice, {
+      watch: (opened) => opened.on('pageerror', (error) => errors.push(error.message)),
+    });
 
     // To People, then reload: no login or consent page is shown, and the owner is back on People.
     await page.goto(`${baseUrl}hearth/#/people`);
@@ -58,18 +50,10 @@ describe("the owner's web page: the session", () => {
     cleanup.push(async () => bob.session.logout());
     const browser = await launchChromium();
     cleanup.push(async () => browser.close());
-    const browserContext = await browser.newContext();
-    const page = await browserContext.newPage();
-    page.setDefaultTimeout(20_000);
-    await page.goto(`${baseUrl}hearth/`);
-    await page.click('#signin:not([disabled])');
-    await logInAndConsent(page, bob.account.email, bob.password);
-    await page.click('#authorize:not([disabled])');
-    await page.waitForURL(`${baseUrl}hearth/`);
-    await expect.poll(() => page.locator('#webid').textContent()).toBe(bob.account.webId);
+    const page = await signInToPage(browser, baseUrl, bob);
 
     // The server's login cookies are gone (signed out of the server elsewhere): the silent attempt is refused.
-    await browserContext.clearCookies();
+    await page.context().clearCookies();
     let authorizations = 0;
     page.on('request', (request) => {
       if (request.url().startsWith(`${baseUrl}.oidc/auth`)) authorizations += 1;

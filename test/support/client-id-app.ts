@@ -15,11 +15,24 @@ export interface ClientIdApp {
   stop(): Promise<void>;
 }
 
+/** How the document is served. */
+export interface ClientIdAppOptions {
+  /**
+   * Lets any web page read the document (`access-control-allow-origin: *`), as static hosts serve apps: the owner's
+   * page reads it in the browser to name the app.
+   */
+  cors?: boolean;
+}
+
 /**
  * Serves a Client ID Document named `name` on `http://localhost:PORT/id` (CSS accepts http client ids only on
  * localhost), with the fields of `extra` (a `logo_uri`, say) added.
  */
-export async function startClientIdApp(name: string, extra: Record<string, unknown> = {}): Promise<ClientIdApp> {
+export async function startClientIdApp(
+  name: string,
+  extra: Record<string, unknown> = {},
+  options: ClientIdAppOptions = {},
+): Promise<ClientIdApp> {
   const port = await freePort();
   const base = `http://localhost:${port}/`;
   const clientId = `${base}id`;
@@ -39,7 +52,10 @@ export async function startClientIdApp(name: string, extra: Record<string, unkno
   };
   const server: Server = createServer((request, response) => {
     if (request.url === '/id') {
-      response.writeHead(200, { 'content-type': 'application/ld+json' });
+      response.writeHead(200, {
+        'content-type': 'application/ld+json',
+        ...(options.cors ? { 'access-control-allow-origin': '*' } : {}),
+      });
       response.end(JSON.stringify(document));
     } else if (request.url?.startsWith('/callback?')) {
       // Where a browser lands after the sign-in (the headless login below stops before it).
