@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  createAccount,
+  deleteAccountOnServer,
   grantAccess,
+  openSession,
   readAppUse,
   saveAccount,
   webClientIdOf,
@@ -19,7 +22,7 @@ import { AppUseRecorder, maxTrackedUses, type PodOwners, type UseStorage } from 
 import { loginWithCode, startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
 import { runCli } from './support/cli.js';
 import { raw } from './support/raw-http.js';
-import { createUser, type TestUser } from './support/users.js';
+import { createUser, uniqueName, type TestUser } from './support/users.js';
 
 /** CSS's internal storage, in memory, counting writes. */
 class MemoryStorage implements UseStorage {
@@ -31,6 +34,9 @@ class MemoryStorage implements UseStorage {
   async set(key: string, value: unknown): Promise<void> {
     this.writes += 1;
     this.values.set(key, structuredClone(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.values.delete(key);
   }
 }
 
@@ -103,6 +109,7 @@ describe('the record of app use, in the server', () => {
       set: async () => {
         throw new Error('disk full');
       },
+      delete: async () => undefined,
     };
     const recorder = new AppUseRecorder(base, broken, pods, {
       intervalMs: 0,
@@ -174,6 +181,33 @@ describe('the record of app use, on the test server', () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+
+  it('is gone with its account: a new account of the same name (and so the same WebID) sees none of it', async () => {
+    const name = uniqueName('use-gone');
+    const password = 'a long enough password';
+    const first = await createAccount({ server, name, email: `${name}@example.org`, password });
+    const firstSession = await openSession({ server, clientId: first.manager.id, clientSecret: first.manager.secret });
+    const firstOwner = { fetch: firstSession.fetch, podUrl: first.podUrl };
+    expect((await readAppUse(firstOwner)).has(first.manager.id)).toBe(true);
+    // Right after a use, so that its write is still to come when the account goes.
+    await (await firstSession.fetch(first.podUrl)).arrayBuffer();
+    await deleteAccountOnServer(firstSession.fetch, server, first.podUrl);
+    await firstSession.logout().catch(() => undefined);
+
+    const second = await createAccount({ server, name, email: `${name}-again@example.org`, password });
+    expect(second.webId).toBe(first.webId);
+    const secondSession = await openSession({
+      server,
+      clientId: second.manager.id,
+      clientSecret: second.manager.secret,
+    });
+    sessions.push(secondSession);
+    // Past the recorder's batching (1 s): a write of the old account's use, had it been kept, would have landed.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const uses = await readAppUse({ fetch: secondSession.fetch, podUrl: second.podUrl });
+    expect(uses.has(first.manager.id)).toBe(false);
+    expect(uses.has(second.manager.id)).toBe(true);
   });
 
   it("counts nobody else's requests: another user's app reading the owner's public posts", async () => {

@@ -23,6 +23,7 @@ interface Credentials {
 export interface UseStorage {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<unknown>;
+  delete(key: string): Promise<unknown>;
 }
 
 /** CSS's PodStore, as used here. */
@@ -117,6 +118,20 @@ export class AppUseRecorder {
       if ((uses.get(entry.clientId) ?? '') < at) uses.set(entry.clientId, at);
     }
     return latestFirst(uses).slice(0, maxAppUsesPerPod);
+  }
+
+  /**
+   * Forgets a deleted pod: what was seen of it in memory, and its record once any write under way has ended, so that
+   * an account made later with the same pod name (and so the same WebID) never sees the old owner's apps.
+   */
+  async forget(pod: string): Promise<void> {
+    for (const [key, entry] of this.seen) {
+      if (entry.pod !== pod) continue;
+      this.seen.delete(key);
+      this.dirty.delete(key);
+    }
+    while (this.flushing) await this.flushing;
+    await this.storage.delete(storageKey(pod));
   }
 
   /** Writes what is due now (the timer calls it; tests too), then sets the timer for what is due later. */

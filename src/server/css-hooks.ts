@@ -8,6 +8,7 @@ import { OriginHeadersHandler, ownPagesWith } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
 import { installAppUse } from './app-use.js';
+import { ignoreFailure } from '../errors.js';
 import { installPerformanceHooks } from './performance-hooks.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
 import { reservePodNames, type PodIdentifierGenerator } from './reserved-names.js';
@@ -71,7 +72,7 @@ export function hearthAppRunner(
       allowPrivateWebhooks: options.allowPrivateWebhooks === true,
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
-    await installAppUse(get, { baseUrl: options.baseUrl, accessMap: components.accessMap });
+    const appUse = await installAppUse(get, { baseUrl: options.baseUrl, accessMap: components.accessMap });
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(
       new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage?.on ?? false)),
@@ -89,6 +90,7 @@ export function hearthAppRunner(
       new AccountDeletionHandler(options.baseUrl, components, (pod) => {
         missingPods.forget(pod);
         acrCache.forget();
+        ignoreFailure(appUse.forget(pod));
       }),
       missingPods,
     );
