@@ -11,6 +11,7 @@ import {
   grantAccess,
   openSession,
   readAppUse,
+  startPodServer,
   saveAccount,
   webClientIdOf,
   webPageUrlOf,
@@ -21,6 +22,7 @@ import { appUseUrlOf, maxAppUsesPerPod } from '../src/access/app-use.js';
 import { AppUseRecorder, maxTrackedUses, type PodOwners, type UseStorage } from '../src/server/app-use.js';
 import { loginWithCode, startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
 import { runCli } from './support/cli.js';
+import { freePort } from './support/ports.js';
 import { raw } from './support/raw-http.js';
 import { createUser, uniqueName, type TestUser } from './support/users.js';
 
@@ -284,5 +286,50 @@ describe('the record of app use, on the test server', () => {
     // And not in the pod: the owner's own listing of settings/ shows no such document.
     const listing = await owner.session.fetch(`${owner.account.podUrl}settings/`);
     expect(await listing.text()).not.toContain('app-use');
+  });
+});
+
+describe('the record of app use across a restart', () => {
+  it('keeps the last use made just before the server stopped', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hearth-use-restart-'));
+    const port = await freePort();
+    let pods = await startPodServer({ port, dataDir });
+    try {
+      const name = uniqueName('use-restart');
+      const account = await createAccount({
+        server: pods.url,
+        name,
+        email: `${name}@example.org`,
+        password: 'a long enough password',
+      });
+      let session = await openSession({
+        server: pods.url,
+        clientId: account.manager.id,
+        clientSecret: account.manager.secret,
+      });
+      const owner = () => ({ fetch: session.fetch, podUrl: account.podUrl });
+      // The first uses are written (after the recorder's second of batching); the next is held for a minute.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const written = (await readAppUse(owner())).get(account.manager.id)!;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      const last = new Date().toISOString();
+      await (await session.fetch(account.podUrl)).arrayBuffer();
+      await session.logout();
+      await pods.stop();
+
+      pods = await startPodServer({ port, dataDir });
+      session = await openSession({
+        server: pods.url,
+        clientId: account.manager.id,
+        clientSecret: account.manager.secret,
+      });
+      const after = await readAppUse(owner());
+      await session.logout();
+      expect(after.get(account.manager.id)! > written).toBe(true);
+      expect(after.get(account.manager.id)! >= last.slice(0, 19)).toBe(true);
+    } finally {
+      await pods.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

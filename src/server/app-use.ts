@@ -134,12 +134,15 @@ export class AppUseRecorder {
     await this.storage.delete(storageKey(pod));
   }
 
-  /** Writes what is due now (the timer calls it; tests too), then sets the timer for what is due later. */
-  async flush(): Promise<void> {
+  /**
+   * Writes what is due now (the timer calls it; tests too), then sets the timer for what is due later. With `all`
+   * (when the server stops), writes every use not written yet, however recent its last write.
+   */
+  async flush(options: { all?: boolean } = {}): Promise<void> {
     while (this.flushing) await this.flushing;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.flushing = this.write().finally(() => {
+    this.flushing = this.write(options.all === true).finally(() => {
       this.flushing = undefined;
       this.rearm();
     });
@@ -178,14 +181,14 @@ export class AppUseRecorder {
     if (due !== Infinity) this.arm(due, now);
   }
 
-  /** Writes every pair due, pod by pod, for the pods' owners only. */
-  private async write(): Promise<void> {
+  /** Writes every pair due (with `all`, every pair not written), pod by pod, for the pods' owners only. */
+  private async write(all: boolean): Promise<void> {
     const now = Date.now();
     const byPod = new Map<string, Seen[]>();
     for (const key of [...this.dirty]) {
       const entry = this.seen.get(key);
       if (!entry) this.dirty.delete(key);
-      else if (now - entry.written >= this.intervalMs) {
+      else if (all || now - entry.written >= this.intervalMs) {
         this.dirty.delete(key);
         entry.written = now; // Written, or found not to be the owner's: either way not asked again for a minute.
         byPod.set(entry.pod, [...(byPod.get(entry.pod) ?? []), entry]);

@@ -7,7 +7,7 @@ import { MissingPodHandler } from './missing-pod.js';
 import { OriginHeadersHandler, ownPagesWith } from './origin-headers.js';
 import type { ChannelMaps, ConnectionTracker } from './shutdown.js';
 import { installNotificationHooks } from './notification-hooks.js';
-import { installAppUse } from './app-use.js';
+import { installAppUse, type AppUseRecorder } from './app-use.js';
 import { ignoreFailure } from '../errors.js';
 import { installPerformanceHooks } from './performance-hooks.js';
 import { guardStaticAssets, type StaticHandler } from './static-guard.js';
@@ -37,6 +37,8 @@ export function hearthAppRunner(
     allowPrivateWebhooks?: boolean;
     connections?: ConnectionTracker;
     webPage?: HearthWebHandler;
+    /** Given the recorder of app use (app-use.ts) once it is installed, to write what it holds when the server stops. */
+    onAppUse?: (recorder: AppUseRecorder) => void;
   },
 ): AppRunner {
   class HearthAppRunner extends css.AppRunner {}
@@ -73,6 +75,7 @@ export function hearthAppRunner(
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
     });
     const appUse = await installAppUse(get, { baseUrl: options.baseUrl, accessMap: components.accessMap });
+    options.onAppUse?.(appUse);
     (await get<{ handlers: unknown[] }>('MetadataWriter')).handlers.push(new InboxLinkWriter(options.baseUrl));
     (await get<{ handlers: unknown[] }>('ParallelMiddleware')).handlers.push(
       new OriginHeadersHandler(options.baseUrl, ownPagesWith(options.webPage?.on ?? false)),

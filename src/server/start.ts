@@ -10,6 +10,7 @@ import { holdPrivateUmask, prepareDataDir, type PodServerWarning } from './data-
 import { defaultHost } from './listen-host.js';
 import { ConnectionTracker, defaultGraceMs } from './shutdown.js';
 import { HearthWebHandler, readBuiltPage, webPageWarnings } from './web-page.js';
+import type { AppUseRecorder } from './app-use.js';
 
 export type { PodServerWarning } from './data-dir.js';
 
@@ -88,6 +89,7 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   const connections = new ConnectionTracker();
 
   let app;
+  let appUse: AppUseRecorder | undefined;
   try {
     // Loaded here, not at the top: CSS takes seconds to import, and only `serve` needs it.
     const css = await import('@solid/community-server');
@@ -98,6 +100,7 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
         allowPrivateWebhooks: options.allowPrivateWebhooks,
         connections,
         webPage,
+        onAppUse: (recorder) => (appUse = recorder),
       });
     const input = {
       config: [...podConfigFiles],
@@ -127,6 +130,8 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
         // themselves.
         const grace = options.stopGraceMs ?? defaultGraceMs;
         await connections.drain(grace);
+        // The last minute's uses of apps, which the recorder would have written a little later.
+        await appUse?.flush({ all: true }).catch(() => undefined);
         const stopping = running.stop();
         ignoreFailure(stopping); // Awaited below, after the connections are cut.
         await connections.cut(grace);
