@@ -37,7 +37,7 @@ export function hearthAppRunner(
     allowPrivateWebhooks?: boolean;
     connections?: ConnectionTracker;
     webPage?: HearthWebHandler;
-    /** Given the recorder of app use (app-use.ts) once it is installed, to write what it holds when the server stops. */
+    /** Given the recorder of app use (app-use.ts) once installed, to write what it holds when the server stops. */
     onAppUse?: (recorder: AppUseRecorder) => void;
   },
 ): AppRunner {
