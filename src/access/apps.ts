@@ -81,7 +81,9 @@ export async function createClientCredentialApp(
  */
 export async function deleteAppCredential(api: AccountApi, app: AppInfo): Promise<boolean> {
   if (app.kind !== 'client-credential') return false;
-  const resource = app.credentialResource ?? (await api.listClientCredentials())[app.id];
+  // The account's own list says where the credential is: a URL in the record (which an import or a tampered record
+  // may have written) is never used, so the account's token or cookie goes nowhere else.
+  const resource = (await api.listClientCredentials())[app.id];
   if (!resource) return false;
   await api.deleteResource(resource);
   return true;

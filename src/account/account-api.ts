@@ -159,6 +159,9 @@ export class AccountApi {
   }
 
   private async request<T>(url: string, init: RequestInit): Promise<T> {
+    // The account's token (or the browser's cookie) goes to its own server only, whatever URL a caller was given.
+    if (new URL(url, this.server).origin !== new URL(this.server).origin)
+      throw new AccountApiError(400, `Refusing to send ${this.server}'s account login to another server: ${url}`);
     const headers = new Headers(init.headers);
     headers.set('accept', 'application/json');
     if (this.token) headers.set('authorization', `CSS-Account-Token ${this.token}`);

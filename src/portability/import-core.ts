@@ -9,7 +9,7 @@ import { HearthError, NetworkError, httpErrorFor } from '../errors.js';
 import { BadDataError, canonicalLines, parseTurtleBounded, sameGraph, serializeWithin } from '../rdf.js';
 import { TaskPool } from '../social/deadline.js';
 import { n3PatchBody } from '../social/patch.js';
-import { DCT, LDP } from '../vocab.js';
+import { DCT, HEARTH, LDP } from '../vocab.js';
 import {
   ArchiveError,
   checkManifest,
@@ -451,6 +451,9 @@ class PodImport {
             return this.step();
           }
           if (!this.sameOwner) rewritten = keepPortableApps(rewritten, this.record, this.result);
+          // Where a credential lives is asked of the account API itself, never taken from an archive: anyone can write
+          // a manifest naming this pod and this WebID, and a revoke would send the account's token there.
+          rewritten = rewritten.filter((q) => q.predicate.value !== `${HEARTH}credentialResource`);
           rewritten = withWebPageOff(rewritten, url, webPageOffIn(current ?? [], url));
         }
         this.written(
