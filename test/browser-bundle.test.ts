@@ -251,6 +251,62 @@ describe("archives of the page's face and of the CLI's", () => {
         ),
       ]);
       await expect(verifyBlob(bomb, 'bomb.tar.gz')).rejects.toThrow(/compression bomb/u);
+      // Headers that lie about sizes: not a number, negative, a pax size that is not one; and pax headers describing
+      // no entry, one after the other. Each is refused at once (before, a size of NaN read empty chunks forever).
+      const raw = (name: string, flag: string, size: string | Uint8Array, body = new Uint8Array(0)) => {
+        const header = new Uint8Array(512);
+        header.set(text(name), 0);
+        header.set(text('0000644\0'), 100);
+        if (typeof size === 'string') header.set(text(size.padEnd(11, ' ') + '\0').subarray(0, 12), 124);
+        else header.set(size, 124);
+        header.set(text('00000000000\0'), 136);
+        header.set(text(flag), 156);
+        header.set(text('ustar\0' + '00'), 257);
+        header.fill(0x20, 148, 156);
+        const sum = header.reduce((total, byte) => total + byte, 0);
+        header.set(text(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+        const padded = new Uint8Array(Math.ceil(body.length / 512) * 512);
+        padded.set(body);
+        return [header, padded];
+      };
+      const archiveOf = (...parts: Uint8Array[][]) => new Blob([...parts.flat(), new Uint8Array(1024)] as BlobPart[]);
+      const paxOf = (record: string) => {
+        const line = (rest: string) => {
+          let length = rest.length + 2;
+          while (`${length} ${rest}`.length !== length) length += 1;
+          return `${length} ${rest}`;
+        };
+        return text(line(`${record}\n`));
+      };
+      const negative = new Uint8Array(12);
+      negative[0] = 0xff;
+      negative.fill(0xff, 1);
+      const lies = [
+        archiveOf(raw('resources/x', '0', 'zzzzzzzzzzz')),
+        archiveOf(raw('resources/x', '0', '-0000001000')),
+        archiveOf(raw('resources/x', '0', negative)),
+        archiveOf(
+          raw('PaxHeader', 'x', String(paxOf('size=abcd').length.toString(8)), paxOf('size=abcd')),
+          raw('resources/x', '0', '0'),
+        ),
+        archiveOf(...Array.from({ length: 20 }, () => raw('PaxHeader', 'x', '12', text('11 a=bcdef\n')))),
+      ];
+      // The same headers telling the truth are read: the lies below are refused for their lies alone.
+      expect(await entriesOf(blobSource(archiveOf(raw('resources/x', '0', '0')), 'true.tar'))).toEqual([
+        `file resources/x 0 ${emptySha256.slice(0, 12)}`,
+      ]);
+      const truePax = archiveOf(
+        raw('PaxHeader', 'x', paxOf('size=0').length.toString(8), paxOf('size=0')),
+        raw('resources/y', '0', '0'),
+      );
+      expect(await entriesOf(blobSource(truePax, 'pax.tar'))).toEqual([
+        `file resources/y 0 ${emptySha256.slice(0, 12)}`,
+      ]);
+      for (const [index, lie] of lies.entries()) {
+        await expect(entriesOf(blobSource(lie, `lie-${index}.tar`)), `lie ${index}`).rejects.toThrow(
+          /is not a Hearth export archive/u,
+        );
+      }
       await expect(verifyBlob(new Blob([text('not an archive at all')]), 'notes.txt')).rejects.toThrow(
         /notes\.txt is not a Hearth export archive/u,
       );

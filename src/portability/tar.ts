@@ -191,35 +191,48 @@ function readText(buf: Uint8Array, offset: number, length: number): string {
   return decoder.decode(end === -1 ? field : field.subarray(0, end));
 }
 
+/** A size or count a header states: a whole number from 0 to 2^53 - 1, or an error (never NaN, never negative). */
+function wholeNumber(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`Invalid tar header: its ${what} is not a size.`);
+  return value;
+}
+
 function readOctal(buf: Uint8Array, offset: number, length: number): number {
   const text = readText(buf, offset, length).trim();
-  return text === '' ? 0 : parseInt(text, 8);
+  if (text === '') return 0;
+  if (!/^[0-7]+$/u.test(text)) throw new Error('Invalid tar header: a number field is not octal.');
+  return wholeNumber(parseInt(text, 8), 'number field');
 }
 
 function readSize(buf: Uint8Array): number {
   if (buf[124]! & 0x80) {
+    if (buf[124]! & 0x40) throw new Error('Invalid tar header: its size is negative.');
     let size = 0;
     for (let i = 125; i < 136; i += 1) size = size * 256 + buf[i]!;
-    return size;
+    return wholeNumber(size, 'size');
   }
   return readOctal(buf, 124, 12);
 }
 
+/** The records of a pax header (`<length> <key>=<value>\n`, lengths in bytes), read in one pass over its bytes. */
 function decodePax(data: Uint8Array): Record<string, string> {
-  const text = decoder.decode(data);
   const out: Record<string, string> = {};
   let offset = 0;
-  while (offset < text.length) {
-    const space = text.indexOf(' ', offset);
-    const length = parseInt(text.slice(offset, space), 10);
-    if (!(length > 0)) break;
-    const record = decoder.decode(encoder.encode(text.slice(offset)).subarray(0, length));
+  while (offset < data.length) {
+    const space = data.indexOf(0x20, offset);
+    if (space === -1 || space - offset > 20) break;
+    const length = Number(decoder.decode(data.subarray(offset, space)));
+    if (!Number.isSafeInteger(length) || length <= space - offset || offset + length > data.length) break;
+    const record = decoder.decode(data.subarray(space + 1, offset + length));
     const equals = record.indexOf('=');
-    if (equals > 0) out[record.slice(record.indexOf(' ') + 1, equals)] = record.slice(equals + 1, -1);
-    offset += record.length;
+    if (equals > 0) out[record.slice(0, equals)] = record.slice(equals + 1, record.endsWith('\n') ? -1 : undefined);
+    offset += length;
   }
   return out;
 }
+
+/** Headers that only describe the next entry (pax, long names) allowed in a row: more is a tar built to stall. */
+const maxMetaHeaders = 4;
 
 /**
  * Reads a tar from its bytes, entry by entry: `check` sees each entry's name, type and size first (and throws to refuse
@@ -234,6 +247,7 @@ export async function readTar(
   let pax: Record<string, string> = {};
   let globalPax: Record<string, string> = {};
   let longName: string | undefined;
+  let metaHeaders = 0;
   for (;;) {
     const buf = await reader.exact(block);
     if (!buf) return;
@@ -241,6 +255,7 @@ export async function readTar(
     if (!raw) return; // The end blocks.
     if (raw.flag === 'x' || raw.flag === 'g' || raw.flag === 'L') {
       if (raw.size > maxNameRecord) throw new Error('A tar name record is too large.');
+      if ((metaHeaders += 1) > maxMetaHeaders) throw new Error('Too many tar headers in a row describe no entry.');
       const data = (await reader.exact(raw.size)) ?? new Uint8Array(0);
       await reader.skip(padding(raw.size).length);
       if (raw.flag === 'x') pax = { ...globalPax, ...decodePax(data) };
@@ -249,7 +264,10 @@ export async function readTar(
       continue;
     }
     const name = pax.path ?? longName ?? raw.name;
-    const size = pax.size !== undefined ? parseInt(pax.size, 10) : raw.size;
+    if (pax.size !== undefined && !/^\d{1,16}$/u.test(pax.size))
+      throw new Error('Invalid tar header: its size is not a size.');
+    const size = wholeNumber(pax.size !== undefined ? Number(pax.size) : raw.size, 'size');
+    metaHeaders = 0;
     pax = { ...globalPax };
     longName = undefined;
     const type = typeNames[raw.flag] ?? `entry of type ${JSON.stringify(raw.flag)}`;
