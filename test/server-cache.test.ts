@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { MemoryReadWriteLocker } from '../src/server/memory-locker.js';
 import { unlockPod } from '../src/server/recover.js';
 import { createUser, type TestUser } from './support/users.js';
 
@@ -185,5 +186,56 @@ describe('the server answers as its rules and data are now', () => {
     expect(await readFile(join(dataDir, user.account.name, '.acr'), 'utf8')).not.toBe(before);
     expect((await user.session.fetch(root)).status).toBe(403);
     await user.session.logout();
+  });
+});
+
+describe("the server's in-memory locker", () => {
+  const id = { path: 'http://localhost/pod/doc.ttl' };
+  const pause = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('lets a request read a path again while a writer waits for it, as CSS does within one GET', async () => {
+    const locker = new MemoryReadWriteLocker();
+    const order: string[] = [];
+    let writing: Promise<void> | undefined;
+    await locker.withReadLock(id, async () => {
+      writing = locker.withWriteLock(id, async () => {
+        order.push('write');
+      });
+      await pause(10);
+      // Queued behind the waiting writer, this would wait for it, and it for this: until the lock expired.
+      await locker.withReadLock(id, async () => {
+        order.push('second read');
+      });
+    });
+    await writing;
+    expect(order).toEqual(['second read', 'write']);
+    expect(locker.size).toBe(0);
+  });
+
+  it('gives each writer the path alone, in the order they came, and readers never see a write half done', async () => {
+    const locker = new MemoryReadWriteLocker();
+    let value = 0;
+    let writers = 0;
+    const seen: string[] = [];
+    const writes = Array.from({ length: 5 }, async (_, index) =>
+      locker.withWriteLock(id, async () => {
+        writers += 1;
+        expect(writers).toBe(1);
+        const before = value;
+        await pause(2);
+        value = before + 1;
+        seen.push(`write ${index}`);
+        writers -= 1;
+      }),
+    );
+    const reads = Array.from({ length: 5 }, async () =>
+      locker.withReadLock(id, async () => {
+        expect(writers).toBe(0);
+      }),
+    );
+    await Promise.all([...writes, ...reads]);
+    expect(value).toBe(5);
+    expect(seen).toEqual(['write 0', 'write 1', 'write 2', 'write 3', 'write 4']);
+    expect(locker.size).toBe(0);
   });
 });

@@ -23,8 +23,10 @@ interface Lock {
 
 /**
  * CSS's `ReadWriteLocker` (withReadLock, withWriteLock) in memory: any number of readers, or one writer, per path.
- * Waiters are let in in the order they came, so a stream of readers never starves a writer (CSS's file locker lets
- * readers in as long as any reader holds the lock). A path's entry is removed once nobody holds or waits for it.
+ * A reader is let in whenever no writer holds the lock, even when a writer waits, as CSS's own lockers do: a request
+ * may take a second read lock on a path it already reads (CSS's WacAllowHttpHandler does), and making it queue behind
+ * a waiting writer would hold both until the lock expires. Writers wait for the readers, in the order they came. A
+ * path's entry is removed once nobody holds or waits for it.
  */
 export class MemoryReadWriteLocker {
   private readonly locks = new Map<string, Lock>();
@@ -59,7 +61,7 @@ export class MemoryReadWriteLocker {
       lock = { readers: 0, writing: false, queue: [] };
       this.locks.set(path, lock);
     }
-    if (lock.queue.length === 0 && this.free(lock, write)) return this.take(lock, write);
+    if (this.free(lock, write) && (!write || lock.queue.length === 0)) return this.take(lock, write);
     const held = lock;
     await new Promise<void>((grant) => held.queue.push({ write, grant }));
   }
