@@ -104,6 +104,23 @@ describe('the record of app use, in the server', () => {
     await recorder.flush();
   });
 
+  it("keeps the owner's use pending through a flood of other agents' uses of the same pod", async () => {
+    const storage = new MemoryStorage();
+    const recorder = new AppUseRecorder(base, storage, pods, { intervalMs: 60_000, batchMs: 60_000 });
+    recorder.note(as(alice, 'app-a'), [alicePod]);
+    await recorder.flush({ all: true }); // Written: the next use of app-a waits a minute to be written.
+    const written = (storage.values.get('hearth/app-use/alice') as { uses: { lastUsed: string }[] }).uses[0]!.lastUsed;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    recorder.note(as(alice, 'app-a'), [`${alicePod}later`]);
+    const hidden = (await recorder.read(alicePod, alice))[0]!.lastUsed;
+    expect(hidden > written).toBe(true);
+    // An app with many client ids (or its own login provider) reading alice's public posts, again and again.
+    for (let i = 0; i < maxTrackedUses + 10; i += 1) recorder.note(as(`${base}mallory#me`, `m${i}`), [`${alicePod}p`]);
+    await recorder.flush({ all: true });
+    const stored = storage.values.get('hearth/app-use/alice') as { uses: { clientId: string; lastUsed: string }[] };
+    expect(stored.uses).toEqual([{ clientId: 'app-a', lastUsed: hidden }]);
+  });
+
   it('never lets a failing storage reach a request', async () => {
     const errors: unknown[] = [];
     const broken: UseStorage = {

@@ -56,6 +56,8 @@ const podName = /^[\w-]{1,255}$/u;
 export class AppUseRecorder {
   private readonly seen = new Map<string, Seen>();
   private readonly dirty = new Set<string>();
+  /** The owners of each pod written for, as CSS's pod store gave them (forgotten with the pod). */
+  private readonly owners = new Map<string, string[]>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerDue = 0;
   private flushing: Promise<void> | undefined;
@@ -92,6 +94,9 @@ export class AppUseRecorder {
       break;
     }
     if (!pod) return;
+    // Once a pod's owners are known, nobody else's use takes a place in memory (a flood of them would push out the
+    // owner's uses before they are written).
+    if (this.owners.get(pod)?.includes(webId) === false) return;
     const key = `${pod}\n${webId}\n${clientId}`;
     const now = Date.now();
     const known = this.seen.get(key);
@@ -125,6 +130,7 @@ export class AppUseRecorder {
    * an account made later with the same pod name (and so the same WebID) never sees the old owner's apps.
    */
   async forget(pod: string): Promise<void> {
+    this.owners.delete(pod);
     for (const [key, entry] of this.seen) {
       if (entry.pod !== pod) continue;
       this.seen.delete(key);
@@ -207,6 +213,8 @@ export class AppUseRecorder {
   private async writePod(pod: string, entries: Seen[]): Promise<void> {
     const found = await this.pods.findByBaseUrl(pod);
     const owners = found ? ((await this.pods.getOwners(found.id)) ?? []).map((owner) => owner.webId) : [];
+    if (found) this.owners.set(pod, owners);
+    else this.owners.delete(pod);
     const mine = entries.filter((entry) => owners.includes(entry.webId));
     if (mine.length === 0) return;
     const key = storageKey(pod);
