@@ -28,6 +28,7 @@ import { lockPodToManager } from '../src/access/lockdown.js';
 import { appsRecordUrl, profileDocumentOf, socialRecordUrl } from '../src/access/private.js';
 import { readRecordSnapshot, recordWebPageOff } from '../src/access/record.js';
 import { ACP } from '../src/vocab.js';
+import { accountDeletionPath } from '../src/account/endpoints.js';
 import { runCli } from './support/cli.js';
 import { loginWithCode, startClientIdApp, type ClientIdApp } from './support/client-id-app.js';
 import { startRogueIssuer, type RogueIssuer } from './support/rogue-issuer.js';
@@ -364,5 +365,54 @@ describe("Hearth's web page: trusted like the manager, for its owner, from this 
       );
       expect(readAcrRules(agentless, pod, parties).foreign.map((f) => f.policy)).toEqual([`${pod}.acr#web-policy`]);
     });
+  });
+});
+
+describe("deleting the account through the web page's token", () => {
+  const server = inject('baseUrl');
+  const deleteUrl = new URL(accountDeletionPath, server).href;
+
+  /** A `css-account` cookie of a fresh password login of `user` on the server's own account API. */
+  async function accountCookie(user: TestUser): Promise<string> {
+    const login = await fetch(new URL('.account/login/password/', server), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ email: user.account.email, password: user.password }),
+    });
+    expect(login.status).toBe(200);
+    return ((await login.json()) as { authorization: string }).authorization;
+  }
+
+  it('needs a live sign-in to that very account on the server, not the token alone', async () => {
+    const [owner, other] = await Promise.all([
+      createUser(server, 'pagedel-owner'),
+      createUser(server, 'pagedel-other'),
+    ]);
+    const user = { email: owner.account.email, password: owner.password, webId: owner.account.webId };
+    const page = await loginWithCode(server, webClientIdOf(server), webPageUrlOf(server), user);
+    const remove = async (cookie?: string) => {
+      const answer = await page.fetch(deleteUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(cookie ? { cookie: `css-account=${cookie}` } : {}) },
+        body: JSON.stringify({ pod: owner.account.podUrl }),
+      });
+      await answer.arrayBuffer();
+      return answer.status;
+    };
+    const podAnswers = async () => {
+      const answer = await fetch(owner.account.webId);
+      await answer.arrayBuffer();
+      return answer.status;
+    };
+    try {
+      expect(await remove()).toBe(403);
+      expect(await remove('not-a-login')).toBe(403);
+      expect(await remove(await accountCookie(other))).toBe(403);
+      expect(await podAnswers()).toBe(200);
+      expect(await remove(await accountCookie(owner))).toBe(200);
+      expect(await podAnswers()).toBe(404);
+    } finally {
+      await Promise.all([page, owner.session, other.session].map((s) => s.logout().catch(() => undefined)));
+    }
   });
 });

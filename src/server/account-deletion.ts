@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { accountDeletionPath } from '../account/endpoints.js';
+import { webClientIdOf } from '../access/web.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** The few CSS components the deletion handler uses, as instantiated by Components.js. */
@@ -27,6 +28,17 @@ export interface DeletionComponents {
   channelStorage: { delete: (id: string) => Promise<boolean> };
   /** `new IdentifierSetMultiMap(entries)` from CSS. */
   accessMap: (entries: [{ path: string }, string][]) => unknown;
+  /** CSS's store of account logins (`css-account` cookies): the web page's deletions need a live one. */
+  cookieStore?: { get: (cookie: string) => Promise<string | undefined> };
+}
+
+/** The value of CSS's account login cookie in a request's `Cookie` header, if any. */
+function accountCookieOf(request: IncomingMessage): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === 'css-account') return decodeURIComponent(value.join('='));
+  }
+  return undefined;
 }
 
 interface HandlerInput {
@@ -43,6 +55,7 @@ interface HandlerInput {
  */
 export class AccountDeletionHandler {
   private readonly url: string;
+  private readonly webClientId: string;
 
   /** `onPodDeleted` is told of every pod removed. */
   constructor(
@@ -51,6 +64,7 @@ export class AccountDeletionHandler {
     private readonly onPodDeleted: (baseUrl: string) => void = () => undefined,
   ) {
     this.url = new URL(accountDeletionPath, baseUrl).pathname;
+    this.webClientId = webClientIdOf(baseUrl);
   }
 
   /** Takes only its own path; CSS's WaterfallHandler moves on to the next handler when this throws. */
@@ -70,7 +84,7 @@ export class AccountDeletionHandler {
       if (request.method !== 'POST') return answer(response, 405, { message: 'Use POST.' });
       const credentials = await this.components.credentialsExtractor
         .handleSafe(request)
-        .catch((error: unknown): { agent?: { webId: string } } => {
+        .catch((error: unknown): { agent?: { webId: string }; client?: { clientId: string } } => {
           // CSS refused the request's token (expired, forged, a DPoP proof that does not match): nobody is
           // authenticated. Anything else is a failure of the server's own, answered as one below.
           if (isClientHttpError(error)) return {};
@@ -95,6 +109,19 @@ export class AccountDeletionHandler {
         return answer(response, 403, {
           message: "Only the owner, through Hearth's manager client, may delete this account.",
         });
+      }
+
+      // Through the web page, its token is not enough: the browser must also be signed in to this very account on the
+      // server's own pages (its password typed there recently), as the page asks before it deletes.
+      if (credentials.client?.clientId === this.webClientId) {
+        const cookie = accountCookieOf(request);
+        const signedIn =
+          cookie && this.components.cookieStore ? await this.components.cookieStore.get(cookie) : undefined;
+        if (signedIn !== accountId) {
+          return answer(response, 403, {
+            message: "Sign in again on the server's own account page, then delete the account from the web page.",
+          });
+        }
       }
 
       const identity = await this.identityOf(accountId, webId);

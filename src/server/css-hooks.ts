@@ -68,6 +68,7 @@ export function hearthAppRunner(
       internalStorage: await get('KeyValueStorage'),
       channelStorage: await get('SubscriptionStorage'),
       accessMap: (entries) => new css.IdentifierSetMultiMap(entries as never),
+      cookieStore: await get('CookieStore'),
     };
     await installNotificationHooks(get, {
       baseUrl: options.baseUrl,
