@@ -312,7 +312,12 @@ export async function socialState(actor: Actor, limits: NotificationOptions = {}
 
 /** WebIDs of the owner's followers (verified follows not undone). */
 export async function listFollowers(actor: Actor, limits: NotificationOptions = {}): Promise<string[]> {
-  return [...new Set((await socialState(actor, limits)).follows.map((f) => f.actor))].sort();
+  return followersOf(await socialState(actor, limits));
+}
+
+/** The followers a record says the owner has (from `socialState`, or `fold` of a report already read), sorted. */
+export function followersOf(state: SocialRecord): string[] {
+  return [...new Set(state.follows.map((f) => f.actor))].sort();
 }
 
 /** Adds like and reply counts to the owner's own posts. */

@@ -6,7 +6,6 @@ import { actOnNotices, type NoticeAction } from '../social/follows.js';
 import {
   clearNotifications,
   maxInboxItems,
-  readNotifications,
   type ClearResult,
   type InboxReport,
   type Notification,
@@ -128,18 +127,26 @@ function inboxNotes(report: InboxReport, cleared?: ClearResult): string[] {
   return notes;
 }
 
-/** The notifications, newest first, and the buttons that clear them; `onActed` when follows changed. */
-export function Notifications(props: { actor: Actor; onActed: () => void }) {
-  const { actor, onActed } = props;
+/**
+ * The notifications of `inbox` (People's one look at it), newest first, and the buttons that clear them; `onCleared`
+ * asks for a new look, `onActed` is called when follows changed.
+ */
+export function Notifications(props: {
+  actor: Actor;
+  inbox: Promise<InboxReport>;
+  onCleared: () => void;
+  onActed: () => void;
+}) {
+  const { actor, inbox, onCleared, onActed } = props;
   const load = useCallback(async (): Promise<Look> => {
-    const report = await readNotifications(actor, { names: true });
+    const report = await inbox;
     // Verified deletions and moves of people followed are acted on, as the CLI does; never unverified ones.
     try {
       return { report, acted: await actOnNotices(actor, report) };
     } catch (error: unknown) {
       return { report, acted: [], actFailure: `Deletions and moves could not be acted on: ${reason(error)}` };
     }
-  }, [actor]);
+  }, [actor, inbox]);
   const look = useRead(load);
   const [mode, setMode] = useState<'idle' | 'confirm-all' | 'busy'>('idle');
   const [cleared, setCleared] = useState<ClearResult>();
@@ -155,7 +162,7 @@ export function Notifications(props: { actor: Actor; onActed: () => void }) {
     try {
       // Exactly what is shown is recorded and removed (each item only if unchanged since it was read).
       setCleared(await clearNotifications(actor, { all }, look.value.report));
-      look.reload();
+      onCleared();
     } catch (error: unknown) {
       setFailure(`Could not clear your notifications: ${reason(error)}`);
     } finally {

@@ -2,10 +2,10 @@
 // notifications. The CLI's `hearth profile`, `follow`, `unfollow`, `following`, `followers` and `notifications`, with
 // the same library calls; other people's pods are read without credentials, and what they say is shown as text.
 import type { ComponentChildren } from 'preact';
-import { useCallback, useRef, useState } from 'preact/hooks';
+import { useCallback, useMemo, useRef, useState } from 'preact/hooks';
 import { follow, readOwnFollowing, unfollow, type Follow } from '../social/follows.js';
 import type { Delivery } from '../social/notify.js';
-import { listFollowers } from '../social/notifications.js';
+import { fold, followersOf, readNotifications, readRecord } from '../social/notifications.js';
 import { readNames } from '../social/profile.js';
 import type { Actor } from '../social/self.js';
 import type { PageProps } from './app.js';
@@ -206,18 +206,26 @@ export function People(props: PageProps) {
   const { actor } = props;
   const [note, setNote] = useState('');
   const readFollowing = useCallback(() => readOwnFollowing(actor), [actor]);
+  // One look at the inbox (each sender's pod checked once) for both the followers and the notifications.
+  const [inboxRound, setInboxRound] = useState(0);
+  const inbox = useMemo(() => {
+    const reading = readNotifications(actor, { names: true });
+    reading.catch(() => undefined); // Each reader of it says why it failed.
+    return reading;
+  }, [actor, inboxRound]);
   const readFollowers = useCallback(async (): Promise<Follower[]> => {
-    const webIds = await listFollowers(actor);
+    const webIds = followersOf(fold(await readRecord(actor), (await inbox).notifications));
     const names = await readNames(publicFetch, webIds);
     return webIds.map((webId) => ({ webId, ...(names.has(webId) ? { name: names.get(webId)! } : {}) }));
-  }, [actor]);
+  }, [actor, inbox]);
   const following = useRead(readFollowing);
   const followers = useRead(readFollowers);
   const [notificationsRound, setNotificationsRound] = useState(0);
+  const readInboxAgain = useCallback(() => setInboxRound((round) => round + 1), []);
   const refresh = (): void => {
     setNote('');
     following.reload();
-    followers.reload();
+    readInboxAgain();
     setNotificationsRound((round) => round + 1);
   };
   const loading = following.loading || followers.loading;
@@ -246,7 +254,13 @@ export function People(props: PageProps) {
       />
       <Following actor={actor} following={following} onNote={setNote} />
       <Followers followers={followers} />
-      <Notifications key={notificationsRound} actor={actor} onActed={following.reload} />
+      <Notifications
+        key={notificationsRound}
+        actor={actor}
+        inbox={inbox}
+        onCleared={readInboxAgain}
+        onActed={following.reload}
+      />
     </section>
   );
 }
