@@ -10,15 +10,12 @@
 // 3) interleaved rounds of BENCH_SERVER_SECONDS (default 4) per case and server: stock, hearth, stock, hearth, ...
 // Medians of requests per second, p50 and p99 latency, and the ratio hearth/stock are printed. Any answer that is not
 // 2xx makes the run fail. BENCH_SERVER_PROFILE=<folder> runs both servers with `node --cpu-prof` into that folder.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAccount } from '../src/account/provision.js';
 import { openSession } from '../src/auth/session.js';
-import { freePort } from '../test/support/ports.js';
-import { log, median, root } from './support.js';
+import { log, median, root, spawnBenchServer } from './support.js';
 
 const rounds = Number(process.env.BENCH_SERVER_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SERVER_SECONDS ?? 4);
@@ -114,61 +111,19 @@ interface Sample {
 }
 
 async function startServer(name: Server['name']): Promise<Server> {
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), `hearth-bench-server-${name}-`));
-  const url = `http://localhost:${port}/`;
-  const profiling: string[] = [];
-  if (profileDir) {
-    const exitOnTerm = join(dataDir, '..', `hearth-bench-exit-${port}.cjs`);
-    await writeFile(exitOnTerm, "process.once('SIGTERM', () => setTimeout(() => process.exit(0), 2000));\n");
-    profiling.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${port}.cpuprofile`);
-    if (name === 'stock') profiling.push('--require', exitOnTerm);
-  }
-  const argv =
-    name === 'stock'
-      ? [cssBin, '-c', '@css:config/file-acp.json', '-p', String(port), '-f', dataDir, '-l', 'warn']
-      : ['--input-type=module', '-e', hearthScript, String(port), dataDir];
-  const child = spawn(process.execPath, [...profiling, ...argv], {
-    cwd: root,
-    env: { ...process.env, NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const stop = async (): Promise<void> => {
-    await stopChild(child);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  try {
-    await waitForAccount(url, child);
-  } catch (error: unknown) {
-    await stop();
-    throw error;
-  }
-  return { name, url, stop };
-}
-
-async function waitForAccount(url: string, child: ChildProcess): Promise<void> {
-  const deadline = performance.now() + 120_000;
-  while (performance.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode}`);
-    try {
-      const response = await fetch(`${url}.account/`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
+  const server = await spawnBenchServer(`server-${name}`, async (port, dataDir) => {
+    const profiling: string[] = [];
+    if (profileDir) {
+      const exitOnTerm = join(dataDir, '..', `hearth-bench-exit-${port}.cjs`);
+      await writeFile(exitOnTerm, "process.once('SIGTERM', () => setTimeout(() => process.exit(0), 2000));\n");
+      profiling.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${port}.cpuprofile`);
+      if (name === 'stock') profiling.push('--require', exitOnTerm);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not start within 120 s`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
+    return name === 'stock'
+      ? [...profiling, cssBin, '-c', '@css:config/file-acp.json', '-p', String(port), '-f', dataDir, '-l', 'warn']
+      : [...profiling, '--input-type=module', '-e', hearthScript, String(port), dataDir];
+  });
+  return { name, url: server.url, stop: server.stop };
 }
 
 /** Makes the account and pod, the public-write container and its documents; answers the pod's URL. */

@@ -23,18 +23,45 @@ export interface BenchServer {
  * Starts `hearth serve` from source in its own process (so it has a core of its own), on a free port and a temp folder.
  */
 export async function startBenchServer(name: string): Promise<BenchServer> {
+  return spawnBenchServer(name, (port, dataDir) => [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--port',
+    String(port),
+    '--data',
+    dataDir,
+    '--log-level',
+    'error',
+  ]);
+}
+
+/**
+ * Starts a pod server in its own process with the Node arguments `argv` gives for a free port and a temp data folder
+ * (`prepare` may add files beside it first), and waits until `/.account/` answers 200. Stopping sends SIGTERM, then
+ * SIGKILL after 15 s, and removes the data.
+ */
+export async function spawnBenchServer(
+  name: string,
+  argv: (port: number, dataDir: string) => string[] | Promise<string[]>,
+): Promise<BenchServer> {
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), `hearth-bench-${name}-`));
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port), '--data', dataDir, '--log-level', 'error'],
-    { cwd: root, env: { ...process.env, NODE_ENV: 'production' }, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const child = spawn(process.execPath, await argv(port, dataDir), {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://localhost:${port}/`;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    }
     await rm(dataDir, { recursive: true, force: true });
   };
   const deadline = performance.now() + 120_000;
