@@ -165,16 +165,10 @@ export { type Delivery } from './social/notify.js';
 export { type Actor } from './social/self.js';
 
 // Data ownership: export, import, move, delete.
-export { ArchiveError, type Manifest, type ManifestEntry } from './portability/archive.js';
-export { exportPod, type ExportOptions, type ExportResult } from './portability/export.js';
-export {
-  importPod,
-  verifyArchive,
-  type ImportOptions,
-  type ImportResult,
-  type AppNeedingCredential,
-  type ArchiveLimits,
-} from './portability/import.js';
+export { ArchiveError, type ArchiveLimits, type Manifest, type ManifestEntry } from './portability/archive-format.js';
+export { exportPod, type ExportOptions, type ExportResult } from './portability/node/export-file.js';
+export { importPod, verifyArchive, type ImportOptions } from './portability/node/import-file.js';
+export { type ImportResult, type AppNeedingCredential } from './portability/import-core.js';
 export { movePod, MoveError, type MoveOptions, type MoveResult } from './portability/move.js';
 export { announceMovedTo, announceMove, confirmMovedHere, type MoveAnnouncement } from './portability/moved.js';
 // The same export and import for a browser: archives as Blobs (src/portability/web.ts), one format with the CLI's.
@@ -182,7 +176,7 @@ export { exportPodToBlob, importPodFromBlob, verifyBlob, blobSource, type BlobEx
 export { writePodArchive, type PodExportOptions } from './portability/export-core.js';
 export { importFrom, verifySource, type PodImportOptions } from './portability/import-core.js';
 export { archiveFileName, podNameOf } from './portability/archive-name.js';
-export { activityStreamsContextDocument } from './portability/outbox.js';
+export { activityStreamsContextDocument } from './portability/node/outbox-file.js';
 export { followAsBefore, type Refollowed } from './portability/refollow.js';
 export { type Progress, type ProgressListener } from './portability/progress.js';
 export {

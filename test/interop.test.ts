@@ -20,7 +20,7 @@ import {
   saveAccount,
   setProfile,
 } from '../src/index.js';
-import { activityStreamsContextDocument } from '../src/portability/outbox.js';
+import { activityStreamsContextDocument } from '../src/portability/node/outbox-file.js';
 import { maxPostLength } from '../src/social/model.js';
 import { readNames } from '../src/social/profile.js';
 import { AS } from '../src/vocab.js';

@@ -28,7 +28,8 @@ import {
   type PodOwner,
   type PodServer,
 } from '../src/index.js';
-import { activityStreamsContextDocument, outboxIdOf } from '../src/portability/outbox.js';
+import { outboxIdOf } from '../src/portability/activitystreams.js';
+import { activityStreamsContextDocument } from '../src/portability/node/outbox-file.js';
 import { postQuads, type Post } from '../src/social/model.js';
 import { writeTurtle } from '../src/rdf.js';
 import { readEntries } from './support/archive.js';

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalLines, sameGraph } from '../src/rdf.js';
 import { managerOnlyAcr, writeAcrRules } from '../src/access/acr-rules.js';
 import { mergeProfile, portAcr, rewriteQuads } from '../src/portability/rewrite.js';
-import { ArchiveError } from '../src/portability/archive.js';
-import { podPathOf } from '../src/portability/archive.js';
+import { ArchiveError, podPathOf } from '../src/portability/archive-format.js';
 import { parseTurtle } from '../src/rdf.js';
 
 const mapping = {

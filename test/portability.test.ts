@@ -35,7 +35,7 @@ import { parseTurtle, writeTurtle } from '../src/rdf.js';
 import { readInbox } from '../src/social/inbox.js';
 import { webClientIdOf } from '../src/access/web.js';
 import { postQuads, type Post } from '../src/social/model.js';
-import { podPathOf, urlInPod } from '../src/portability/archive.js';
+import { podPathOf, urlInPod } from '../src/portability/archive-format.js';
 import { AS, RDF } from '../src/vocab.js';
 import { readEntries, writeEntries } from './support/archive.js';
 import { runCli, type CliResult } from './support/cli.js';
