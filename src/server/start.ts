@@ -78,12 +78,12 @@ export async function startPodServer(options: PodServerOptions = {}): Promise<Po
   const dataDir = resolve(options.dataDir ?? defaultDataDir);
   const host = options.host ?? defaultHost;
   const warnings = await prepareDataDir(dataDir);
-  let webPage = new HearthWebHandler(url, undefined, { off: true });
-  if (options.web !== false) {
-    const built = await readBuiltPage();
-    warnings.push(...built.warnings, ...(await webPageWarnings(url, dataDir)));
-    webPage = new HearthWebHandler(url, built.page);
-  } else warnings.push(...(await webPageWarnings(url, dataDir)).filter((w) => w.code === 'WEB_PAGE_HIDES_POD'));
+  const web = options.web !== false;
+  const built: Awaited<ReturnType<typeof readBuiltPage>> = web ? await readBuiltPage() : { warnings: [] };
+  const pageWarnings = (await webPageWarnings(url, dataDir)).filter((w) => web || w.code === 'WEB_PAGE_HIDES_POD');
+  warnings.push(...built.warnings, ...pageWarnings);
+  // Off, the handler still holds its path (404 there): no pod can ever serve the page's client id.
+  const webPage = new HearthWebHandler(url, built.page, { off: !web });
   await ensurePortFree(port, host);
   const releaseUmask = holdPrivateUmask();
   const connections = new ConnectionTracker();
